@@ -1,0 +1,183 @@
+//! The database: SQLite (embedded, the default) or PostgreSQL, chosen by the URL.
+//!
+//! Queries go through sqlx's `Any` driver, so one query text serves both backends: write
+//! placeholders as `$1, $2, …` (both accept them) and keep to the types both share (integers,
+//! text, bytes). Times are stored as UTC text in RFC 3339 (`2026-11-29T02:19:05.123Z`), which
+//! sorts correctly as text. Each backend has its own migrations, kept in step by number.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor, Row};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL selects.
+    pub fn of_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL {url:?}: use sqlite://PATH or postgres://…")
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A connection pool with the backend it talks to. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url`, creating a SQLite file (and its folder) when it does not exist yet.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let mut url = url.to_owned();
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            let path = sqlite_path(&url);
+            if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
+            }
+            if !url.contains("mode=") {
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+            // One writer at a time is SQLite's nature; WAL lets readers go on meanwhile, and a
+            // busy timeout makes a second writer wait instead of failing.
+            options = options.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                    Ok(())
+                })
+            });
+        } else {
+            options = options.max_connections(16);
+        }
+        let pool = options
+            .connect(&url)
+            .await
+            .with_context(|| format!("connecting to the {} database", backend.as_str()))?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies every migration not yet applied. Safe to run at every start.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.context("migrating the database")?;
+        Ok(())
+    }
+
+    /// A round trip to the database: how long it took and the newest migration applied.
+    pub async fn ping(&self) -> anyhow::Result<(Duration, Option<i64>)> {
+        let started = Instant::now();
+        let row: AnyRow = sqlx::query("SELECT MAX(version) AS version FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        let version: Option<i64> = row.try_get("version")?;
+        Ok((started.elapsed(), version))
+    }
+
+    /// A value of the `app_meta` table (installation settings and markers).
+    pub async fn meta(&self, key: &str) -> anyhow::Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM app_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Sets a key of the `app_meta` table.
+    pub async fn set_meta(&self, key: &str, value: &str) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO app_meta (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now_utc())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// The file path in a `sqlite:` URL.
+fn sqlite_path(url: &str) -> String {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    rest.split('?').next().unwrap_or_default().to_owned()
+}
+
+/// The current time in UTC, formatted as the database stores it.
+pub fn now_utc() -> String {
+    format_utc(time::OffsetDateTime::now_utc())
+}
+
+/// A UTC timestamp as the database stores it: RFC 3339 with milliseconds and `Z`.
+pub fn format_utc(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&format).expect("a UTC timestamp always formats")
+}
+
+impl FromStr for Backend {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Backend> {
+        Backend::of_url(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_url() {
+        assert_eq!(Backend::of_url("sqlite://data/zhida.sqlite").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("postgres://127.0.0.1/zhida").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of_url("postgresql://127.0.0.1/zhida").unwrap(), Backend::Postgres);
+        assert!(Backend::of_url("mysql://127.0.0.1/zhida").is_err());
+    }
+
+    #[test]
+    fn sqlite_path_drops_scheme_and_options() {
+        assert_eq!(sqlite_path("sqlite://data/zhida.sqlite"), "data/zhida.sqlite");
+        assert_eq!(sqlite_path("sqlite:///tmp/z.sqlite?mode=rwc"), "/tmp/z.sqlite");
+    }
+
+    #[test]
+    fn utc_text_sorts_and_reads_back() {
+        let t = time::macros::datetime!(2026-11-29 02:19:05.123456 +08:00);
+        assert_eq!(format_utc(t), "2026-11-28T18:19:05.123Z");
+    }
+}

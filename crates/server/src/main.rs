@@ -1,0 +1,22 @@
+//! `zhida`: the server binary (see `zhida --help`).
+
+use clap::Parser;
+use server::cli::{self, Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => {
+            cli::init_logging(args.log_format);
+            cli::serve(args).await
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zhida: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The test harness: the real router over a real database, SQLite or PostgreSQL.
+//!
+//! Each test gets a database of its own: a fresh SQLite file, or a fresh PostgreSQL database
+//! created on the server at `ZHIDA_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
+//! and dropped afterwards. When PostgreSQL cannot be reached the PostgreSQL tests fail, loudly:
+//! they never skip.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::db::Db;
+use server::static_files::StaticAssets;
+use server::AppState;
+use sqlx::Connection;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub db: Db,
+    router: Router,
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+/// An answer, read whole.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", |v| v.to_str().unwrap())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.to_vec()).unwrap()
+    }
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("ZHIDA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl TestApp {
+    /// A fresh SQLite database in a temporary folder.
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("zhida.sqlite").display());
+        let db = Db::connect(&url).await.unwrap();
+        TestApp::finish(db, Cleanup::Sqlite(dir)).await
+    }
+
+    /// A fresh PostgreSQL database.
+    pub async fn postgres() -> TestApp {
+        let admin_url = pg_admin_url();
+        let name = format!("zhida_test_{}", uuid_simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable at {admin_url} ({e}). The server tests need it: start it \
+                 (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set ZHIDA_TEST_PG_URL"
+            )
+        });
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        admin.close().await.unwrap();
+        let url = replace_database(&admin_url, &name);
+        let db = Db::connect(&url).await.unwrap();
+        TestApp::finish(db, Cleanup::Postgres { admin_url, name }).await
+    }
+
+    async fn finish(db: Db, cleanup: Cleanup) -> TestApp {
+        db.migrate().await.unwrap();
+        let router = server::app(AppState { db: db.clone(), assets: Arc::new(StaticAssets::default()) });
+        TestApp { db, router, cleanup: Some(cleanup) }
+    }
+
+    /// Serves these app files instead of none.
+    pub fn with_assets(mut self, assets: StaticAssets) -> TestApp {
+        self.router = server::app(AppState { db: self.db.clone(), assets: Arc::new(assets) });
+        self
+    }
+
+    /// Serves the app files that [`StaticAssets::load`] reads from `dir`.
+    pub fn with_static_dir(self, dir: &Path) -> TestApp {
+        self.with_assets(StaticAssets::load(dir).unwrap())
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        Answer { status: parts.status, headers: parts.headers, body }
+    }
+
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_json(&self, uri: &str, body: &str) -> Answer {
+        self.send(
+            Request::post(uri)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_owned()))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(Cleanup::Postgres { admin_url, name }) = self.cleanup.take() {
+            // Drop runs outside async code: drop the database from a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut admin)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn uuid_simple() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Runs each named test against SQLite and against PostgreSQL: every test is an
+/// `async fn(TestApp)` in the calling file.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::TestApp::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::TestApp::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
