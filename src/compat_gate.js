@@ -20,6 +20,8 @@
   var HEAD = [0, 97, 115, 109, 1, 0, 0, 0];
   var VOID_FN = [1, 4, 1, 96, 0, 0, 3, 2, 1, 0];
 
+  var NAMES = ['bulk-memory', 'multivalue', 'mutable-globals', 'reference-types',
+    'nontrapping-fptoint', 'sign-ext'];
   var MODULES = [
     // bulk-memory: (memory 1) + memory.copy (0xFC 0x0A)
     VOID_FN.concat([5, 3, 1, 0, 1, 10, 14, 1, 12, 0, 65, 0, 65, 0, 65, 0, 252, 10, 0, 0, 11]),
@@ -35,17 +37,34 @@
     VOID_FN.concat([10, 8, 1, 6, 0, 65, 0, 192, 26, 11])
   ];
 
-  function supported() {
+  // Returns what is missing, or '' when everything the app needs is there.
+  function missing() {
     if (typeof WebAssembly !== 'object' || !WebAssembly ||
         typeof WebAssembly.validate !== 'function') {
-      return false;
+      return 'WebAssembly';
     }
     for (var i = 0; i < MODULES.length; i++) {
       if (!WebAssembly.validate(new Uint8Array(HEAD.concat(MODULES[i])))) {
-        return false;
+        return 'wasm ' + NAMES[i];
       }
     }
-    return true;
+    return '';
+  }
+
+  // Tells the server, so that we know how many people cannot use the app and why.
+  function report(what) {
+    try {
+      var xhr = new XMLHttpRequest();
+      xhr.open('POST', '/api/client-reports', true);
+      xhr.setRequestHeader('Content-Type', 'application/json');
+      xhr.send(JSON.stringify({
+        kind: 'unsupported_browser',
+        message: 'missing ' + what,
+        path: window.location.pathname
+      }));
+    } catch (e) {
+      // Nothing more to do: the person already sees the message.
+    }
   }
 
   // The page may hold an old app in #app. Replace it with the message,
@@ -71,19 +90,20 @@
       '</div>';
   }
 
-  var ok = false;
+  var lacking;
   try {
-    ok = supported();
+    lacking = missing();
   } catch (e) {
-    ok = false; // any exception counts as unsupported
+    lacking = 'a working WebAssembly (' + e + ')'; // any exception counts as unsupported
   }
 
-  if (ok) {
+  if (!lacking) {
     window.__zhidaSupported = true;
     return;
   }
 
   window.__zhidaUnsupported = true;
+  report(lacking);
   var root = document.documentElement;
   root.className = (root.className ? root.className + ' ' : '') + 'compat-unsupported';
 

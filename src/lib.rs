@@ -1,1 +1,16 @@
+//! Zhida's app: a Leptos single-page app for residents, businesses and staff.
+//!
+//! Code map: [`app`] holds the router and the shell; `pages/` one module per page; `components/`
+//! the pieces pages share; [`prefs`] the remembered language and elder mode; [`i18n`] the
+//! messages generated from `locales/*.json`; [`format`] money and dates per locale;
+//! [`api_client`] the only place that talks to the server.
 
+pub mod api_client;
+pub mod app;
+pub mod components;
+pub mod format;
+pub mod i18n;
+pub mod pages;
+pub mod prefs;
+
+pub use app::App;

@@ -1,1 +1,79 @@
-fn main() {}
+//! `cargo xtask`: Zhida's automation.
+//!
+//! - `run`: install what is missing, build the app and the server, start Zhida with demo data.
+//! - `test`: every check and test suite, one summary line per layer; non-zero on any failure.
+//! - `build`: the release app in `dist/` (precompressed) and the server binary.
+//! - `size`: raw, gzip and brotli bytes of everything the landing page loads, against the budget.
+
+mod build;
+mod setup;
+mod size;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => build::run(&args[1..]),
+        Some("test") => test::all(&args[1..]),
+        Some("build") => build::all().map(|_| ()),
+        Some("size") => size::report(true),
+        Some("setup") => setup::build_tools().and_then(|()| setup::browser()),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 run [-- ZHIDA SERVE FLAGS]  install what is missing, build, start Zhida with demo data\n\
+                 test                        run every check and test suite\n\
+                 build                       build the release app (dist/) and the server\n\
+                 size                        bytes the landing page loads, against the 150 KB budget\n\
+                 setup                       install the build tools and the test browser only"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (the folder above `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// A command run from the workspace root.
+pub fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c
+}
+
+/// Runs a command, failing with its command line when it fails.
+pub fn run_checked(c: &mut Command) -> anyhow::Result<()> {
+    eprintln!("$ {}", describe(c));
+    let status = c.status().map_err(|e| anyhow::anyhow!("could not start {}: {e}", describe(c)))?;
+    anyhow::ensure!(status.success(), "{} failed ({status})", describe(c));
+    Ok(())
+}
+
+pub fn describe(c: &Command) -> String {
+    std::iter::once(c.get_program().to_string_lossy().into_owned())
+        .chain(c.get_args().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `PATH` with the project's npm tools (wasm-opt) first.
+pub fn path_with_node_bin() -> String {
+    let bin = root().join("node_modules/.bin");
+    match std::env::var("PATH") {
+        Ok(path) => format!("{}:{path}", bin.display()),
+        Err(_) => bin.display().to_string(),
+    }
+}

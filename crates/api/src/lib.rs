@@ -7,6 +7,7 @@
 pub mod date;
 pub mod error;
 pub mod system;
+pub mod text;
 pub mod validate;
 
 pub use date::Date;

@@ -93,28 +93,8 @@ pub fn message(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
         Lang::En => &*EN,
     };
     let template = catalogue.get(key).or_else(|| ZH_CN.get(key)).map_or(key, String::as_str);
-    fill(template, args)
-}
-
-/// Replaces each `{{ name }}` (spaces optional) with its value.
-fn fill(template: &str, args: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let Some(len) = rest[start..].find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let name = rest[start + 2..start + len].trim();
-        match args.iter().find(|(n, _)| *n == name) {
-            Some((_, value)) => out.push_str(value),
-            None => out.push_str(&rest[start..start + len + 2]),
-        }
-        rest = &rest[start + len + 2..];
-    }
-    out.push_str(rest);
-    out
+    let args: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    api::text::fill(template, &args)
 }
 
 /// The keys of both catalogues, for tests that keep them in step.
@@ -141,14 +121,6 @@ mod tests {
         assert_eq!(Lang::negotiate("fr, de"), Lang::ZhCn);
         assert_eq!(Lang::negotiate("en;q=0"), Lang::ZhCn);
         assert_eq!(Lang::negotiate(""), Lang::ZhCn);
-    }
-
-    #[test]
-    fn fills_placeholders() {
-        let args = [("field", "kind".to_owned()), ("line", "3".to_owned())];
-        assert_eq!(fill("字段 {{ field }} 第{{line}}行", &args), "字段 kind 第3行");
-        assert_eq!(fill("{{ unknown }} stays", &args), "{{ unknown }} stays");
-        assert_eq!(fill("unclosed {{ field", &args), "unclosed {{ field");
     }
 
     #[test]

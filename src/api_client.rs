@@ -1,0 +1,84 @@
+//! The only module that talks to the server. Every request says which language the answer's
+//! messages should be in, and every failure comes back as an [`ApiFailure`] a page can show.
+
+use api::ErrorBody;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::i18n::{Locale, Messages};
+
+/// Why a request failed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiFailure {
+    /// The server was not reached (offline, timed out).
+    Network,
+    /// The server refused, and said why in its error body.
+    Server(ErrorBody),
+    /// The answer was not what this version of the app expects.
+    Unexpected,
+}
+
+impl ApiFailure {
+    /// What to tell the person, in their language.
+    pub fn message(&self, m: &Messages) -> String {
+        match self {
+            ApiFailure::Network => m.errors.network.to_owned(),
+            ApiFailure::Server(body) => body.message.clone(),
+            ApiFailure::Unexpected => m.errors.internal.to_owned(),
+        }
+    }
+}
+
+/// `GET path`, decoded as `T`.
+pub async fn get<T: DeserializeOwned>(path: &str, locale: Locale) -> Result<T, ApiFailure> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let headers = web_sys::Headers::new().map_err(|_| ApiFailure::Unexpected)?;
+    let _ = headers.set("Accept", "application/json");
+    let _ = headers.set("Accept-Language", locale.tag());
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
+    let response: web_sys::Response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
+        .await
+        .map_err(|_| ApiFailure::Network)?
+        .dyn_into()
+        .map_err(|_| ApiFailure::Unexpected)?;
+    let text = JsFuture::from(response.text().map_err(|_| ApiFailure::Network)?)
+        .await
+        .map_err(|_| ApiFailure::Network)?
+        .as_string()
+        .unwrap_or_default();
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| ApiFailure::Unexpected)
+    } else {
+        Err(serde_json::from_str::<ErrorBody>(&text).map(ApiFailure::Server).unwrap_or(ApiFailure::Unexpected))
+    }
+}
+
+/// Logs panics to the console and reports them to the server (`POST /api/client-reports`),
+/// so that a crash on someone's phone does not go unnoticed.
+pub fn install_panic_reporter() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        let path = leptos::prelude::window().location().pathname().unwrap_or_default();
+        let report = api::system::ClientReport {
+            kind: api::system::ClientReportKind::Panic,
+            message: info.to_string().chars().take(2000).collect(),
+            path,
+        };
+        if let Ok(json) = serde_json::to_string(&report) {
+            send_beacon("/api/client-reports", &json);
+        }
+    }));
+}
+
+/// Sends a JSON body that outlives the page (and the crashed app).
+fn send_beacon(path: &str, json: &str) {
+    let parts = js_sys::Array::of1(&JsValue::from_str(json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
+        let _ = leptos::prelude::window().navigator().send_beacon_with_opt_blob(path, Some(&blob));
+    }
+}

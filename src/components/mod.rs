@@ -1,0 +1,6 @@
+//! Pieces that several pages share.
+
+pub mod icons;
+pub mod nav;
+pub mod settings;
+pub mod shell;

@@ -1,0 +1,32 @@
+//! The frame around every page: the top bar (name, navigation, display switches) and the main
+//! content area.
+
+use leptos::prelude::*;
+
+use crate::components::nav::MainNav;
+use crate::components::settings::{ElderSwitch, LanguageSwitch};
+use crate::prefs::use_prefs;
+
+/// The shell; `children` is the current page.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <a class="skip-link" href="#main">{move || prefs.t().app.skip_to_content}</a>
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"政"</span>
+                <span class="brand-text">
+                    <span class="brand-name">{move || prefs.t().app.name}</span>
+                    <span class="brand-district">{move || prefs.t().app.district}</span>
+                </span>
+            </a>
+            <MainNav />
+            <div class="topbar-tools">
+                <LanguageSwitch />
+                <ElderSwitch />
+            </div>
+        </header>
+        <main id="main" tabindex="-1">{children()}</main>
+    }
+}

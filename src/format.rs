@@ -1,0 +1,85 @@
+//! Money and dates as people read them, in each locale.
+//!
+//! Money is integer fen everywhere; it becomes yuan only here, as text. Times travel and are
+//! stored in UTC; they are shown in Asia/Shanghai (UTC+8 all year: China has no daylight time).
+
+use api::text::fill;
+use api::Date;
+
+use crate::i18n::Messages;
+
+/// Fen as yuan with thousands separators and two decimals: `¥1,234.50`, `-¥0.05`.
+pub fn money(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let yuan = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(yuan.len() + yuan.len() / 3);
+    for (i, digit) in yuan.chars().enumerate() {
+        if i > 0 && (yuan.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}¥{grouped}.{:02}", fen % 100)
+}
+
+/// A date in the locale's words: `2026年11月29日`, `29 Nov 2026`.
+pub fn date(m: &Messages, d: Date) -> String {
+    let month = m.format.months.split(' ').nth(usize::from(d.month()) - 1).unwrap_or_default();
+    fill(
+        m.format.date,
+        &[("year", &d.year().to_string()), ("month", month), ("day", &d.day().to_string())],
+    )
+}
+
+/// China Standard Time: UTC+8, with no daylight saving time.
+const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
+
+/// A UTC instant (milliseconds since the Unix epoch) as a date and time in Asia/Shanghai:
+/// `2026年11月29日 10:19`, `29 Nov 2026, 10:19`.
+pub fn datetime(m: &Messages, utc_ms: i64) -> String {
+    let local = utc_ms + SHANGHAI_OFFSET_MS;
+    let day = local.div_euclid(86_400_000);
+    let minutes = local.rem_euclid(86_400_000) / 60_000;
+    let time = format!("{:02}:{:02}", minutes / 60, minutes % 60);
+    fill(m.format.datetime, &[("date", &date(m, Date::from_days_since_epoch(day))), ("time", &time)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn money_in_yuan() {
+        assert_eq!(money(123_450), "¥1,234.50");
+        assert_eq!(money(0), "¥0.00");
+        assert_eq!(money(5), "¥0.05");
+        assert_eq!(money(100), "¥1.00");
+        assert_eq!(money(99_999), "¥999.99");
+        assert_eq!(money(100_000), "¥1,000.00");
+        assert_eq!(money(2_000_000_000), "¥20,000,000.00");
+        assert_eq!(money(-5), "-¥0.05");
+        assert_eq!(money(i64::MIN), "-¥92,233,720,368,547,758.08");
+    }
+
+    #[test]
+    fn dates_per_locale() {
+        let d = Date::new(2026, 11, 29).unwrap();
+        assert_eq!(date(Locale::ZhCn.messages(), d), "2026年11月29日");
+        assert_eq!(date(Locale::En.messages(), d), "29 Nov 2026");
+        let d = Date::new(2024, 2, 9).unwrap();
+        assert_eq!(date(Locale::ZhCn.messages(), d), "2024年2月9日");
+        assert_eq!(date(Locale::En.messages(), d), "9 Feb 2024");
+    }
+
+    #[test]
+    fn times_are_shown_in_shanghai() {
+        // 2026-11-28T18:19:05Z is 02:19 on 29 November in Shanghai.
+        let utc_ms = Date::new(2026, 11, 28).unwrap().days_since_epoch() * 86_400_000 + (18 * 3600 + 19 * 60 + 5) * 1000;
+        assert_eq!(datetime(Locale::ZhCn.messages(), utc_ms), "2026年11月29日 02:19");
+        assert_eq!(datetime(Locale::En.messages(), utc_ms), "29 Nov 2026, 02:19");
+        // Before the epoch, too.
+        assert_eq!(datetime(Locale::En.messages(), -1), "1 Jan 1970, 07:59");
+    }
+}

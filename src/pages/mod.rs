@@ -1,0 +1,8 @@
+//! One module per page, named after its route.
+
+pub mod landing;
+pub mod login;
+pub mod me;
+pub mod not_found;
+pub mod policies;
+pub mod services;

@@ -1,0 +1,81 @@
+//! The person's display preferences: language and elder mode (长辈模式), remembered on the
+//! device and applied to the whole document.
+
+use leptos::prelude::*;
+
+use crate::i18n::{Locale, Messages};
+
+const LOCALE_KEY: &str = "zhida.locale";
+const ELDER_KEY: &str = "zhida.elder";
+
+/// Shared through context; `Copy`, so every component can hold it.
+#[derive(Clone, Copy, Debug)]
+pub struct Prefs {
+    pub locale: RwSignal<Locale>,
+    pub elder: RwSignal<bool>,
+}
+
+impl Prefs {
+    /// The messages of the current language (reactive).
+    pub fn t(self) -> &'static Messages {
+        self.locale.get().messages()
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window().local_storage().ok().flatten()
+}
+
+/// The language to start in: the one chosen before on this device, else the browser's when it
+/// is English, else zh-CN.
+fn initial_locale() -> Locale {
+    let saved = storage().and_then(|s| s.get_item(LOCALE_KEY).ok().flatten());
+    saved
+        .as_deref()
+        .and_then(Locale::from_tag)
+        .or_else(|| window().navigator().language().as_deref().and_then(Locale::from_tag))
+        .unwrap_or_default()
+}
+
+/// Reads the remembered preferences, provides them as context, and keeps the document (its
+/// `lang`, its `elder` class) and the device's storage in step with them.
+pub fn provide_prefs() -> Prefs {
+    let elder = storage().and_then(|s| s.get_item(ELDER_KEY).ok().flatten()).as_deref() == Some("1");
+    let prefs = Prefs { locale: RwSignal::new(initial_locale()), elder: RwSignal::new(elder) };
+    apply(prefs.locale.get_untracked(), elder);
+    Effect::new(move |previous: Option<(Locale, bool)>| {
+        let now = (prefs.locale.get(), prefs.elder.get());
+        apply(now.0, now.1);
+        // The first run only applies what was read; later runs are the person's choices.
+        if previous.is_some() {
+            if let Some(s) = storage() {
+                let _ = s.set_item(LOCALE_KEY, now.0.tag());
+                let _ = s.set_item(ELDER_KEY, if now.1 { "1" } else { "0" });
+            }
+        }
+        now
+    });
+    provide_context(prefs);
+    prefs
+}
+
+fn apply(locale: Locale, elder: bool) {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("lang", locale.tag());
+        let _ = root.class_list().toggle_with_force("elder", elder);
+    }
+}
+
+/// The preferences provided by [`provide_prefs`].
+pub fn use_prefs() -> Prefs {
+    expect_context::<Prefs>()
+}
+
+/// Sets the document title to `page · 政策直达` (in the current language) while the page shows.
+pub fn use_title(page: impl Fn(&'static Messages) -> &'static str + Send + Sync + 'static) {
+    let prefs = use_prefs();
+    Effect::new(move || {
+        let m = prefs.t();
+        document().set_title(&format!("{} · {}", page(m), m.app.name));
+    });
+}

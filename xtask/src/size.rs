@@ -1,0 +1,71 @@
+//! `cargo xtask size`: what a first visit to the landing page downloads, in bytes.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::build::{brotli, gzip};
+use crate::root;
+
+/// The budget for everything a first load of the app transfers, brotli-compressed.
+pub const BUDGET_BROTLI: usize = 150 * 1024;
+
+/// Prints raw, gzip and brotli bytes per file and in total; fails when the brotli total is over
+/// the budget.
+pub fn report(print: bool) -> anyhow::Result<()> {
+    let dist = root().join("dist");
+    let index = std::fs::read_to_string(dist.join("index.html")).context("dist/index.html: build the app first (cargo xtask build)")?;
+    let mut files = vec!["index.html".to_owned()];
+    files.extend(referenced(&index));
+    let mut total = (0, 0, 0);
+    if print {
+        println!("{:<44} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+    }
+    for file in &files {
+        let data = std::fs::read(dist.join(file)).with_context(|| format!("dist/{file}, named in index.html"))?;
+        let sizes = (data.len(), gzip(&data).len(), brotli(&data).len());
+        total = (total.0 + sizes.0, total.1 + sizes.1, total.2 + sizes.2);
+        if print {
+            println!("{file:<44} {:>10} {:>10} {:>10}", sizes.0, sizes.1, sizes.2);
+        }
+    }
+    println!(
+        "{:<44} {:>10} {:>10} {:>10}   (budget: {} brotli)",
+        "first load, total", total.0, total.1, total.2, BUDGET_BROTLI
+    );
+    anyhow::ensure!(
+        total.2 <= BUDGET_BROTLI,
+        "the first load is {} bytes brotli, over the budget of {BUDGET_BROTLI}",
+        total.2
+    );
+    Ok(())
+}
+
+/// The local files that `index.html` links to (`href="/…"`, `src="/…"`).
+fn referenced(index: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"/", "src=\"/"] {
+        let mut rest = index;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            let file = &rest[..end];
+            if !file.is_empty() && !out.iter().any(|f| f == file) && Path::new(file).extension().is_some() {
+                out.push(file.to_owned());
+            }
+        }
+    }
+    // The glue script imports the wasm module, which index.html only preloads: count it once.
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referenced;
+
+    #[test]
+    fn finds_the_linked_files() {
+        let html = r#"<link rel="stylesheet" href="/main-1.css"/><link rel="modulepreload" href="/app-1.js"><link rel="preload" href="/app-1_bg.wasm"><script type="module">import init from '/app-1.js';</script><a href="https://example.org/x">"#;
+        assert_eq!(referenced(html), ["main-1.css", "app-1.js", "app-1_bg.wasm"]);
+    }
+}
