@@ -38,12 +38,14 @@ pub async fn get<T: DeserializeOwned>(path: &str, locale: Locale) -> Result<T, A
     let _ = headers.set("Accept", "application/json");
     let _ = headers.set("Accept-Language", locale.tag());
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
-    let response: web_sys::Response = JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
-        .await
-        .map_err(|_| ApiFailure::Network)?
-        .dyn_into()
-        .map_err(|_| ApiFailure::Unexpected)?;
+    let request =
+        web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
+    let response: web_sys::Response =
+        JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
+            .await
+            .map_err(|_| ApiFailure::Network)?
+            .dyn_into()
+            .map_err(|_| ApiFailure::Unexpected)?;
     let text = JsFuture::from(response.text().map_err(|_| ApiFailure::Network)?)
         .await
         .map_err(|_| ApiFailure::Network)?
@@ -52,7 +54,9 @@ pub async fn get<T: DeserializeOwned>(path: &str, locale: Locale) -> Result<T, A
     if response.ok() {
         serde_json::from_str(&text).map_err(|_| ApiFailure::Unexpected)
     } else {
-        Err(serde_json::from_str::<ErrorBody>(&text).map(ApiFailure::Server).unwrap_or(ApiFailure::Unexpected))
+        Err(serde_json::from_str::<ErrorBody>(&text)
+            .map(ApiFailure::Server)
+            .unwrap_or(ApiFailure::Unexpected))
     }
 }
 
@@ -61,7 +65,10 @@ pub async fn get<T: DeserializeOwned>(path: &str, locale: Locale) -> Result<T, A
 pub fn install_panic_reporter() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        let path = leptos::prelude::window().location().pathname().unwrap_or_default();
+        let path = leptos::prelude::window()
+            .location()
+            .pathname()
+            .unwrap_or_default();
         let report = api::system::ClientReport {
             kind: api::system::ClientReportKind::Panic,
             message: info.to_string().chars().take(2000).collect(),
@@ -79,6 +86,8 @@ fn send_beacon(path: &str, json: &str) {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
-        let _ = leptos::prelude::window().navigator().send_beacon_with_opt_blob(path, Some(&blob));
+        let _ = leptos::prelude::window()
+            .navigator()
+            .send_beacon_with_opt_blob(path, Some(&blob));
     }
 }

@@ -5,7 +5,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::shell::Shell;
-use crate::pages::{landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies, services::Services};
+use crate::pages::{
+    landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies,
+    services::Services,
+};
 use crate::prefs::provide_prefs;
 
 /// The whole app.

@@ -80,14 +80,14 @@
       document.body.appendChild(app);
     }
     app.innerHTML =
-      '<div id="compat-message" class="compat-message" role="alert">' +
+      '<main class="compat-message"><div id="compat-message" role="alert">' +
       '<h1 lang="zh-CN">\u60a8\u7684\u5fae\u4fe1\u6216\u624b\u673a\u7cfb\u7edf\u7248\u672c\u8fc7\u4f4e</h1>' +
       '<p lang="zh-CN">\u8bf7\u5c06\u5fae\u4fe1\u5347\u7ea7\u5230\u6700\u65b0\u7248\u672c\uff0c' +
       '\u6216\u66f4\u65b0\u624b\u673a\u7cfb\u7edf/\u6d4f\u89c8\u5668\uff0c' +
       '\u7136\u540e\u91cd\u65b0\u6253\u5f00\u672c\u9875\u9762\u3002</p>' +
       '<p lang="en">Your browser is too old to run this service. Please update WeChat ' +
       'or your phone\'s system browser, then open this page again.</p>' +
-      '</div>';
+      '</div></main>';
   }
 
   var lacking;

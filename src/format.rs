@@ -25,10 +25,19 @@ pub fn money(fen: i64) -> String {
 
 /// A date in the locale's words: `2026年11月29日`, `29 Nov 2026`.
 pub fn date(m: &Messages, d: Date) -> String {
-    let month = m.format.months.split(' ').nth(usize::from(d.month()) - 1).unwrap_or_default();
+    let month = m
+        .format
+        .months
+        .split(' ')
+        .nth(usize::from(d.month()) - 1)
+        .unwrap_or_default();
     fill(
         m.format.date,
-        &[("year", &d.year().to_string()), ("month", month), ("day", &d.day().to_string())],
+        &[
+            ("year", &d.year().to_string()),
+            ("month", month),
+            ("day", &d.day().to_string()),
+        ],
     )
 }
 
@@ -42,7 +51,13 @@ pub fn datetime(m: &Messages, utc_ms: i64) -> String {
     let day = local.div_euclid(86_400_000);
     let minutes = local.rem_euclid(86_400_000) / 60_000;
     let time = format!("{:02}:{:02}", minutes / 60, minutes % 60);
-    fill(m.format.datetime, &[("date", &date(m, Date::from_days_since_epoch(day))), ("time", &time)])
+    fill(
+        m.format.datetime,
+        &[
+            ("date", &date(m, Date::from_days_since_epoch(day))),
+            ("time", &time),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -76,9 +91,16 @@ mod tests {
     #[test]
     fn times_are_shown_in_shanghai() {
         // 2026-11-28T18:19:05Z is 02:19 on 29 November in Shanghai.
-        let utc_ms = Date::new(2026, 11, 28).unwrap().days_since_epoch() * 86_400_000 + (18 * 3600 + 19 * 60 + 5) * 1000;
-        assert_eq!(datetime(Locale::ZhCn.messages(), utc_ms), "2026年11月29日 02:19");
-        assert_eq!(datetime(Locale::En.messages(), utc_ms), "29 Nov 2026, 02:19");
+        let utc_ms = Date::new(2026, 11, 28).unwrap().days_since_epoch() * 86_400_000
+            + (18 * 3600 + 19 * 60 + 5) * 1000;
+        assert_eq!(
+            datetime(Locale::ZhCn.messages(), utc_ms),
+            "2026年11月29日 02:19"
+        );
+        assert_eq!(
+            datetime(Locale::En.messages(), utc_ms),
+            "29 Nov 2026, 02:19"
+        );
         // Before the epoch, too.
         assert_eq!(datetime(Locale::En.messages(), -1), "1 Jan 1970, 07:59");
     }

@@ -33,15 +33,27 @@ fn initial_locale() -> Locale {
     saved
         .as_deref()
         .and_then(Locale::from_tag)
-        .or_else(|| window().navigator().language().as_deref().and_then(Locale::from_tag))
+        .or_else(|| {
+            window()
+                .navigator()
+                .language()
+                .as_deref()
+                .and_then(Locale::from_tag)
+        })
         .unwrap_or_default()
 }
 
 /// Reads the remembered preferences, provides them as context, and keeps the document (its
 /// `lang`, its `elder` class) and the device's storage in step with them.
 pub fn provide_prefs() -> Prefs {
-    let elder = storage().and_then(|s| s.get_item(ELDER_KEY).ok().flatten()).as_deref() == Some("1");
-    let prefs = Prefs { locale: RwSignal::new(initial_locale()), elder: RwSignal::new(elder) };
+    let elder = storage()
+        .and_then(|s| s.get_item(ELDER_KEY).ok().flatten())
+        .as_deref()
+        == Some("1");
+    let prefs = Prefs {
+        locale: RwSignal::new(initial_locale()),
+        elder: RwSignal::new(elder),
+    };
     apply(prefs.locale.get_untracked(), elder);
     Effect::new(move |previous: Option<(Locale, bool)>| {
         let now = (prefs.locale.get(), prefs.elder.get());

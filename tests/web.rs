@@ -37,7 +37,10 @@ fn forget_everything() {
 }
 
 fn find(el: &web_sys::HtmlElement, selector: &str) -> web_sys::HtmlElement {
-    el.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}")).unchecked_into()
+    el.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into()
 }
 
 /// Mounts the display switches, the navigation and the landing page under fresh preferences.
@@ -72,18 +75,37 @@ async fn starts_in_chinese_and_switches_to_english() {
     let (prefs, _handle) = mount_shell_parts(&el);
     tick().await;
     assert_eq!(prefs.locale.get_untracked(), Locale::ZhCn);
-    assert_eq!(find(&el, "h1").text_content().unwrap(), "政策找人，补贴免申即享");
-    assert_eq!(find(&el, "nav").get_attribute("aria-label").unwrap(), "主导航");
+    assert_eq!(
+        find(&el, "h1").text_content().unwrap(),
+        "政策找人，补贴免申即享"
+    );
+    assert_eq!(
+        find(&el, "nav").get_attribute("aria-label").unwrap(),
+        "主导航"
+    );
     let switch = find(&el, "[data-test=lang-switch]");
     assert_eq!(switch.text_content().unwrap().trim(), "English");
     assert_eq!(switch.get_attribute("lang").unwrap(), "en");
 
     switch.click();
     tick().await;
-    assert_eq!(find(&el, "h1").text_content().unwrap(), "Policies that find you, subsidies paid without applying");
+    assert_eq!(
+        find(&el, "h1").text_content().unwrap(),
+        "Policies that find you, subsidies paid without applying"
+    );
     assert_eq!(switch.text_content().unwrap().trim(), "中文");
-    assert_eq!(document().document_element().unwrap().get_attribute("lang").unwrap(), "en");
-    assert_eq!(storage().get_item("zhida.locale").unwrap().as_deref(), Some("en"));
+    assert_eq!(
+        document()
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .unwrap(),
+        "en"
+    );
+    assert_eq!(
+        storage().get_item("zhida.locale").unwrap().as_deref(),
+        Some("en")
+    );
     assert_eq!(document().title(), "Home · Zhida");
 }
 
@@ -95,8 +117,18 @@ async fn remembers_english_across_mounts() {
     let (prefs, _handle) = mount_shell_parts(&el);
     tick().await;
     assert_eq!(prefs.locale.get_untracked(), Locale::En);
-    assert_eq!(find(&el, "h1").text_content().unwrap(), "Policies that find you, subsidies paid without applying");
-    assert_eq!(document().document_element().unwrap().get_attribute("lang").unwrap(), "en");
+    assert_eq!(
+        find(&el, "h1").text_content().unwrap(),
+        "Policies that find you, subsidies paid without applying"
+    );
+    assert_eq!(
+        document()
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .unwrap(),
+        "en"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -116,15 +148,26 @@ async fn elder_mode_switches_and_is_remembered() {
     assert!(prefs.elder.get_untracked());
     assert_eq!(switch.get_attribute("aria-checked").unwrap(), "true");
     assert!(root.class_list().contains("elder"));
-    assert_eq!(storage().get_item("zhida.elder").unwrap().as_deref(), Some("1"));
+    assert_eq!(
+        storage().get_item("zhida.elder").unwrap().as_deref(),
+        Some("1")
+    );
     // The test page has no stylesheet: the end-to-end suite measures the real sizes.
 
     drop(handle);
     let el = container();
     let (prefs, _handle) = mount_shell_parts(&el);
     tick().await;
-    assert!(prefs.elder.get_untracked(), "elder mode is restored from the device");
-    assert_eq!(find(&el, "[data-test=elder-switch]").get_attribute("aria-checked").unwrap(), "true");
+    assert!(
+        prefs.elder.get_untracked(),
+        "elder mode is restored from the device"
+    );
+    assert_eq!(
+        find(&el, "[data-test=elder-switch]")
+            .get_attribute("aria-checked")
+            .unwrap(),
+        "true"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -141,12 +184,22 @@ async fn navigation_has_the_four_tabs() {
             (a.get_attribute("href").unwrap(), a.text_content().unwrap())
         })
         .collect();
-    let expected = [("/", "首页"), ("/policies", "政策"), ("/services", "办事"), ("/me", "我的")];
+    let expected = [
+        ("/", "首页"),
+        ("/policies", "政策"),
+        ("/services", "办事"),
+        ("/me", "我的"),
+    ];
     assert_eq!(tabs.len(), 4);
     for ((href, text), (want_href, want_text)) in tabs.iter().zip(expected) {
         assert_eq!(href, want_href);
         assert_eq!(text.trim(), want_text);
     }
     // Icons are decoration: hidden from assistive technology.
-    assert_eq!(el.query_selector_all("nav svg[aria-hidden=true]").unwrap().length(), 4);
+    assert_eq!(
+        el.query_selector_all("nav svg[aria-hidden=true]")
+            .unwrap()
+            .length(),
+        4
+    );
 }

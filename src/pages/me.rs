@@ -13,7 +13,8 @@ pub fn Me() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.me.title);
     let t = move || prefs.t();
-    let version = LocalResource::new(move || api_client::get::<Version>("/api/version", prefs.locale.get()));
+    let version =
+        LocalResource::new(move || api_client::get::<Version>("/api/version", prefs.locale.get()));
     view! {
         <h1 class="page-title">{move || t().me.title}</h1>
         <p class="lead">{move || t().me.login_prompt}</p>

@@ -32,15 +32,31 @@ pub fn all() -> anyhow::Result<PathBuf> {
 pub fn app() -> anyhow::Result<()> {
     let root = root();
     let built = modified(&root.join("dist/index.html"));
-    let newest_input = ["src", "locales", "style", "public", "crates/api", "index.html", "Cargo.toml", "Cargo.lock", "Trunk.toml", "build.rs", "package-lock.json"]
-        .iter()
-        .filter_map(|p| newest(&root.join(p)))
-        .max();
+    let newest_input = [
+        "src",
+        "locales",
+        "style",
+        "public",
+        "crates/api",
+        "index.html",
+        "Cargo.toml",
+        "Cargo.lock",
+        "Trunk.toml",
+        "build.rs",
+        "package-lock.json",
+    ]
+    .iter()
+    .filter_map(|p| newest(&root.join(p)))
+    .max();
     if built.is_some() && built >= newest_input {
         eprintln!("dist/ is up to date");
         return Ok(());
     }
-    run_checked(cmd("trunk").args(["build", "--release"]).env("PATH", path_with_node_bin()))?;
+    run_checked(
+        cmd("trunk")
+            .args(["build", "--release"])
+            .env("PATH", path_with_node_bin()),
+    )?;
     precompress(&root.join("dist"))
 }
 
@@ -48,10 +64,24 @@ pub fn app() -> anyhow::Result<()> {
 /// `/api/version`.
 pub fn server(profile: &str, commit: bool) -> anyhow::Result<PathBuf> {
     let mut c = cmd("cargo");
-    c.args(["build", "-p", "server", "--bin", "zhida", "--profile", profile]);
+    c.args([
+        "build",
+        "-p",
+        "server",
+        "--bin",
+        "zhida",
+        "--profile",
+        profile,
+    ]);
     if commit {
-        if let Ok(out) = cmd("git").args(["rev-parse", "--short=12", "HEAD"]).output() {
-            c.env("ZHIDA_GIT_COMMIT", String::from_utf8_lossy(&out.stdout).trim());
+        if let Ok(out) = cmd("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .output()
+        {
+            c.env(
+                "ZHIDA_GIT_COMMIT",
+                String::from_utf8_lossy(&out.stdout).trim(),
+            );
         }
     }
     run_checked(&mut c)?;
@@ -60,13 +90,19 @@ pub fn server(profile: &str, commit: bool) -> anyhow::Result<PathBuf> {
 }
 
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// The newest modification time of a file, or of any file below a folder.
 fn newest(path: &Path) -> Option<std::time::SystemTime> {
     if path.is_dir() {
-        std::fs::read_dir(path).ok()?.filter_map(|e| e.ok()).filter_map(|e| newest(&e.path())).max()
+        std::fs::read_dir(path)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| newest(&e.path()))
+            .max()
     } else {
         modified(path)
     }
@@ -74,7 +110,9 @@ fn newest(path: &Path) -> Option<std::time::SystemTime> {
 
 /// Whether a file of this name is worth compressing.
 pub fn compressible(name: &str) -> bool {
-    [".html", ".js", ".css", ".wasm", ".svg", ".json", ".txt"].iter().any(|ext| name.ends_with(ext))
+    [".html", ".js", ".css", ".wasm", ".svg", ".json", ".txt"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 /// Writes `.br` and `.gz` beside each compressible file, so the server starts without
@@ -82,7 +120,11 @@ pub fn compressible(name: &str) -> bool {
 fn precompress(dist: &Path) -> anyhow::Result<()> {
     for entry in std::fs::read_dir(dist)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if !path.is_file() || !compressible(&name) {
             continue;
         }
@@ -95,7 +137,11 @@ fn precompress(dist: &Path) -> anyhow::Result<()> {
 
 pub fn brotli(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("compressing in memory");
     out
 }

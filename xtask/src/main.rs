@@ -44,7 +44,10 @@ fn main() -> ExitCode {
 
 /// The workspace root (the folder above `xtask/`).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// A command run from the workspace root.
@@ -57,7 +60,9 @@ pub fn cmd(program: &str) -> Command {
 /// Runs a command, failing with its command line when it fails.
 pub fn run_checked(c: &mut Command) -> anyhow::Result<()> {
     eprintln!("$ {}", describe(c));
-    let status = c.status().map_err(|e| anyhow::anyhow!("could not start {}: {e}", describe(c)))?;
+    let status = c
+        .status()
+        .map_err(|e| anyhow::anyhow!("could not start {}: {e}", describe(c)))?;
     anyhow::ensure!(status.success(), "{} failed ({status})", describe(c));
     Ok(())
 }

@@ -16,17 +16,31 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// What `cargo xtask run` and `build` need: the wasm target, Trunk, wasm-bindgen and npm's tools.
 pub fn build_tools() -> anyhow::Result<()> {
     let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
-    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !targets
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         run_checked(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     }
     if !version_of("trunk").is_some_and(|v| v.contains(TRUNK_VERSION)) {
         eprintln!("Installing Trunk {TRUNK_VERSION} (about 10 minutes, once)…");
-        run_checked(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+        run_checked(Command::new("cargo").args([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+        ]))?;
     }
     if !version_of("wasm-bindgen").is_some_and(|v| v.contains(WASM_BINDGEN_VERSION)) {
         eprintln!("Installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (about 5 minutes, once)…");
         // Not --locked: its lockfile wants a crate version the registry mirror lacks.
-        run_checked(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION]))?;
+        run_checked(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ]))?;
     }
     npm_tools()
 }
@@ -34,11 +48,15 @@ pub fn build_tools() -> anyhow::Result<()> {
 /// `npm ci` when `node_modules` is missing or older than `package-lock.json`.
 fn npm_tools() -> anyhow::Result<()> {
     if version_of("npm").is_none() {
-        bail!("npm is missing: install Node.js 20 and npm (as root: apt-get install -y nodejs npm)");
+        bail!(
+            "npm is missing: install Node.js 20 and npm (as root: apt-get install -y nodejs npm)"
+        );
     }
     let root = root();
     let marker = root.join("node_modules/.package-lock.json");
-    let fresh = modified(&marker).zip(modified(&root.join("package-lock.json"))).is_some_and(|(m, l)| m >= l);
+    let fresh = modified(&marker)
+        .zip(modified(&root.join("package-lock.json")))
+        .is_some_and(|(m, l)| m >= l);
     if !fresh || !root.join("node_modules/.bin/wasm-opt").exists() {
         run_checked(cmd("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
@@ -50,7 +68,9 @@ pub fn browser() -> anyhow::Result<()> {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return Ok(());
     }
-    let is_root = output(Command::new("id").arg("-u")).map(|u| u.trim() == "0").unwrap_or(false);
+    let is_root = output(Command::new("id").arg("-u"))
+        .map(|u| u.trim() == "0")
+        .unwrap_or(false);
     if !is_root {
         bail!(
             "the browser tests need Chromium and ChromeDriver at {CHROMIUM} and {CHROMEDRIVER}; install them with:\n    \
@@ -59,8 +79,14 @@ pub fn browser() -> anyhow::Result<()> {
     }
     eprintln!("Installing Chromium and ChromeDriver from Debian's packages…");
     run_checked(Command::new("apt-get").arg("update"))?;
-    run_checked(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]))
-        .context("installing chromium and chromium-driver")
+    run_checked(Command::new("apt-get").args([
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+    ]))
+    .context("installing chromium and chromium-driver")
 }
 
 fn version_of(program: &str) -> Option<String> {

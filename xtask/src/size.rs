@@ -14,15 +14,20 @@ pub const BUDGET_BROTLI: usize = 150 * 1024;
 /// the budget.
 pub fn report(print: bool) -> anyhow::Result<()> {
     let dist = root().join("dist");
-    let index = std::fs::read_to_string(dist.join("index.html")).context("dist/index.html: build the app first (cargo xtask build)")?;
+    let index = std::fs::read_to_string(dist.join("index.html"))
+        .context("dist/index.html: build the app first (cargo xtask build)")?;
     let mut files = vec!["index.html".to_owned()];
     files.extend(referenced(&index));
     let mut total = (0, 0, 0);
     if print {
-        println!("{:<44} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+        println!(
+            "{:<44} {:>10} {:>10} {:>10}",
+            "file", "raw", "gzip", "brotli"
+        );
     }
     for file in &files {
-        let data = std::fs::read(dist.join(file)).with_context(|| format!("dist/{file}, named in index.html"))?;
+        let data = std::fs::read(dist.join(file))
+            .with_context(|| format!("dist/{file}, named in index.html"))?;
         let sizes = (data.len(), gzip(&data).len(), brotli(&data).len());
         total = (total.0 + sizes.0, total.1 + sizes.1, total.2 + sizes.2);
         if print {
@@ -41,21 +46,27 @@ pub fn report(print: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The local files that `index.html` links to (`href="/…"`, `src="/…"`).
+/// The local files that `index.html` links to (`href="/…"`, `src=/…`, quoted or not).
 fn referenced(index: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in ["href=\"/", "src=\"/"] {
+    let mut out: Vec<String> = Vec::new();
+    for attr in ["href=", "src="] {
         let mut rest = index;
         while let Some(i) = rest.find(attr) {
             rest = &rest[i + attr.len()..];
-            let end = rest.find('"').unwrap_or(rest.len());
-            let file = &rest[..end];
-            if !file.is_empty() && !out.iter().any(|f| f == file) && Path::new(file).extension().is_some() {
+            let value = rest.trim_start_matches(['"', '\'']);
+            let end = value.find(['"', '\'', ' ', '>']).unwrap_or(value.len());
+            let Some(file) = value[..end].strip_prefix('/') else {
+                continue;
+            };
+            if !file.is_empty()
+                && !file.starts_with('/')
+                && Path::new(file).extension().is_some()
+                && !out.iter().any(|f| f == file)
+            {
                 out.push(file.to_owned());
             }
         }
     }
-    // The glue script imports the wasm module, which index.html only preloads: count it once.
     out
 }
 
@@ -65,7 +76,10 @@ mod tests {
 
     #[test]
     fn finds_the_linked_files() {
-        let html = r#"<link rel="stylesheet" href="/main-1.css"/><link rel="modulepreload" href="/app-1.js"><link rel="preload" href="/app-1_bg.wasm"><script type="module">import init from '/app-1.js';</script><a href="https://example.org/x">"#;
-        assert_eq!(referenced(html), ["main-1.css", "app-1.js", "app-1_bg.wasm"]);
+        let html = r#"<link rel="stylesheet" href="/main-1.css"/><link rel="modulepreload" href="/app-1.js"><link rel="preload" href="/app-1_bg.wasm"><script type="module">import init from '/app-1.js';</script><a href="https://example.org/x"><link href=/favicon.svg rel=icon><a href="//cdn.example/x.js">"#;
+        assert_eq!(
+            referenced(html),
+            ["main-1.css", "app-1.js", "app-1_bg.wasm", "favicon.svg"]
+        );
     }
 }

@@ -31,7 +31,10 @@ pub fn all(_args: &[String]) -> anyhow::Result<()> {
         ("component tests (wasm, headless Chromium)", components),
         ("app release build", build::app),
         ("first-load size budget", || size::report(true)),
-        ("end-to-end (Chromium via chromedriver, axe-core)", end_to_end),
+        (
+            "end-to-end (Chromium via chromedriver, axe-core)",
+            end_to_end,
+        ),
     ];
     let mut outcomes = Vec::new();
     for (name, layer) in layers {
@@ -41,18 +44,32 @@ pub fn all(_args: &[String]) -> anyhow::Result<()> {
         if let Err(e) = &result {
             eprintln!("==> {name}: FAILED: {e:#}");
         }
-        outcomes.push(Outcome { name, result, took: started.elapsed() });
+        outcomes.push(Outcome {
+            name,
+            result,
+            took: started.elapsed(),
+        });
     }
     println!("\nSummary");
     for o in &outcomes {
         let verdict = match &o.result {
             Ok(()) => "ok".to_owned(),
-            Err(e) => format!("FAILED: {}", format!("{e:#}").lines().next().unwrap_or_default()),
+            Err(e) => format!(
+                "FAILED: {}",
+                format!("{e:#}").lines().next().unwrap_or_default()
+            ),
         };
-        println!("  {:<52} {:>7.1} s  {verdict}", o.name, o.took.as_secs_f64());
+        println!(
+            "  {:<52} {:>7.1} s  {verdict}",
+            o.name,
+            o.took.as_secs_f64()
+        );
     }
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    println!("layers: {} passed, {failed} failed", outcomes.len() - failed);
+    println!(
+        "layers: {} passed, {failed} failed",
+        outcomes.len() - failed
+    );
     if failed > 0 {
         bail!("{failed} layer(s) failed");
     }
@@ -64,7 +81,15 @@ fn format() -> anyhow::Result<()> {
 }
 
 fn clippy() -> anyhow::Result<()> {
-    run_checked(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
+    run_checked(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // The app's browser-only code (and its component tests) compile for wasm alone.
     run_checked(cargo().args([
         "clippy",
@@ -94,7 +119,15 @@ fn server_postgres() -> anyhow::Result<()> {
 }
 
 fn components() -> anyhow::Result<()> {
-    run_checked(cargo().args(["test", "-p", "zhida-app", "--target", "wasm32-unknown-unknown", "--test", "web"]))
+    run_checked(cargo().args([
+        "test",
+        "-p",
+        "zhida-app",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "web",
+    ]))
 }
 
 fn end_to_end() -> anyhow::Result<()> {
@@ -104,7 +137,15 @@ fn end_to_end() -> anyhow::Result<()> {
     anyhow::ensure!(axe.exists(), "{} is missing: run npm ci", axe.display());
     run_checked(
         cargo()
-            .args(["test", "-p", "zhida-app", "--features", "e2e", "--test", "e2e"])
+            .args([
+                "test",
+                "-p",
+                "zhida-app",
+                "--features",
+                "e2e",
+                "--test",
+                "e2e",
+            ])
             .env("ZHIDA_BIN", &server)
             .env("ZHIDA_STATIC_DIR", root.join("dist"))
             .env("ZHIDA_AXE", &axe)
@@ -115,17 +156,27 @@ fn end_to_end() -> anyhow::Result<()> {
 /// The PostgreSQL server the tests use must answer. When it does not and this machine has a
 /// stopped cluster, start it; otherwise fail with what to do.
 fn ensure_postgres() -> anyhow::Result<()> {
-    let url = std::env::var("ZHIDA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url = std::env::var("ZHIDA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let address = host_port(&url).with_context(|| format!("reading the host and port of {url}"))?;
     if reachable(&address) {
         return Ok(());
     }
     let clusters = Path::new("/etc/postgresql");
     if address.starts_with("127.0.0.1:") || address.starts_with("localhost:") {
-        if let Some(version) = std::fs::read_dir(clusters).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()) {
+        if let Some(version) = std::fs::read_dir(clusters)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+        {
             let version = version.file_name().to_string_lossy().into_owned();
             eprintln!("PostgreSQL is not answering at {address}; starting cluster {version}/main");
-            let _ = run_checked(Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]));
+            let _ = run_checked(Command::new("pg_ctlcluster").args([
+                "--skip-systemctl-redirect",
+                &version,
+                "main",
+                "start",
+            ]));
             for _ in 0..20 {
                 if reachable(&address) {
                     return Ok(());
@@ -144,7 +195,11 @@ fn host_port(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?']).next()?;
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    Some(if host_port.contains(':') { host_port.to_owned() } else { format!("{host_port}:5432") })
+    Some(if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    })
 }
 
 fn reachable(address: &str) -> bool {
@@ -161,8 +216,17 @@ mod tests {
 
     #[test]
     fn reads_host_and_port() {
-        assert_eq!(host_port("postgres://postgres@127.0.0.1:5432/postgres").unwrap(), "127.0.0.1:5432");
-        assert_eq!(host_port("postgres://u:p@db.internal/zhida?sslmode=disable").unwrap(), "db.internal:5432");
-        assert_eq!(host_port("postgresql://localhost:6543").unwrap(), "localhost:6543");
+        assert_eq!(
+            host_port("postgres://postgres@127.0.0.1:5432/postgres").unwrap(),
+            "127.0.0.1:5432"
+        );
+        assert_eq!(
+            host_port("postgres://u:p@db.internal/zhida?sslmode=disable").unwrap(),
+            "db.internal:5432"
+        );
+        assert_eq!(
+            host_port("postgresql://localhost:6543").unwrap(),
+            "localhost:6543"
+        );
     }
 }

@@ -99,7 +99,13 @@ impl FromStr for Date {
     fn from_str(s: &str) -> Result<Date, DateError> {
         let b = s.as_bytes();
         let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
+        if b.len() != 10
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !digits(0..4)
+            || !digits(5..7)
+            || !digits(8..10)
+        {
             return Err(DateError::Format);
         }
         let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().map_err(|_| DateError::Format);
@@ -116,7 +122,8 @@ impl Serialize for Date {
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        s.parse().map_err(|_| serde::de::Error::custom("expected a date as YYYY-MM-DD"))
+        s.parse()
+            .map_err(|_| serde::de::Error::custom("expected a date as YYYY-MM-DD"))
     }
 }
 
@@ -143,7 +150,14 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for s in ["2024-2-29", "20240229", "2024-02-29T00:00", "２０２４-02-29", "", "abcd-ef-gh"] {
+        for s in [
+            "2024-2-29",
+            "20240229",
+            "2024-02-29T00:00",
+            "２０２４-02-29",
+            "",
+            "abcd-ef-gh",
+        ] {
             assert_eq!(s.parse::<Date>(), Err(DateError::Format), "{s}");
         }
     }

@@ -72,14 +72,22 @@ mod tests {
 
     #[test]
     fn serializes_without_an_absent_field() {
-        let body = ErrorBody { code: ErrorCode::NotFound, field: None, message: "没有找到".into() };
-        assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"code":"not_found","message":"没有找到"}"#);
+        let body = ErrorBody {
+            code: ErrorCode::NotFound,
+            field: None,
+            message: "没有找到".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"code":"not_found","message":"没有找到"}"#
+        );
     }
 
     #[test]
     fn unknown_codes_still_decode() {
         let body: ErrorBody =
-            serde_json::from_str(r#"{"code":"some_future_code","field":"x","message":"m"}"#).unwrap();
+            serde_json::from_str(r#"{"code":"some_future_code","field":"x","message":"m"}"#)
+                .unwrap();
         assert_eq!(body.code, ErrorCode::Unknown);
         assert_eq!(body.field.as_deref(), Some("x"));
     }
@@ -98,7 +106,10 @@ mod tests {
             ErrorCode::Unavailable,
             ErrorCode::Internal,
         ] {
-            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+            assert_eq!(
+                serde_json::to_string(&code).unwrap(),
+                format!("\"{}\"", code.as_str())
+            );
         }
     }
 }

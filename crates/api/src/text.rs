@@ -29,7 +29,10 @@ mod tests {
     #[test]
     fn fills_placeholders() {
         let args = [("field", "kind"), ("line", "3")];
-        assert_eq!(fill("字段 {{ field }} 第{{line}}行", &args), "字段 kind 第3行");
+        assert_eq!(
+            fill("字段 {{ field }} 第{{line}}行", &args),
+            "字段 kind 第3行"
+        );
         assert_eq!(fill("{{ unknown }} stays", &args), "{{ unknown }} stays");
         assert_eq!(fill("unclosed {{ field", &args), "unclosed {{ field");
         assert_eq!(fill("no placeholders", &args), "no placeholders");

@@ -55,9 +55,8 @@ impl ValidationError {
     /// The 1-based position of the offending character, for reasons that have one.
     pub fn position(self) -> Option<usize> {
         match self {
-            ValidationError::UsccCharacter { position } | ValidationError::IdCharacter { position } => {
-                Some(position)
-            }
+            ValidationError::UsccCharacter { position }
+            | ValidationError::IdCharacter { position } => Some(position),
             _ => None,
         }
     }
@@ -85,7 +84,9 @@ fn tidy(input: &str) -> String {
 
 /// The 31 characters of GB 32100-2015 (the Latin alphabet without I, O, Z, S and V).
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A 统一社会信用代码 (unified social credit code), valid per GB 32100-2015.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -163,8 +164,8 @@ const ID_CHECK: &[u8; 11] = b"10X98765432";
 /// Province-level division codes (GB/T 2260), with 81–83 for residence permits of Hong Kong,
 /// Macao and Taiwan residents.
 const ID_PROVINCES: [u8; 37] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
-    62, 63, 64, 65, 71, 81, 82, 83, 91, 90,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83, 91, 90,
 ];
 
 /// The earliest birth date accepted on an identity card.
@@ -201,13 +202,19 @@ impl IdNumber {
         let birth = id[6..14]
             .parse::<u32>()
             .ok()
-            .and_then(|n| Date::new((n / 10_000) as i32, (n / 100 % 100) as u8, (n % 100) as u8).ok())
+            .and_then(|n| {
+                Date::new((n / 10_000) as i32, (n / 100 % 100) as u8, (n % 100) as u8).ok()
+            })
             .ok_or(ValidationError::IdBirthDate)?;
         let (y, m, d) = EARLIEST_BIRTH;
         if birth > today || birth < Date::new(y, m, d).expect("a valid constant date") {
             return Err(ValidationError::IdBirthDate);
         }
-        let sum: u32 = bytes[..17].iter().zip(ID_WEIGHTS).map(|(c, w)| u32::from(c - b'0') * w).sum();
+        let sum: u32 = bytes[..17]
+            .iter()
+            .zip(ID_WEIGHTS)
+            .map(|(c, w)| u32::from(c - b'0') * w)
+            .sum();
         if bytes[17] != ID_CHECK[(sum % 11) as usize] {
             return Err(ValidationError::IdCheck);
         }
@@ -217,7 +224,8 @@ impl IdNumber {
     /// The date of birth that the number carries.
     pub fn birth_date(&self) -> Date {
         let n: u32 = self.0[6..14].parse().expect("checked when parsed");
-        Date::new((n / 10_000) as i32, (n / 100 % 100) as u8, (n % 100) as u8).expect("checked when parsed")
+        Date::new((n / 10_000) as i32, (n / 100 % 100) as u8, (n % 100) as u8)
+            .expect("checked when parsed")
     }
 
     /// The number with digits 5–14 hidden, as shown to anyone but its owner: `4406**********1234`.
@@ -262,7 +270,11 @@ impl Mobile {
             .or_else(|| tidy.strip_prefix("0086"))
             .unwrap_or(&tidy);
         let b = number.as_bytes();
-        if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit) {
+        if b.len() == 11
+            && b[0] == b'1'
+            && (b'3'..=b'9').contains(&b[1])
+            && b.iter().all(u8::is_ascii_digit)
+        {
             Ok(Mobile(number.to_owned()))
         } else {
             Err(ValidationError::MobileFormat)
@@ -309,36 +321,69 @@ mod tests {
 
     /// Builds a valid ID number from its first 17 digits.
     fn with_id_check(first17: &str) -> String {
-        let sum: u32 = first17.bytes().zip(ID_WEIGHTS).map(|(c, w)| u32::from(c - b'0') * w).sum();
+        let sum: u32 = first17
+            .bytes()
+            .zip(ID_WEIGHTS)
+            .map(|(c, w)| u32::from(c - b'0') * w)
+            .sum();
         format!("{first17}{}", ID_CHECK[(sum % 11) as usize] as char)
     }
 
     #[test]
     fn uscc_accepts_published_examples() {
         // Codes as printed on real business licences, among them GB 32100-2015's own example.
-        for code in ["91350100M000100Y43", "91440300708461136T", "911100001000013580", "91110000100006485K"] {
+        for code in [
+            "91350100M000100Y43",
+            "91440300708461136T",
+            "911100001000013580",
+            "91110000100006485K",
+        ] {
             assert_eq!(Uscc::parse(code).unwrap().as_str(), code);
         }
     }
 
     #[test]
     fn uscc_tidies_what_people_type() {
-        assert_eq!(Uscc::parse(" 91350100m000100y43 ").unwrap().as_str(), "91350100M000100Y43");
-        assert_eq!(Uscc::parse("913501 00M000 100Y43").unwrap().as_str(), "91350100M000100Y43");
+        assert_eq!(
+            Uscc::parse(" 91350100m000100y43 ").unwrap().as_str(),
+            "91350100M000100Y43"
+        );
+        assert_eq!(
+            Uscc::parse("913501 00M000 100Y43").unwrap().as_str(),
+            "91350100M000100Y43"
+        );
     }
 
     #[test]
     fn uscc_refuses_each_kind_of_error() {
         assert_eq!(Uscc::parse(""), Err(ValidationError::Required));
         assert_eq!(Uscc::parse("   "), Err(ValidationError::Required));
-        assert_eq!(Uscc::parse("91350100M000100Y4"), Err(ValidationError::UsccLength));
-        assert_eq!(Uscc::parse("91350100M000100Y433"), Err(ValidationError::UsccLength));
+        assert_eq!(
+            Uscc::parse("91350100M000100Y4"),
+            Err(ValidationError::UsccLength)
+        );
+        assert_eq!(
+            Uscc::parse("91350100M000100Y433"),
+            Err(ValidationError::UsccLength)
+        );
         // I, O, S, V and Z are not in the character set.
-        assert_eq!(Uscc::parse("91350100M0001O0Y43"), Err(ValidationError::UsccCharacter { position: 14 }));
+        assert_eq!(
+            Uscc::parse("91350100M0001O0Y43"),
+            Err(ValidationError::UsccCharacter { position: 14 })
+        );
         // The division code (characters 3–8) must be digits.
-        assert_eq!(Uscc::parse("9135A100M000100Y43"), Err(ValidationError::UsccCharacter { position: 5 }));
-        assert_eq!(Uscc::parse("91350100M000100Y44"), Err(ValidationError::UsccCheck));
-        assert_eq!(Uscc::parse("中国35010M000100Y43"), Err(ValidationError::UsccLength));
+        assert_eq!(
+            Uscc::parse("9135A100M000100Y43"),
+            Err(ValidationError::UsccCharacter { position: 5 })
+        );
+        assert_eq!(
+            Uscc::parse("91350100M000100Y44"),
+            Err(ValidationError::UsccCheck)
+        );
+        assert_eq!(
+            Uscc::parse("中国35010M000100Y43"),
+            Err(ValidationError::UsccLength)
+        );
     }
 
     #[test]
@@ -382,7 +427,10 @@ mod tests {
         let id = IdNumber::parse("11010519491231002X", today()).unwrap();
         assert_eq!(id.birth_date(), Date::new(1949, 12, 31).unwrap());
         assert_eq!(IdNumber::parse("11010519491231002x", today()).unwrap(), id);
-        assert_eq!(IdNumber::parse("110105 19491231 002X", today()).unwrap(), id);
+        assert_eq!(
+            IdNumber::parse("110105 19491231 002X", today()).unwrap(),
+            id
+        );
     }
 
     #[test]
@@ -390,29 +438,62 @@ mod tests {
         let leap = with_id_check("44060420000229123");
         assert!(IdNumber::parse(&leap, today()).is_ok());
         let not_leap = with_id_check("44060419000229123");
-        assert_eq!(IdNumber::parse(&not_leap, today()), Err(ValidationError::IdBirthDate));
+        assert_eq!(
+            IdNumber::parse(&not_leap, today()),
+            Err(ValidationError::IdBirthDate)
+        );
         let no_day = with_id_check("44060420230431123");
-        assert_eq!(IdNumber::parse(&no_day, today()), Err(ValidationError::IdBirthDate));
+        assert_eq!(
+            IdNumber::parse(&no_day, today()),
+            Err(ValidationError::IdBirthDate)
+        );
         let month_13 = with_id_check("44060419801301123");
-        assert_eq!(IdNumber::parse(&month_13, today()), Err(ValidationError::IdBirthDate));
+        assert_eq!(
+            IdNumber::parse(&month_13, today()),
+            Err(ValidationError::IdBirthDate)
+        );
         let tomorrow = with_id_check("44060420261130123");
-        assert_eq!(IdNumber::parse(&tomorrow, today()), Err(ValidationError::IdBirthDate));
+        assert_eq!(
+            IdNumber::parse(&tomorrow, today()),
+            Err(ValidationError::IdBirthDate)
+        );
         let born_today = with_id_check("44060420261129123");
         assert!(IdNumber::parse(&born_today, today()).is_ok());
         let too_old = with_id_check("44060418991231123");
-        assert_eq!(IdNumber::parse(&too_old, today()), Err(ValidationError::IdBirthDate));
+        assert_eq!(
+            IdNumber::parse(&too_old, today()),
+            Err(ValidationError::IdBirthDate)
+        );
     }
 
     #[test]
     fn id_number_refuses_each_kind_of_error() {
         assert_eq!(IdNumber::parse("", today()), Err(ValidationError::Required));
-        assert_eq!(IdNumber::parse("11010519491231002", today()), Err(ValidationError::IdLength));
-        assert_eq!(IdNumber::parse("110105194912310021X", today()), Err(ValidationError::IdLength));
-        assert_eq!(IdNumber::parse("1101051949123100X2", today()), Err(ValidationError::IdCharacter { position: 17 }));
-        assert_eq!(IdNumber::parse("A1010519491231002X", today()), Err(ValidationError::IdCharacter { position: 1 }));
+        assert_eq!(
+            IdNumber::parse("11010519491231002", today()),
+            Err(ValidationError::IdLength)
+        );
+        assert_eq!(
+            IdNumber::parse("110105194912310021X", today()),
+            Err(ValidationError::IdLength)
+        );
+        assert_eq!(
+            IdNumber::parse("1101051949123100X2", today()),
+            Err(ValidationError::IdCharacter { position: 17 })
+        );
+        assert_eq!(
+            IdNumber::parse("A1010519491231002X", today()),
+            Err(ValidationError::IdCharacter { position: 1 })
+        );
         let region = with_id_check("99060419800101123");
-        assert_eq!(IdNumber::parse(&region, today()), Err(ValidationError::IdRegion));
-        assert_eq!(IdNumber::parse("110105194912310021", today()), Err(ValidationError::IdCheck));
+        assert_eq!(
+            IdNumber::parse(&region, today()),
+            Err(ValidationError::IdRegion)
+        );
+        assert_eq!(
+            IdNumber::parse("110105194912310021", today()),
+            Err(ValidationError::IdCheck)
+        );
     }
 
     #[test]
@@ -425,8 +506,18 @@ mod tests {
 
     #[test]
     fn mobile_accepts_what_people_type() {
-        for typed in ["13800138000", "138 0013 8000", "138-0013-8000", "+86 138 0013 8000", "008613800138000"] {
-            assert_eq!(Mobile::parse(typed).unwrap().expose(), "13800138000", "{typed}");
+        for typed in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "008613800138000",
+        ] {
+            assert_eq!(
+                Mobile::parse(typed).unwrap().expose(),
+                "13800138000",
+                "{typed}"
+            );
         }
         assert!(Mobile::parse("19912345678").is_ok());
     }
@@ -434,8 +525,20 @@ mod tests {
     #[test]
     fn mobile_refuses_other_numbers() {
         assert_eq!(Mobile::parse(""), Err(ValidationError::Required));
-        for bad in ["1380013800", "138001380001", "12800138000", "23800138000", "0757-83380000", "1380013800a", "+1 415 555 0100"] {
-            assert_eq!(Mobile::parse(bad), Err(ValidationError::MobileFormat), "{bad}");
+        for bad in [
+            "1380013800",
+            "138001380001",
+            "12800138000",
+            "23800138000",
+            "0757-83380000",
+            "1380013800a",
+            "+1 415 555 0100",
+        ] {
+            assert_eq!(
+                Mobile::parse(bad),
+                Err(ValidationError::MobileFormat),
+                "{bad}"
+            );
         }
     }
 

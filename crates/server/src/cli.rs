@@ -33,7 +33,11 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
 
     /// The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST:PORT/DB`.
-    #[arg(long, env = "ZHIDA_DATABASE_URL", default_value = "sqlite://data/zhida.sqlite")]
+    #[arg(
+        long,
+        env = "ZHIDA_DATABASE_URL",
+        default_value = "sqlite://data/zhida.sqlite"
+    )]
     pub database_url: String,
 
     /// The folder of the built app (Trunk's output).
@@ -59,11 +63,18 @@ pub enum LogFormat {
 /// Sets up structured logging. `RUST_LOG` narrows or widens it (default `info`).
 pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
     }
 }
 
@@ -75,7 +86,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("demo data seeded");
     }
     let assets = StaticAssets::load(&args.static_dir)?;
-    let state = AppState { db, assets: Arc::new(assets) };
+    let state = AppState {
+        db,
+        assets: Arc::new(assets),
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -91,14 +105,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("Demo login: {who}: {how}");
         }
     }
-    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }
 
 async fn shutdown_signal() {
     let ctrl_c = async {
-        tokio::signal::ctrl_c().await.expect("installing the Ctrl-C handler");
+        tokio::signal::ctrl_c()
+            .await
+            .expect("installing the Ctrl-C handler");
     };
     #[cfg(unix)]
     let terminate = async {

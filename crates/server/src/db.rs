@@ -60,11 +60,19 @@ impl Db {
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
             let path = sqlite_path(&url);
-            if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating the database folder {}", dir.display()))?;
+            if let Some(dir) = Path::new(&path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating the database folder {}", dir.display()))?;
             }
             if !url.contains("mode=") {
-                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
             }
             // One writer at a time is SQLite's nature; WAL lets readers go on meanwhile, and a
             // busy timeout makes a second writer wait instead of failing.
@@ -91,7 +99,10 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("migrating the database")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("migrating the database")?;
         Ok(())
     }
 
@@ -162,17 +173,32 @@ mod tests {
 
     #[test]
     fn backend_follows_the_url() {
-        assert_eq!(Backend::of_url("sqlite://data/zhida.sqlite").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::of_url("sqlite://data/zhida.sqlite").unwrap(),
+            Backend::Sqlite
+        );
         assert_eq!(Backend::of_url("sqlite::memory:").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://127.0.0.1/zhida").unwrap(), Backend::Postgres);
-        assert_eq!(Backend::of_url("postgresql://127.0.0.1/zhida").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("postgres://127.0.0.1/zhida").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://127.0.0.1/zhida").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::of_url("mysql://127.0.0.1/zhida").is_err());
     }
 
     #[test]
     fn sqlite_path_drops_scheme_and_options() {
-        assert_eq!(sqlite_path("sqlite://data/zhida.sqlite"), "data/zhida.sqlite");
-        assert_eq!(sqlite_path("sqlite:///tmp/z.sqlite?mode=rwc"), "/tmp/z.sqlite");
+        assert_eq!(
+            sqlite_path("sqlite://data/zhida.sqlite"),
+            "data/zhida.sqlite"
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/z.sqlite?mode=rwc"),
+            "/tmp/z.sqlite"
+        );
     }
 
     #[test]

@@ -31,7 +31,13 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: ErrorCode) -> ApiError {
-        ApiError { status, code, field: None, key: format!("errors.{}", code.as_str()), args: Vec::new() }
+        ApiError {
+            status,
+            code,
+            field: None,
+            key: format!("errors.{}", code.as_str()),
+            args: Vec::new(),
+        }
     }
 
     /// No such resource (or one the caller may not know exists).
@@ -48,7 +54,8 @@ impl ApiError {
     }
 
     pub fn unsupported_content_type() -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnsupportedContentType).with_field("Content-Type")
+        ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnsupportedContentType)
+            .with_field("Content-Type")
     }
 
     /// The body is not JSON at all; `line` and `column` say where reading stopped.
@@ -60,14 +67,16 @@ impl ApiError {
 
     /// The body is JSON of the wrong shape. `reason` is `missing`, `unknown` or `type`.
     pub fn invalid_body(field: impl Into<String>, reason: &str) -> ApiError {
-        let mut e = ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody).with_field(field);
+        let mut e =
+            ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidBody).with_field(field);
         e.key = format!("errors.invalid_body_{reason}");
         e
     }
 
     /// A field holds a value that is refused for `reason` (see [`ValidationError`]).
     pub fn invalid_field(field: impl Into<String>, reason: ValidationError) -> ApiError {
-        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField).with_field(field);
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField)
+            .with_field(field);
         e.key = format!("validation.{}", reason.code());
         if let Some(position) = reason.position() {
             e = e.with_arg("position", position.to_string());
@@ -78,7 +87,8 @@ impl ApiError {
     /// A field holds a value that is refused for a reason that has its own message under
     /// `validation.{key}` in the locale files.
     pub fn invalid_field_because(field: impl Into<String>, key: &str) -> ApiError {
-        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField).with_field(field);
+        let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField)
+            .with_field(field);
         e.key = format!("validation.{key}");
         e
     }
@@ -114,7 +124,11 @@ impl ApiError {
         if let Some(field) = &self.field {
             args.push(("field", field.clone()));
         }
-        ErrorBody { code: self.code, field: self.field.clone(), message: i18n::message(lang, &self.key, &args) }
+        ErrorBody {
+            code: self.code,
+            field: self.field.clone(),
+            message: i18n::message(lang, &self.key, &args),
+        }
     }
 
     /// The error that stands for a bare framework answer with this status.
@@ -125,8 +139,14 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::unsupported_content_type(),
             StatusCode::SERVICE_UNAVAILABLE => ApiError::unavailable(),
-            s if s.is_client_error() => ApiError { status: s, ..ApiError::new(s, ErrorCode::InvalidBody) },
-            s => ApiError { status: s, ..ApiError::new(s, ErrorCode::Internal) },
+            s if s.is_client_error() => ApiError {
+                status: s,
+                ..ApiError::new(s, ErrorCode::InvalidBody)
+            },
+            s => ApiError {
+                status: s,
+                ..ApiError::new(s, ErrorCode::Internal)
+            },
         }
     }
 }
@@ -156,7 +176,9 @@ struct PendingError(std::sync::Arc<ApiError>);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
-        response.extensions_mut().insert(PendingError(std::sync::Arc::new(self)));
+        response
+            .extensions_mut()
+            .insert(PendingError(std::sync::Arc::new(self)));
         response
     }
 }
@@ -179,8 +201,14 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     let body = serde_json::to_vec(&error.body(lang)).expect("an error body always serializes");
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    parts.headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    parts.headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }

@@ -61,15 +61,21 @@ impl Lang {
 /// Every message of a locale file, by its dotted key (`errors.not_found`).
 type Catalogue = HashMap<String, String>;
 
-static ZH_CN: LazyLock<Catalogue> = LazyLock::new(|| flatten(include_str!("../../../locales/zh-CN.json")));
-static EN: LazyLock<Catalogue> = LazyLock::new(|| flatten(include_str!("../../../locales/en.json")));
+static ZH_CN: LazyLock<Catalogue> =
+    LazyLock::new(|| flatten(include_str!("../../../locales/zh-CN.json")));
+static EN: LazyLock<Catalogue> =
+    LazyLock::new(|| flatten(include_str!("../../../locales/en.json")));
 
 fn flatten(json: &str) -> Catalogue {
     fn walk(prefix: &str, value: &Value, out: &mut Catalogue) {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
                     walk(&key, v, out);
                 }
             }
@@ -79,7 +85,8 @@ fn flatten(json: &str) -> Catalogue {
             _ => {}
         }
     }
-    let value: Value = serde_json::from_str(json).expect("the locale files are valid JSON (checked by tests)");
+    let value: Value =
+        serde_json::from_str(json).expect("the locale files are valid JSON (checked by tests)");
     let mut out = Catalogue::new();
     walk("", &value, &mut out);
     out
@@ -92,7 +99,10 @@ pub fn message(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
         Lang::ZhCn => &*ZH_CN,
         Lang::En => &*EN,
     };
-    let template = catalogue.get(key).or_else(|| ZH_CN.get(key)).map_or(key, String::as_str);
+    let template = catalogue
+        .get(key)
+        .or_else(|| ZH_CN.get(key))
+        .map_or(key, String::as_str);
     let args: Vec<(&str, &str)> = args.iter().map(|(n, v)| (*n, v.as_str())).collect();
     api::text::fill(template, &args)
 }

@@ -22,7 +22,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        if !is_json_content_type(req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())) {
+        if !is_json_content_type(
+            req.headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+        ) {
             return Err(ApiError::unsupported_content_type());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
@@ -39,8 +43,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// `application/json`, or a `+json` type, with any parameters (`; charset=utf-8`).
 fn is_json_content_type(value: Option<&str>) -> bool {
     let Some(value) = value else { return false };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Reads `bytes` as a `T`, mapping each failure to the error that names its field.
@@ -55,21 +65,39 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let inner = error.into_inner();
     use serde_json::error::Category;
     match inner.classify() {
-        Category::Syntax | Category::Eof | Category::Io => Err(ApiError::malformed_json(inner.line(), inner.column())),
+        Category::Syntax | Category::Eof | Category::Io => {
+            Err(ApiError::malformed_json(inner.line(), inner.column()))
+        }
         Category::Data => {
             let text = inner.to_string();
             // serde_json's messages end with " at line L column C"; the reason is before that.
-            let reason = text.rsplit_once(" at line ").map_or(text.as_str(), |(r, _)| r);
+            let reason = text
+                .rsplit_once(" at line ")
+                .map_or(text.as_str(), |(r, _)| r);
             let parent = if path == "." { String::new() } else { path };
             if let Some(name) = backticked(reason, "missing field `") {
                 Err(ApiError::invalid_body(join(&parent, name), "missing"))
             } else if let Some(name) = backticked(reason, "unknown field `") {
                 // Here the path already ends with the unknown field itself.
-                Err(ApiError::invalid_body(if parent.is_empty() { name.to_owned() } else { parent }, "unknown"))
+                Err(ApiError::invalid_body(
+                    if parent.is_empty() {
+                        name.to_owned()
+                    } else {
+                        parent
+                    },
+                    "unknown",
+                ))
             } else if let Some(validation) = validation_reason(reason) {
                 Err(ApiError::invalid_field(parent, validation))
             } else {
-                Err(ApiError::invalid_body(if parent.is_empty() { "$".to_owned() } else { parent }, "type"))
+                Err(ApiError::invalid_body(
+                    if parent.is_empty() {
+                        "$".to_owned()
+                    } else {
+                        parent
+                    },
+                    "type",
+                ))
             }
         }
     }
@@ -157,31 +185,50 @@ mod tests {
 
     #[test]
     fn names_a_missing_field_by_its_path() {
-        let e = error(r#"{"name":"x","uscc":"91350100M000100Y43","owner":{"phone":"13800138000"}}"#);
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidBody, Some("owner.staff")));
+        let e =
+            error(r#"{"name":"x","uscc":"91350100M000100Y43","owner":{"phone":"13800138000"}}"#);
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidBody, Some("owner.staff"))
+        );
     }
 
     #[test]
     fn names_an_unknown_field() {
         let e = error(&GOOD.replace("\"name\"", "\"nmae\""));
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidBody, Some("nmae")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidBody, Some("nmae"))
+        );
     }
 
     #[test]
     fn names_a_value_of_the_wrong_type() {
         let e = error(&GOOD.replace("[1,2]", "[1,\"two\"]"));
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidBody, Some("owner.staff[1]")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidBody, Some("owner.staff[1]"))
+        );
         let e = error("[]");
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidBody, Some("$")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidBody, Some("$"))
+        );
     }
 
     #[test]
     fn domain_refusals_become_field_errors() {
         let e = error(&GOOD.replace("Y43", "Y44"));
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidField, Some("uscc")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidField, Some("uscc"))
+        );
         assert!(e.message.contains("check"), "{}", e.message);
         let e = error(&GOOD.replace("13800138000", "12345"));
-        assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidField, Some("owner.phone")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (ErrorCode::InvalidField, Some("owner.phone"))
+        );
         let e = error(&GOOD.replace("91350100M000100Y43", "9135A100M000100Y43"));
         assert_eq!(e.field.as_deref(), Some("uscc"));
         assert!(e.message.contains('5'), "{}", e.message);
@@ -190,11 +237,15 @@ mod tests {
     #[test]
     fn content_types() {
         assert!(is_json_content_type(Some("application/json")));
-        assert!(is_json_content_type(Some("application/json; charset=utf-8")));
+        assert!(is_json_content_type(Some(
+            "application/json; charset=utf-8"
+        )));
         assert!(is_json_content_type(Some("Application/JSON")));
         assert!(is_json_content_type(Some("application/problem+json")));
         assert!(!is_json_content_type(Some("text/plain")));
-        assert!(!is_json_content_type(Some("application/x-www-form-urlencoded")));
+        assert!(!is_json_content_type(Some(
+            "application/x-www-form-urlencoded"
+        )));
         assert!(!is_json_content_type(None));
     }
 }

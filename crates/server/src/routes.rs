@@ -9,14 +9,17 @@ use axum::response::{IntoResponse, Response};
 use axum::{middleware, Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use api::system::{
-    ClientReport, ClientReportKind, ClientReportReceipt, DatabaseHealth, Health, HealthStatus, Version,
+    ClientReport, ClientReportKind, ClientReportReceipt, DatabaseHealth, Health, HealthStatus,
+    Version,
 };
 use api::ErrorBody;
 
@@ -54,13 +57,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_routes().split_for_parts().1
 }
 
-static OPENAPI_JSON: LazyLock<String> =
-    LazyLock::new(|| openapi().to_pretty_json().expect("the OpenAPI document serializes"));
+static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
+    openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+});
 
 /// The whole application: the API, the app's files, and the layers around both.
 pub fn app(state: AppState) -> Router {
     let (api, _) = api_routes().split_for_parts();
-    let api = api.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(CompressionLayer::new());
+    let api = api
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CompressionLayer::new());
     Router::new()
         .merge(api)
         .fallback(fallback)
@@ -86,7 +94,12 @@ pub fn is_api_path(path: &str) -> bool {
 
 /// Everything no route matched: a JSON 404 under `/api`, the app's files (or `index.html`)
 /// elsewhere.
-async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+async fn fallback(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     if is_api_path(uri.path()) {
         return ApiError::not_found().into_response();
     }
@@ -116,7 +129,11 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         }
     };
     let health = Health {
-        status: if ok { HealthStatus::Ok } else { HealthStatus::Degraded },
+        status: if ok {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::Degraded
+        },
         database: DatabaseHealth {
             backend: state.db.backend.as_str().to_owned(),
             ok,
@@ -124,7 +141,14 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             schema_version,
         },
     };
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(health))
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(health),
+    )
 }
 
 /// What is running: the server's name, version and commit.
@@ -134,7 +158,9 @@ async fn version() -> Json<Version> {
     Json(Version {
         name: "zhida".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        commit: option_env!("ZHIDA_GIT_COMMIT").filter(|c| !c.is_empty()).map(str::to_owned),
+        commit: option_env!("ZHIDA_GIT_COMMIT")
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
     })
 }
 
@@ -142,7 +168,10 @@ async fn version() -> Json<Version> {
 #[utoipa::path(get, path = "/api/openapi.json", tag = "system",
     responses((status = 200, description = "An OpenAPI 3 document", content_type = "application/json")))]
 async fn openapi_json() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON.as_str())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON.as_str(),
+    )
 }
 
 const REPORT_MESSAGE_MAX: usize = 2000;
@@ -167,7 +196,10 @@ async fn create_client_report(
 ) -> Result<(StatusCode, Json<ClientReportReceipt>), ApiError> {
     let message = report.message.trim();
     if message.is_empty() {
-        return Err(ApiError::invalid_field("message", api::ValidationError::Required));
+        return Err(ApiError::invalid_field(
+            "message",
+            api::ValidationError::Required,
+        ));
     }
     if message.chars().count() > REPORT_MESSAGE_MAX {
         return Err(ApiError::invalid_field_because("message", "too_long")
@@ -177,7 +209,8 @@ async fn create_client_report(
         return Err(ApiError::invalid_field_because("path", "app_path"));
     }
     if report.path.chars().count() > REPORT_PATH_MAX {
-        return Err(ApiError::invalid_field_because("path", "too_long").with_arg("max", REPORT_PATH_MAX.to_string()));
+        return Err(ApiError::invalid_field_because("path", "too_long")
+            .with_arg("max", REPORT_PATH_MAX.to_string()));
     }
     let user_agent = headers
         .get(header::USER_AGENT)

@@ -48,19 +48,25 @@ impl StaticAssets {
         }
         let mut stack = vec![dir.to_path_buf()];
         while let Some(folder) = stack.pop() {
-            for entry in std::fs::read_dir(&folder).with_context(|| format!("reading {}", folder.display()))? {
+            for entry in std::fs::read_dir(&folder)
+                .with_context(|| format!("reading {}", folder.display()))?
+            {
                 let path = entry?.path();
                 if path.is_dir() {
                     stack.push(path);
                     continue;
                 }
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
                 if name.ends_with(".br") || name.ends_with(".gz") {
                     continue;
                 }
                 let rel = path.strip_prefix(dir).expect("below the static folder");
                 let url = format!("/{}", rel.to_string_lossy().replace('\\', "/"));
-                let asset = Asset::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                let asset =
+                    Asset::read(&path).with_context(|| format!("reading {}", path.display()))?;
                 assets.files.insert(url, asset);
             }
         }
@@ -70,7 +76,10 @@ impl StaticAssets {
 
     /// Adds one file from memory (used by tests).
     pub fn insert(&mut self, url_path: &str, content: impl Into<Bytes>) {
-        self.files.insert(url_path.to_owned(), Asset::new(url_path, content.into(), None, None));
+        self.files.insert(
+            url_path.to_owned(),
+            Asset::new(url_path, content.into(), None, None),
+        );
     }
 
     pub fn has_index(&self) -> bool {
@@ -80,7 +89,10 @@ impl StaticAssets {
     /// The answer for a non-API `GET` or `HEAD`: the file at `path`, or `index.html` for any
     /// path that is not a file, so that deep links into the app work.
     pub fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response {
-        let asset = self.files.get(path).or_else(|| self.files.get("/index.html"));
+        let asset = self
+            .files
+            .get(path)
+            .or_else(|| self.files.get("/index.html"));
         let Some(asset) = asset else {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -101,7 +113,10 @@ impl Asset {
             p.push(ext);
             std::fs::read(p).ok().map(Bytes::from)
         };
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         Ok(Asset::new(name, identity, sibling(".gz"), sibling(".br")))
     }
 
@@ -110,11 +125,18 @@ impl Asset {
         let mime = content_type(file_name);
         let compressible = is_compressible(mime) && identity.len() > 256;
         let (gzip, brotli) = if compressible {
-            (gzip.or_else(|| Some(gzip_bytes(&identity))), brotli.or_else(|| Some(brotli_bytes(&identity))))
+            (
+                gzip.or_else(|| Some(gzip_bytes(&identity))),
+                brotli.or_else(|| Some(brotli_bytes(&identity))),
+            )
         } else {
             (None, None)
         };
-        let cache_control = if is_hashed(file_name) { IMMUTABLE } else { NO_CACHE };
+        let cache_control = if is_hashed(file_name) {
+            IMMUTABLE
+        } else {
+            NO_CACHE
+        };
         Asset {
             content_type: HeaderValue::from_static(mime),
             cache_control: HeaderValue::from_static(cache_control),
@@ -126,7 +148,10 @@ impl Asset {
     }
 
     fn respond(&self, method: &Method, headers: &HeaderMap) -> Response {
-        let accepted = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let accepted = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let (encoding, body) = match (&self.brotli, &self.gzip) {
             (Some(br), _) if accepts(accepted, "br") => (Some("br"), br),
             (_, Some(gz)) if accepts(accepted, "gzip") => (Some("gzip"), gz),
@@ -145,7 +170,8 @@ impl Asset {
             StatusCode::NOT_MODIFIED.into_response()
         } else if method == Method::HEAD {
             let mut r = Response::new(Body::empty());
-            r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
             r
         } else {
             Response::new(Body::from(body.clone()))
@@ -153,7 +179,10 @@ impl Asset {
         let h = response.headers_mut();
         h.insert(header::CONTENT_TYPE, self.content_type.clone());
         h.insert(header::CACHE_CONTROL, self.cache_control.clone());
-        h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("an ETag is ASCII"));
+        h.insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("an ETag is ASCII"),
+        );
         if self.gzip.is_some() || self.brotli.is_some() {
             h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
@@ -181,11 +210,15 @@ fn accepts(accept_encoding: &str, coding: &str) -> bool {
 pub fn is_hashed(file_name: &str) -> bool {
     let stem = file_name.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn content_type(file_name: &str) -> &'static str {
-    let ext = file_name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    let ext = file_name
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
+        .to_ascii_lowercase();
     match ext.as_str() {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
@@ -194,7 +227,9 @@ fn content_type(file_name: &str) -> &'static str {
         "json" | "webmanifest" => "application/json",
         "svg" => "image/svg+xml",
         "txt" => "text/plain; charset=utf-8",
-        other => mime_guess::from_ext(other).first_raw().unwrap_or("application/octet-stream"),
+        other => mime_guess::from_ext(other)
+            .first_raw()
+            .unwrap_or("application/octet-stream"),
     }
 }
 
@@ -214,14 +249,20 @@ fn gzip_bytes(data: &[u8]) -> Bytes {
 
 fn brotli_bytes(data: &[u8]) -> Bytes {
     let mut out = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
     brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
     Bytes::from(out)
 }
 
 /// FNV-1a, 64 bits: a stable content fingerprint for ETags (not a security measure).
 fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

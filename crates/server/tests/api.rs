@@ -55,11 +55,18 @@ async fn version_names_the_server(app: TestApp) {
 async fn openapi_documents_every_endpoint(app: TestApp) {
     let answer = app.get("/api/openapi.json").await;
     assert_eq!(answer.status, StatusCode::OK);
-    assert!(answer.header("content-type").starts_with("application/json"));
+    assert!(answer
+        .header("content-type")
+        .starts_with("application/json"));
     let doc = answer.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
-    for path in ["/api/health", "/api/version", "/api/openapi.json", "/api/client-reports"] {
+    for path in [
+        "/api/health",
+        "/api/version",
+        "/api/openapi.json",
+        "/api/client-reports",
+    ] {
         assert!(paths.contains_key(path), "{path} is not documented");
     }
     // Every documented operation is routed: none answers 404 or 405.
@@ -85,7 +92,12 @@ async fn unknown_api_paths_are_json_404s(app: TestApp) {
     for path in ["/api/nope", "/api", "/api/health/extra"] {
         let answer = app.get(path).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(answer.header("content-type").starts_with("application/json"), "{path}");
+        assert!(
+            answer
+                .header("content-type")
+                .starts_with("application/json"),
+            "{path}"
+        );
         let body = answer.json();
         assert_eq!(body["code"], "not_found");
         assert_eq!(body["message"], "没有找到您要的内容");
@@ -94,14 +106,19 @@ async fn unknown_api_paths_are_json_404s(app: TestApp) {
 }
 
 async fn errors_follow_accept_language(app: TestApp) {
-    let request = Request::get("/api/nope").header("accept-language", "en-GB,en;q=0.9").body(Body::empty()).unwrap();
+    let request = Request::get("/api/nope")
+        .header("accept-language", "en-GB,en;q=0.9")
+        .body(Body::empty())
+        .unwrap();
     let answer = app.send(request).await;
     assert_eq!(answer.json()["message"], "Nothing was found here");
     assert_eq!(answer.header("content-language"), "en");
 }
 
 async fn wrong_method_is_a_json_405(app: TestApp) {
-    let answer = app.send(Request::delete("/api/health").body(Body::empty()).unwrap()).await;
+    let answer = app
+        .send(Request::delete("/api/health").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(answer.json()["code"], "method_not_allowed");
     let answer = app.get("/api/client-reports").await;
@@ -112,8 +129,13 @@ async fn wrong_method_is_a_json_405(app: TestApp) {
 async fn client_report_is_stored(app: TestApp) {
     let request = Request::post("/api/client-reports")
         .header("content-type", "application/json; charset=utf-8")
-        .header("user-agent", "Mozilla/5.0 (Linux; Android 7.0) MicroMessenger/6.5")
-        .body(Body::from(r#"{"kind":"unsupported_browser","message":"no WebAssembly","path":"/policies"}"#))
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (Linux; Android 7.0) MicroMessenger/6.5",
+        )
+        .body(Body::from(
+            r#"{"kind":"unsupported_browser","message":"no WebAssembly","path":"/policies"}"#,
+        ))
         .unwrap();
     let answer = app.send(request).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
@@ -126,32 +148,56 @@ async fn client_report_is_stored(app: TestApp) {
     assert_eq!(row.get::<String, _>("kind"), "unsupported_browser");
     assert_eq!(row.get::<String, _>("message"), "no WebAssembly");
     assert_eq!(row.get::<String, _>("path"), "/policies");
-    assert!(row.get::<String, _>("user_agent").contains("MicroMessenger"));
-    assert_eq!(row.get::<String, _>("request_id"), answer.header("x-request-id"));
+    assert!(row
+        .get::<String, _>("user_agent")
+        .contains("MicroMessenger"));
+    assert_eq!(
+        row.get::<String, _>("request_id"),
+        answer.header("x-request-id")
+    );
     assert!(row.get::<String, _>("created_at").ends_with('Z'));
 }
 
 async fn count_reports(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM client_reports").fetch_one(&app.db.pool).await.unwrap()
+    sqlx::query_scalar("SELECT COUNT(*) FROM client_reports")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
 async fn malformed_json_is_a_400_naming_the_place(app: TestApp) {
-    let answer = app.post_json("/api/client-reports", "{\"kind\": \"panic\",\n \"message\": }").await;
+    let answer = app
+        .post_json(
+            "/api/client-reports",
+            "{\"kind\": \"panic\",\n \"message\": }",
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     let body = answer.json();
     assert_eq!(body["code"], "malformed_json");
-    assert!(body["message"].as_str().unwrap().contains("第 2 行"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("第 2 行"),
+        "{body}"
+    );
     assert_eq!(count_reports(&app).await, 0);
 }
 
 async fn wrong_content_type_is_a_400(app: TestApp) {
-    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
         let mut request = Request::post("/api/client-reports");
         if let Some(ct) = content_type {
             request = request.header("content-type", ct);
         }
         let answer = app
-            .send(request.body(Body::from(r#"{"kind":"panic","message":"m","path":"/"}"#)).unwrap())
+            .send(
+                request
+                    .body(Body::from(r#"{"kind":"panic","message":"m","path":"/"}"#))
+                    .unwrap(),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{content_type:?}");
         let body = answer.json();
@@ -163,10 +209,26 @@ async fn wrong_content_type_is_a_400(app: TestApp) {
 
 async fn body_of_the_wrong_shape_names_the_field(app: TestApp) {
     let cases = [
-        (r#"{"message":"m","path":"/"}"#, "kind", "缺少必填字段“kind”"),
-        (r#"{"kind":"crash","message":"m","path":"/"}"#, "kind", "字段“kind”的类型不正确"),
-        (r#"{"kind":"panic","message":7,"path":"/"}"#, "message", "字段“message”的类型不正确"),
-        (r#"{"kind":"panic","message":"m","path":"/","extra":1}"#, "extra", "不认识的字段“extra”"),
+        (
+            r#"{"message":"m","path":"/"}"#,
+            "kind",
+            "缺少必填字段“kind”",
+        ),
+        (
+            r#"{"kind":"crash","message":"m","path":"/"}"#,
+            "kind",
+            "字段“kind”的类型不正确",
+        ),
+        (
+            r#"{"kind":"panic","message":7,"path":"/"}"#,
+            "message",
+            "字段“message”的类型不正确",
+        ),
+        (
+            r#"{"kind":"panic","message":"m","path":"/","extra":1}"#,
+            "extra",
+            "不认识的字段“extra”",
+        ),
     ];
     for (json, field, message) in cases {
         let answer = app.post_json("/api/client-reports", json).await;
@@ -182,9 +244,18 @@ async fn body_of_the_wrong_shape_names_the_field(app: TestApp) {
 async fn refused_values_are_422_naming_the_field(app: TestApp) {
     let long = "长".repeat(2001);
     let cases = [
-        (r#"{"kind":"panic","message":"   ","path":"/"}"#.to_owned(), "message"),
-        (format!(r#"{{"kind":"panic","message":"{long}","path":"/"}}"#), "message"),
-        (r#"{"kind":"panic","message":"m","path":"policies"}"#.to_owned(), "path"),
+        (
+            r#"{"kind":"panic","message":"   ","path":"/"}"#.to_owned(),
+            "message",
+        ),
+        (
+            format!(r#"{{"kind":"panic","message":"{long}","path":"/"}}"#),
+            "message",
+        ),
+        (
+            r#"{"kind":"panic","message":"m","path":"policies"}"#.to_owned(),
+            "path",
+        ),
     ];
     for (json, field) in cases {
         let answer = app.post_json("/api/client-reports", &json).await;
@@ -196,16 +267,25 @@ async fn refused_values_are_422_naming_the_field(app: TestApp) {
     let request = Request::post("/api/client-reports")
         .header("content-type", "application/json")
         .header("accept-language", "en")
-        .body(Body::from(format!(r#"{{"kind":"panic","message":"{long}","path":"/"}}"#)))
+        .body(Body::from(format!(
+            r#"{{"kind":"panic","message":"{long}","path":"/"}}"#
+        )))
         .unwrap();
-    assert_eq!(app.send(request).await.json()["message"], "Too long: at most 2000 characters");
+    assert_eq!(
+        app.send(request).await.json()["message"],
+        "Too long: at most 2000 characters"
+    );
     assert_eq!(count_reports(&app).await, 0);
 }
 
 async fn oversized_body_is_a_json_413(app: TestApp) {
     let huge = "x".repeat(70 * 1024);
-    let answer =
-        app.post_json("/api/client-reports", &format!(r#"{{"kind":"panic","message":"{huge}","path":"/"}}"#)).await;
+    let answer = app
+        .post_json(
+            "/api/client-reports",
+            &format!(r#"{{"kind":"panic","message":"{huge}","path":"/"}}"#),
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(answer.json()["code"], "payload_too_large");
     assert_eq!(count_reports(&app).await, 0);
@@ -217,7 +297,12 @@ async fn every_answer_carries_a_request_id(app: TestApp) {
     assert_eq!(first.header("x-request-id").len(), 36);
     assert_ne!(first.header("x-request-id"), second.header("x-request-id"));
     let given = app
-        .send(Request::get("/api/version").header("x-request-id", "trace-from-gateway-42").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/api/version")
+                .header("x-request-id", "trace-from-gateway-42")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(given.header("x-request-id"), "trace-from-gateway-42");
 }
@@ -225,12 +310,22 @@ async fn every_answer_carries_a_request_id(app: TestApp) {
 async fn api_answers_are_compressed_when_accepted(app: TestApp) {
     for (accept, encoding) in [("br", "br"), ("gzip", "gzip")] {
         let answer = app
-            .send(Request::get("/api/openapi.json").header("accept-encoding", accept).body(Body::empty()).unwrap())
+            .send(
+                Request::get("/api/openapi.json")
+                    .header("accept-encoding", accept)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
             .await;
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.header("content-encoding"), encoding);
     }
-    assert_eq!(app.get("/api/openapi.json").await.header("content-encoding"), "");
+    assert_eq!(
+        app.get("/api/openapi.json")
+            .await
+            .header("content-encoding"),
+        ""
+    );
 }
 
 async fn migrations_run_twice_without_harm(app: TestApp) {

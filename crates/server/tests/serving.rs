@@ -8,7 +8,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{Answer, TestApp};
 
-const INDEX: &str = "<!DOCTYPE html><html lang=\"zh-CN\"><head><title>政策直达</title></head><body></body></html>";
+const INDEX: &str =
+    "<!DOCTYPE html><html lang=\"zh-CN\"><head><title>政策直达</title></head><body></body></html>";
 const JS: &str = "zhida-app-0123456789abcdef.js";
 const WASM: &str = "zhida-app-0123456789abcdef_bg.wasm";
 
@@ -28,24 +29,44 @@ on_both_databases!(
 fn built_app() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), INDEX).unwrap();
-    std::fs::write(dir.path().join(JS), "export default function init() {}\n".repeat(100)).unwrap();
+    std::fs::write(
+        dir.path().join(JS),
+        "export default function init() {}\n".repeat(100),
+    )
+    .unwrap();
     // A wasm module header followed by enough bytes to be worth compressing.
     let mut wasm = vec![0, 97, 115, 109, 1, 0, 0, 0];
     wasm.extend(std::iter::repeat_n(7u8, 4000));
     std::fs::write(dir.path().join(WASM), wasm).unwrap();
     std::fs::create_dir(dir.path().join("icons")).unwrap();
-    std::fs::write(dir.path().join("icons/favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+    std::fs::write(
+        dir.path().join("icons/favicon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
     dir
 }
 
 async fn get_with(app: &TestApp, uri: &str, header: (&str, &str)) -> Answer {
-    app.send(Request::get(uri).header(header.0, header.1).body(Body::empty()).unwrap()).await
+    app.send(
+        Request::get(uri)
+            .header(header.0, header.1)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
 }
 
 async fn deep_links_fall_back_to_the_app(app: TestApp) {
     let dir = built_app();
     let app = app.with_static_dir(dir.path());
-    for path in ["/", "/policies", "/policies/senior-allowance", "/me/settings?tab=2", "/index.html"] {
+    for path in [
+        "/",
+        "/policies",
+        "/policies/senior-allowance",
+        "/me/settings?tab=2",
+        "/index.html",
+    ] {
         let answer = app.get(path).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");
         assert_eq!(answer.text(), INDEX, "{path}");
@@ -63,9 +84,16 @@ async fn hashed_assets_are_immutable(app: TestApp) {
     for file in [JS, WASM] {
         let answer = app.get(&format!("/{file}")).await;
         assert_eq!(answer.status, StatusCode::OK);
-        assert_eq!(answer.header("cache-control"), "public, max-age=31536000, immutable", "{file}");
+        assert_eq!(
+            answer.header("cache-control"),
+            "public, max-age=31536000, immutable",
+            "{file}"
+        );
     }
-    assert_eq!(app.get(&format!("/{JS}")).await.header("content-type"), "text/javascript; charset=utf-8");
+    assert_eq!(
+        app.get(&format!("/{JS}")).await.header("content-type"),
+        "text/javascript; charset=utf-8"
+    );
 }
 
 async fn wasm_has_its_mime_type(app: TestApp) {
@@ -86,14 +114,18 @@ async fn assets_are_compressed_as_accepted(app: TestApp) {
     assert_eq!(br.header("content-encoding"), "br");
     assert_eq!(br.header("vary"), "accept-encoding");
     let mut decoded = Vec::new();
-    brotli::Decompressor::new(&br.body[..], 4096).read_to_end(&mut decoded).unwrap();
+    brotli::Decompressor::new(&br.body[..], 4096)
+        .read_to_end(&mut decoded)
+        .unwrap();
     assert_eq!(decoded, original);
     assert!(br.body.len() < original.len() / 10);
 
     let gz = get_with(&app, &uri, ("accept-encoding", "gzip")).await;
     assert_eq!(gz.header("content-encoding"), "gzip");
     let mut decoded = Vec::new();
-    flate2::read::GzDecoder::new(&gz.body[..]).read_to_end(&mut decoded).unwrap();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_end(&mut decoded)
+        .unwrap();
     assert_eq!(decoded, original);
 
     let plain = app.get(&uri).await;
@@ -105,7 +137,10 @@ async fn assets_are_compressed_as_accepted(app: TestApp) {
 
     // Each representation has its own ETag, so caches never mix them up.
     let tags = [br.header("etag"), gz.header("etag"), plain.header("etag")];
-    assert!(tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2], "{tags:?}");
+    assert!(
+        tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2],
+        "{tags:?}"
+    );
 }
 
 async fn precompressed_files_are_used(app: TestApp) {
@@ -141,7 +176,13 @@ async fn unchanged_assets_answer_304(app: TestApp) {
 async fn head_requests_have_no_body(app: TestApp) {
     let dir = built_app();
     let app = app.with_static_dir(dir.path());
-    let answer = app.send(Request::head(format!("/{WASM}")).body(Body::empty()).unwrap()).await;
+    let answer = app
+        .send(
+            Request::head(format!("/{WASM}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.body.is_empty());
     assert_eq!(answer.header("content-length"), "4008");
@@ -150,7 +191,9 @@ async fn head_requests_have_no_body(app: TestApp) {
 async fn non_get_requests_outside_the_api_are_refused(app: TestApp) {
     let dir = built_app();
     let app = app.with_static_dir(dir.path());
-    let answer = app.send(Request::post("/policies").body(Body::empty()).unwrap()).await;
+    let answer = app
+        .send(Request::post("/policies").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
 }
 

@@ -54,7 +54,8 @@ impl Answer {
 }
 
 pub fn pg_admin_url() -> String {
-    std::env::var("ZHIDA_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("ZHIDA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 impl TestApp {
@@ -76,7 +77,10 @@ impl TestApp {
                  (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set ZHIDA_TEST_PG_URL"
             )
         });
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         admin.close().await.unwrap();
         let url = replace_database(&admin_url, &name);
         let db = Db::connect(&url).await.unwrap();
@@ -85,13 +89,23 @@ impl TestApp {
 
     async fn finish(db: Db, cleanup: Cleanup) -> TestApp {
         db.migrate().await.unwrap();
-        let router = server::app(AppState { db: db.clone(), assets: Arc::new(StaticAssets::default()) });
-        TestApp { db, router, cleanup: Some(cleanup) }
+        let router = server::app(AppState {
+            db: db.clone(),
+            assets: Arc::new(StaticAssets::default()),
+        });
+        TestApp {
+            db,
+            router,
+            cleanup: Some(cleanup),
+        }
     }
 
     /// Serves these app files instead of none.
     pub fn with_assets(mut self, assets: StaticAssets) -> TestApp {
-        self.router = server::app(AppState { db: self.db.clone(), assets: Arc::new(assets) });
+        self.router = server::app(AppState {
+            db: self.db.clone(),
+            assets: Arc::new(assets),
+        });
         self
     }
 
@@ -104,11 +118,16 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();
         let body = body.collect().await.unwrap().to_bytes();
-        Answer { status: parts.status, headers: parts.headers, body }
+        Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Answer {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn post_json(&self, uri: &str, body: &str) -> Answer {
@@ -127,12 +146,16 @@ impl Drop for TestApp {
         if let Some(Cleanup::Postgres { admin_url, name }) = self.cleanup.take() {
             // Drop runs outside async code: drop the database from a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&mut admin)
-                            .await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut admin)
+                                .await;
                     }
                 });
             })
@@ -142,7 +165,9 @@ impl Drop for TestApp {
 }
 
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],

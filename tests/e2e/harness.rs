@@ -1,0 +1,309 @@
+//! The end-to-end harness: the real server binary on a fresh SQLite database, chromedriver, and
+//! headless Chromium sessions at a phone or a desktop viewport.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::error::CmdError;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A child process that is killed when dropped.
+pub struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn env_path(name: &str, default: Option<&str>) -> PathBuf {
+    std::env::var_os(name).map(PathBuf::from).or_else(|| default.map(PathBuf::from)).unwrap_or_else(|| {
+        panic!("{name} is not set: run the end-to-end suite through `cargo xtask test`, which builds what it needs")
+    })
+}
+
+/// The server binary, started on a free port with a database of its own.
+pub struct Server {
+    pub url: String,
+    _process: Process,
+    _dir: PathBuf,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let bin = env_path("ZHIDA_BIN", None);
+        let static_dir = env_path("ZHIDA_STATIC_DIR", None);
+        let dir = std::env::temp_dir().join(format!("zhida-e2e-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(&bin)
+            .args(["serve", "--listen", "127.0.0.1:0", "--demo"])
+            .arg("--database-url")
+            .arg(format!("sqlite://{}", dir.join("e2e.sqlite").display()))
+            .arg("--static-dir")
+            .arg(&static_dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split("running at ")
+                    .nth(1)
+                    .map(|u| u.trim().trim_end_matches('/').to_owned())
+            })
+            .expect("the server printed its address");
+        // Keep reading so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server {
+            url,
+            _process: Process(child),
+            _dir: dir,
+        }
+    }
+}
+
+/// chromedriver on a free port.
+pub struct Driver {
+    pub url: String,
+    _process: Process,
+}
+
+impl Driver {
+    pub fn start() -> Driver {
+        let bin = env_path("CHROMEDRIVER", Some("/usr/bin/chromedriver"));
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver {
+            url: format!("http://127.0.0.1:{port}"),
+            _process: Process(child),
+        }
+    }
+}
+
+/// The screen a session emulates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewport {
+    /// 375×667, touch, a WeChat web-view's user agent.
+    Phone,
+    /// 1280×800.
+    Desktop,
+}
+
+/// Options of one browser session.
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    pub viewport: Viewport,
+    /// Removes WebAssembly from every page before its scripts run, as on a browser too old
+    /// for the app.
+    pub without_wasm: bool,
+}
+
+const WECHAT_UA: &str = "Mozilla/5.0 (Linux; Android 10; HMA-AL00 Build/HUAWEIHMA-AL00; wv) AppleWebKit/537.36 \
+    (KHTML, like Gecko) Version/4.0 Chrome/156.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2701(0x28003252) \
+    WeChat/arm64 Weixin NetType/WIFI Language/zh_CN";
+
+impl Session {
+    pub async fn open(self, driver: &Driver) -> Client {
+        let profile = std::env::temp_dir().join(format!(
+            "zhida-e2e-chrome-{}-{}",
+            std::process::id(),
+            unique()
+        ));
+        let mut args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--lang=zh-CN".to_owned(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let mut options = json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned()),
+            "args": args,
+            "prefs": { "intl.accept_languages": "zh-CN,zh" },
+        });
+        match self.viewport {
+            Viewport::Phone => {
+                options["mobileEmulation"] = json!({
+                    "deviceMetrics": { "width": 375, "height": 667, "pixelRatio": 2.0, "touch": true },
+                    "userAgent": WECHAT_UA,
+                });
+            }
+            Viewport::Desktop => options["args"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!("--window-size=1280,800")),
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".to_owned(), options);
+        caps.insert("goog:loggingPrefs".to_owned(), json!({ "browser": "ALL" }));
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a browser session");
+        if self.without_wasm {
+            let remove = Cdp {
+                cmd: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": "delete globalThis.WebAssembly;" }),
+            };
+            client
+                .issue_cmd(remove)
+                .await
+                .expect("removing WebAssembly through the DevTools protocol");
+        }
+        client
+    }
+}
+
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// chromedriver's log endpoint (`POST /session/{id}/se/log`), which W3C WebDriver lacks.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "type": "browser" }).to_string()),
+        )
+    }
+}
+
+/// A Chrome DevTools Protocol command, through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
+        )
+    }
+}
+
+/// Console errors (and failed loads) since the last call.
+pub async fn console_errors(client: &Client) -> Result<Vec<String>, CmdError> {
+    let entries = client.issue_cmd(BrowserLog).await?;
+    Ok(entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
+        .collect())
+}
+
+/// Runs axe-core on the page; fails listing every violation.
+pub async fn axe(client: &Client) -> TestResult {
+    let source = std::fs::read_to_string(env_path("ZHIDA_AXE", None))?;
+    client.execute(&source, vec![]).await?;
+    let result = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then(r => done(r.violations.map(v => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)
+                }))))
+                .catch(e => done([{ id: 'axe-error', help: String(e), nodes: [] }]));",
+            vec![],
+        )
+        .await?;
+    let violations = result.as_array().cloned().unwrap_or_default();
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let url = client.current_url().await?;
+    Err(format!(
+        "axe found {} violation(s) on {url}:\n{}",
+        violations.len(),
+        pretty(&Value::Array(violations))
+    )
+    .into())
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// Waits for the app to mount (its main landmark) and returns the text of the first `h1`.
+pub async fn page_heading(client: &Client) -> Result<String, CmdError> {
+    let h1 = client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("main h1"))
+        .await?;
+    h1.text().await
+}
+
+/// Evaluates a script and returns its value.
+pub async fn js(client: &Client, script: &str) -> Result<Value, CmdError> {
+    client.execute(script, vec![]).await
+}

@@ -1,0 +1,315 @@
+//! The end-to-end suite: the real server and the built app, driven in headless Chromium through
+//! chromedriver, at a phone and a desktop viewport. Every page visited is checked with axe-core
+//! and for console errors. Run by `cargo xtask test` (which builds the app and the server first).
+
+mod harness;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use harness::{
+    axe, console_errors, js, page_heading, Driver, Server, Session, TestResult, Viewport,
+};
+
+struct Ctx {
+    server: Server,
+    driver: Driver,
+}
+
+type Scenario = for<'a> fn(&'a Ctx) -> Pin<Box<dyn Future<Output = TestResult> + 'a>>;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        [$((stringify!($name), (|ctx| Box::pin($name(ctx))) as Scenario)),*]
+    };
+}
+
+fn main() {
+    let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ctx = Ctx {
+        server: Server::start(),
+        driver: Driver::start(),
+    };
+    let all = scenarios!(
+        landing_page_on_a_phone_in_both_languages,
+        landing_page_on_a_desktop_in_both_languages,
+        language_and_elder_mode_are_remembered_across_reloads,
+        deep_links_open_directly_on_a_phone,
+        deep_links_open_directly_on_a_desktop,
+        a_browser_without_webassembly_sees_the_upgrade_message,
+        the_checks_themselves_catch_problems,
+    );
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for (name, scenario) in all {
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let outcome = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(180), scenario(&ctx))
+                .await
+                .unwrap_or_else(|_| Err("timed out after 180 s".into()))
+        });
+        match outcome {
+            Ok(()) => {
+                passed += 1;
+                println!("test {name} ... ok");
+            }
+            Err(e) => {
+                println!("test {name} ... FAILED");
+                failures.push((name, e.to_string()));
+            }
+        }
+    }
+    for (name, error) in &failures {
+        println!("\n---- {name} ----\n{error}");
+    }
+    println!("\ne2e: {passed} passed, {} failed", failures.len());
+    drop(ctx);
+    std::process::exit(if failures.is_empty() { 0 } else { 1 });
+}
+
+/// Opens a browser session, runs `body` in it, and closes it whatever happened.
+async fn in_session<F, Fut>(ctx: &Ctx, session: Session, body: F) -> TestResult
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let client = session.open(&ctx.driver).await;
+    let result = body(client.clone()).await;
+    let _ = client.close().await;
+    result
+}
+
+const PHONE: Session = Session {
+    viewport: Viewport::Phone,
+    without_wasm: false,
+};
+const DESKTOP: Session = Session {
+    viewport: Viewport::Desktop,
+    without_wasm: false,
+};
+
+fn check(ok: bool, what: impl Into<String>) -> TestResult {
+    if ok {
+        Ok(())
+    } else {
+        Err(what.into().into())
+    }
+}
+
+/// After a page has rendered: no console errors, no accessibility violations.
+async fn page_is_clean(c: &Client) -> TestResult {
+    let errors = console_errors(c).await?;
+    check(
+        errors.is_empty(),
+        format!("console errors on {}: {errors:#?}", c.current_url().await?),
+    )?;
+    axe(c).await
+}
+
+/// Opens `path` directly (as a typed or shared link would) and returns its heading.
+async fn open(ctx: &Ctx, c: &Client, path: &str) -> Result<String, Box<dyn std::error::Error>> {
+    c.goto(&format!("{}{path}", ctx.server.url)).await?;
+    Ok(page_heading(c).await?)
+}
+
+/// Waits until the page's heading reads `text` (the app re-renders in place).
+async fn heading_becomes(c: &Client, text: &str) -> TestResult {
+    for _ in 0..50 {
+        if page_heading(c).await? == text {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "the heading never became {text:?}; it is {:?}",
+        page_heading(c).await?
+    )
+    .into())
+}
+
+async fn click(c: &Client, selector: &str) -> TestResult {
+    c.find(Locator::Css(selector)).await?.click().await?;
+    Ok(())
+}
+
+const ZH_HERO: &str = "政策找人，补贴免申即享";
+const EN_HERO: &str = "Policies that find you, subsidies paid without applying";
+
+async fn landing_page_on_a_phone_in_both_languages(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        check(open(ctx, &c, "/").await? == ZH_HERO, "the landing page opens in Chinese")?;
+        check(js(&c, "return document.title").await? == "首页 · 政策直达", "the title names the page")?;
+        check(js(&c, "return document.documentElement.lang").await? == "zh-CN", "<html lang> is zh-CN")?;
+        // On a phone the navigation is a tab bar along the bottom of the screen.
+        let nav = js(
+            &c,
+            "const n = document.querySelector('nav.main-nav'); const r = n.getBoundingClientRect();
+             return [getComputedStyle(n).position, Math.round(r.bottom), window.innerHeight, n.querySelectorAll('a').length];",
+        )
+        .await?;
+        check(nav[0] == "fixed" && nav[1] == nav[2] && nav[3] == 4, format!("a bottom tab bar of 4 tabs: {nav}"))?;
+        let links = js(&c, "return [...document.querySelectorAll('main a')].map(a => a.getAttribute('href'))").await?;
+        check(
+            links.as_array().is_some_and(|l| l.contains(&"/login".into()) && l.contains(&"/policies".into())),
+            format!("entry points to log in and to the policy library: {links}"),
+        )?;
+        page_is_clean(&c).await?;
+
+        click(&c, "[data-test=lang-switch]").await?;
+        heading_becomes(&c, EN_HERO).await?;
+        check(js(&c, "return document.title").await? == "Home · Zhida", "the title follows the language")?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+async fn landing_page_on_a_desktop_in_both_languages(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        check(open(ctx, &c, "/").await? == ZH_HERO, "the landing page opens in Chinese")?;
+        // On a wide screen the navigation sits in the top bar.
+        let nav = js(
+            &c,
+            "const n = document.querySelector('nav.main-nav');
+             return [getComputedStyle(n).position, Math.round(n.getBoundingClientRect().top) < 100, !!n.closest('header')];",
+        )
+        .await?;
+        check(nav[0] == "static" && nav[1] == true && nav[2] == true, format!("a top navigation: {nav}"))?;
+        page_is_clean(&c).await?;
+        click(&c, "[data-test=lang-switch]").await?;
+        heading_becomes(&c, EN_HERO).await?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+async fn language_and_elder_mode_are_remembered_across_reloads(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        open(ctx, &c, "/").await?;
+        let before = js(&c, "return parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)").await?;
+        check(before.as_f64() < Some(20.0), format!("normal text is smaller than elder text: {before}"))?;
+        click(&c, "[data-test=lang-switch]").await?;
+        click(&c, "[data-test=elder-switch]").await?;
+        heading_becomes(&c, EN_HERO).await?;
+
+        c.refresh().await?;
+        heading_becomes(&c, EN_HERO).await?;
+        let state = js(
+            &c,
+            "return [document.documentElement.lang, document.documentElement.classList.contains('elder'),
+                     document.querySelector('[data-test=elder-switch]').getAttribute('aria-checked')];",
+        )
+        .await?;
+        check(state == serde_json::json!(["en", true, "true"]), format!("both remembered after a reload: {state}"))?;
+        // Elder mode: body text of at least 20 px and touch targets of at least 48 px.
+        let smallest_text = js(
+            &c,
+            "return Math.min(...[...document.querySelectorAll('main p, main li, main a')].map(e => parseFloat(getComputedStyle(e).fontSize)))",
+        )
+        .await?;
+        check(smallest_text.as_f64() >= Some(20.0), format!("body text ≥ 20 px in elder mode: {smallest_text}"))?;
+        let smallest_target = js(
+            &c,
+            "return Math.min(...[...document.querySelectorAll('button, nav a, main a.button')].map(e => e.getBoundingClientRect().height))",
+        )
+        .await?;
+        check(smallest_target.as_f64() >= Some(48.0), format!("touch targets ≥ 48 px in elder mode: {smallest_target}"))?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+/// Each page opened by its own link: heading, title, active tab, and a clean page.
+async fn deep_links(ctx: &Ctx, session: Session) -> TestResult {
+    in_session(ctx, session, |c| async move {
+        let pages = [
+            ("/policies", "政策库", Some("/policies")),
+            ("/services", "办事", Some("/services")),
+            ("/me", "我的", Some("/me")),
+            ("/login", "登录", None),
+            ("/no/such/page", "页面不存在", None),
+        ];
+        for (path, heading, tab) in pages {
+            check(open(ctx, &c, path).await? == heading, format!("{path} shows {heading}"))?;
+            let title = js(&c, "return document.title").await?;
+            check(title == format!("{heading} · 政策直达").as_str(), format!("{path} has its title: {title}"))?;
+            let current = js(&c, "const a = document.querySelector('nav a[aria-current=page]'); return a && a.getAttribute('href')").await?;
+            check(current.as_str() == tab, format!("{path}: the active tab is {current}"))?;
+            if path == "/me" {
+                // The version comes from the server's API, over real HTTP.
+                let version = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//p[@data-test='version'][starts-with(normalize-space(), '版本 ')]")).await?;
+                let text = version.text().await?;
+                check(text == format!("版本 {}", env!("CARGO_PKG_VERSION")), format!("the version line: {text}"))?;
+            }
+            page_is_clean(&c).await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+async fn deep_links_open_directly_on_a_phone(ctx: &Ctx) -> TestResult {
+    deep_links(ctx, PHONE).await
+}
+
+async fn deep_links_open_directly_on_a_desktop(ctx: &Ctx) -> TestResult {
+    deep_links(ctx, DESKTOP).await
+}
+
+async fn a_browser_without_webassembly_sees_the_upgrade_message(ctx: &Ctx) -> TestResult {
+    in_session(
+        ctx,
+        Session {
+            viewport: Viewport::Phone,
+            without_wasm: true,
+        },
+        |c| async move {
+            c.goto(&format!("{}/policies", ctx.server.url)).await?;
+            check(
+                js(&c, "return typeof WebAssembly").await? == "undefined",
+                "this browser has no WebAssembly",
+            )?;
+            let message = c
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("#compat-message"))
+                .await?;
+            let text = message.text().await?;
+            check(
+                text.contains("您的微信或手机系统版本过低"),
+                format!("the Chinese message: {text}"),
+            )?;
+            check(
+                text.contains("Your browser is too old to run this service"),
+                format!("the English line: {text}"),
+            )?;
+            check(
+                message.attr("role").await?.as_deref() == Some("alert"),
+                "the message is announced",
+            )?;
+            axe(&c).await
+        },
+    )
+    .await
+}
+
+/// The suite's own checks must be able to fail: a page with a known accessibility violation and
+/// a console error is caught by both.
+async fn the_checks_themselves_catch_problems(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        open(ctx, &c, "/").await?;
+        page_is_clean(&c).await?;
+        js(&c, "console.error('planted error'); document.querySelector('main').append(document.createElement('button')); return null").await?;
+        let errors = console_errors(&c).await?;
+        check(errors.iter().any(|e| e.contains("planted error")), format!("the planted console error is seen: {errors:?}"))?;
+        match axe(&c).await {
+            Err(e) if e.to_string().contains("button-name") => Ok(()),
+            other => Err(format!("axe should report the unnamed button, got {other:?}").into()),
+        }
+    })
+    .await
+}
