@@ -8,7 +8,10 @@ use crate::components::icons::{Icon, IconKind};
 use crate::i18n::Messages;
 use crate::prefs::use_prefs;
 
-const TABS: [(&str, IconKind, fn(&'static Messages) -> &'static str); 4] = [
+/// A tab's label in the current language.
+type Label = fn(&'static Messages) -> &'static str;
+
+const TABS: [(&str, IconKind, Label); 4] = [
     ("/", IconKind::Home, |m| m.nav.home),
     ("/policies", IconKind::Policies, |m| m.nav.policies),
     ("/services", IconKind::Services, |m| m.nav.services),

@@ -139,7 +139,7 @@ impl Session {
             std::process::id(),
             unique()
         ));
-        let mut args = vec![
+        let args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),

@@ -13,6 +13,9 @@ use crate::build::{self, cargo};
 use crate::setup;
 use crate::{root, run_checked, size};
 
+/// One layer of checks.
+type Layer = fn() -> anyhow::Result<()>;
+
 struct Outcome {
     name: &'static str,
     result: anyhow::Result<()>,
@@ -22,7 +25,7 @@ struct Outcome {
 pub fn all(_args: &[String]) -> anyhow::Result<()> {
     setup::build_tools()?;
     setup::browser()?;
-    let layers: [(&'static str, fn() -> anyhow::Result<()>); 9] = [
+    let layers: [(&'static str, Layer); 9] = [
         ("format (cargo fmt --check)", format),
         ("lints (clippy, warnings denied)", clippy),
         ("unit tests (native)", unit),
