@@ -31,18 +31,23 @@ fn env_path(name: &str, default: Option<&str>) -> PathBuf {
     })
 }
 
+/// This run's scratch folder: the server's database and the browsers' profiles. `main`
+/// removes it when the suite ends.
+pub fn run_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("zhida-e2e-{}", std::process::id()))
+}
+
 /// The server binary, started on a free port with a database of its own.
 pub struct Server {
     pub url: String,
     _process: Process,
-    _dir: PathBuf,
 }
 
 impl Server {
     pub fn start() -> Server {
         let bin = env_path("ZHIDA_BIN", None);
         let static_dir = env_path("ZHIDA_STATIC_DIR", None);
-        let dir = std::env::temp_dir().join(format!("zhida-e2e-{}", std::process::id()));
+        let dir = run_dir();
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut child = Command::new(&bin)
@@ -70,7 +75,6 @@ impl Server {
         Server {
             url,
             _process: Process(child),
-            _dir: dir,
         }
     }
 }

@@ -69,6 +69,7 @@ fn main() {
     }
     println!("\ne2e: {passed} passed, {} failed", failures.len());
     drop(ctx);
+    let _ = std::fs::remove_dir_all(harness::run_dir());
     std::process::exit(if failures.is_empty() { 0 } else { 1 });
 }
 

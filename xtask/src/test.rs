@@ -28,7 +28,7 @@ pub fn all(_args: &[String]) -> anyhow::Result<()> {
     let layers: [(&'static str, Layer); 9] = [
         ("format (cargo fmt --check)", format),
         ("lints (clippy, warnings denied)", clippy),
-        ("unit tests (native)", unit),
+        ("unit tests (native Rust, and Node for the gate)", unit),
         ("server tests on SQLite", server_sqlite),
         ("server tests on PostgreSQL", server_postgres),
         ("component tests (wasm, headless Chromium)", components),
@@ -109,7 +109,9 @@ fn clippy() -> anyhow::Result<()> {
 
 fn unit() -> anyhow::Result<()> {
     run_checked(cargo().args(["test", "--workspace", "--exclude", "server"]))?;
-    run_checked(cargo().args(["test", "-p", "server", "--lib", "--bins"]))
+    run_checked(cargo().args(["test", "-p", "server", "--lib", "--bins"]))?;
+    // The compatibility gate is JavaScript: Node's test runner checks it.
+    run_checked(crate::cmd("node").args(["--test", "tests/compat_gate.test.js"]))
 }
 
 fn server_sqlite() -> anyhow::Result<()> {
