@@ -78,13 +78,24 @@ fn apply(locale: Locale, elder: bool) {
     }
 }
 
+/// Picks one message out of a locale's messages: `|m| m.nav.home`.
+pub type Key = fn(&'static Messages) -> &'static str;
+
+/// The message `key` in the current language, for a text node or an attribute; it follows
+/// language switches. Every call returns the same closure type, so all the app's text shares
+/// one piece of rendering code instead of one per message (a large saving in wasm size).
+pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let prefs = use_prefs();
+    move || key(prefs.t())
+}
+
 /// The preferences provided by [`provide_prefs`].
 pub fn use_prefs() -> Prefs {
     expect_context::<Prefs>()
 }
 
 /// Sets the document title to `page · 政策直达` (in the current language) while the page shows.
-pub fn use_title(page: impl Fn(&'static Messages) -> &'static str + Send + Sync + 'static) {
+pub fn use_title(page: Key) {
     let prefs = use_prefs();
     Effect::new(move || {
         let m = prefs.t();

@@ -5,13 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::components::icons::{Icon, IconKind};
-use crate::i18n::Messages;
-use crate::prefs::use_prefs;
+use crate::prefs::{tr, Key};
 
-/// A tab's label in the current language.
-type Label = fn(&'static Messages) -> &'static str;
-
-const TABS: [(&str, IconKind, Label); 4] = [
+const TABS: [(&str, IconKind, Key); 4] = [
     ("/", IconKind::Home, |m| m.nav.home),
     ("/policies", IconKind::Policies, |m| m.nav.policies),
     ("/services", IconKind::Services, |m| m.nav.services),
@@ -21,9 +17,8 @@ const TABS: [(&str, IconKind, Label); 4] = [
 /// 首页 / 政策 / 办事 / 我的.
 #[component]
 pub fn MainNav() -> impl IntoView {
-    let prefs = use_prefs();
     view! {
-        <nav class="main-nav" aria-label=move || prefs.t().nav.label>
+        <nav class="main-nav" aria-label=tr(|m| m.nav.label)>
             <ul>
                 {TABS
                     .into_iter()
@@ -32,7 +27,7 @@ pub fn MainNav() -> impl IntoView {
                             <li>
                                 <A href=href exact=true>
                                     <Icon kind=icon />
-                                    <span class="tab-label">{move || label(prefs.t())}</span>
+                                    <span class="tab-label">{tr(label)}</span>
                                 </A>
                             </li>
                         }

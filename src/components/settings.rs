@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::prefs::use_prefs;
+use crate::prefs::{tr, use_prefs};
 
 /// Switches between Chinese and English; its label is written in the language it offers.
 #[component]
@@ -14,10 +14,10 @@ pub fn LanguageSwitch() -> impl IntoView {
             class="switch-button lang-switch"
             data-test="lang-switch"
             lang=move || prefs.locale.get().other().tag()
-            title=move || prefs.t().settings.language_switch_label
+            title=tr(|m| m.settings.language_switch_label)
             on:click=move |_| prefs.locale.update(|l| *l = l.other())
         >
-            {move || prefs.t().settings.language_switch}
+            {tr(|m| m.settings.language_switch)}
         </button>
     }
 }
@@ -33,11 +33,11 @@ pub fn ElderSwitch() -> impl IntoView {
             class="switch-button elder-switch"
             data-test="elder-switch"
             aria-checked=move || prefs.elder.get().to_string()
-            title=move || prefs.t().settings.elder_mode_hint
+            title=tr(|m| m.settings.elder_mode_hint)
             on:click=move |_| prefs.elder.update(|on| *on = !*on)
         >
             <span class="knob" aria-hidden="true"></span>
-            {move || prefs.t().settings.elder_mode}
+            {tr(|m| m.settings.elder_mode)}
         </button>
     }
 }

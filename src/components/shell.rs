@@ -5,20 +5,19 @@ use leptos::prelude::*;
 
 use crate::components::nav::MainNav;
 use crate::components::settings::{ElderSwitch, LanguageSwitch};
-use crate::prefs::use_prefs;
+use crate::prefs::tr;
 
 /// The shell; `children` is the current page.
 #[component]
 pub fn Shell(children: Children) -> impl IntoView {
-    let prefs = use_prefs();
     view! {
-        <a class="skip-link" href="#main">{move || prefs.t().app.skip_to_content}</a>
+        <a class="skip-link" href="#main">{tr(|m| m.app.skip_to_content)}</a>
         <header class="topbar">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"政"</span>
                 <span class="brand-text">
-                    <span class="brand-name">{move || prefs.t().app.name}</span>
-                    <span class="brand-district">{move || prefs.t().app.district}</span>
+                    <span class="brand-name">{tr(|m| m.app.name)}</span>
+                    <span class="brand-district">{tr(|m| m.app.district)}</span>
                 </span>
             </a>
             <MainNav />

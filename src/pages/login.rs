@@ -3,18 +3,17 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::prefs::{use_prefs, use_title};
+use crate::prefs::{tr, use_title};
 
 /// The login page.
 #[component]
 pub fn Login() -> impl IntoView {
-    let prefs = use_prefs();
     use_title(|m| m.login.title);
     view! {
-        <h1 class="page-title">{move || prefs.t().login.title}</h1>
-        <p class="empty-state" role="status">{move || prefs.t().me.login_unavailable}</p>
+        <h1 class="page-title">{tr(|m| m.login.title)}</h1>
+        <p class="empty-state" role="status">{tr(|m| m.me.login_unavailable)}</p>
         <p>
-            <A href="/policies" attr:class="button">{move || prefs.t().landing.browse_policies}</A>
+            <A href="/policies" attr:class="button">{tr(|m| m.landing.browse_policies)}</A>
         </p>
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api_client;
 use crate::components::settings::{ElderSwitch, LanguageSwitch};
-use crate::prefs::{use_prefs, use_title};
+use crate::prefs::{tr, use_prefs, use_title};
 
 /// The "me" page.
 #[component]
@@ -16,23 +16,23 @@ pub fn Me() -> impl IntoView {
     let version =
         LocalResource::new(move || api_client::get::<Version>("/api/version", prefs.locale.get()));
     view! {
-        <h1 class="page-title">{move || t().me.title}</h1>
-        <p class="lead">{move || t().me.login_prompt}</p>
+        <h1 class="page-title">{tr(|m| m.me.title)}</h1>
+        <p class="lead">{tr(|m| m.me.login_prompt)}</p>
         <section class="panel" aria-labelledby="settings-title">
-            <h2 id="settings-title">{move || t().me.settings_title}</h2>
+            <h2 id="settings-title">{tr(|m| m.me.settings_title)}</h2>
             <div class="settings-row">
-                <span>{move || t().settings.language}</span>
+                <span>{tr(|m| m.settings.language)}</span>
                 <LanguageSwitch />
             </div>
             <div class="settings-row">
-                <span>{move || t().settings.elder_mode_hint}</span>
+                <span>{tr(|m| m.settings.elder_mode_hint)}</span>
                 <ElderSwitch />
             </div>
         </section>
         <section class="panel" aria-labelledby="about-title">
-            <h2 id="about-title">{move || t().me.about_title}</h2>
+            <h2 id="about-title">{tr(|m| m.me.about_title)}</h2>
             <p class="version" data-test="version">
-                <Suspense fallback=move || t().common.loading>
+                <Suspense fallback=tr(|m| m.common.loading)>
                     {move || Suspend::new(async move {
                         match version.await {
                             Ok(v) => api::text::fill(t().me.version, &[("version", &v.version)]),

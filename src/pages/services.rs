@@ -2,16 +2,15 @@
 
 use leptos::prelude::*;
 
-use crate::prefs::{use_prefs, use_title};
+use crate::prefs::{tr, use_title};
 
 /// The services page.
 #[component]
 pub fn Services() -> impl IntoView {
-    let prefs = use_prefs();
     use_title(|m| m.services.title);
     view! {
-        <h1 class="page-title">{move || prefs.t().services.title}</h1>
-        <p class="lead">{move || prefs.t().services.intro}</p>
-        <p class="empty-state" role="status">{move || prefs.t().services.empty}</p>
+        <h1 class="page-title">{tr(|m| m.services.title)}</h1>
+        <p class="lead">{tr(|m| m.services.intro)}</p>
+        <p class="empty-state" role="status">{tr(|m| m.services.empty)}</p>
     }
 }
