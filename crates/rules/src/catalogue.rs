@@ -1,0 +1,191 @@
+//! The attribute catalogue (`catalogue.toml`): what a policy may ask about a subject, of which
+//! type, and which department vouches for it.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// A value's type. Money is integer fen; a code is a 6-digit administrative division code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Type {
+    Int,
+    Money,
+    Date,
+    Code,
+    String,
+    Bool,
+}
+
+impl Type {
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Int => "int",
+            Type::Money => "money",
+            Type::Date => "date",
+            Type::Code => "code",
+            Type::String => "string",
+            Type::Bool => "bool",
+        }
+    }
+
+    /// Whether values of this type are integers on a line (so arithmetic and ranges apply).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Type::Int | Type::Money)
+    }
+}
+
+/// Who a policy is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Resident,
+    Enterprise,
+}
+
+/// The department that owns an attribute, i.e. whose data it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// 公安: the population register.
+    PublicSecurity,
+    /// 民政: civil affairs.
+    CivilAffairs,
+    /// 残联: the disabled persons' federation.
+    DisabledPersonsFederation,
+    /// 市场监管: market regulation.
+    MarketRegulation,
+    /// 税务: tax (which also collects social insurance).
+    Tax,
+    /// Partner banks.
+    PartnerBank,
+    /// The gas utility.
+    GasUtility,
+}
+
+impl Department {
+    /// The department's name in Chinese and English.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Department::PublicSecurity => ("公安", "Public security"),
+            Department::CivilAffairs => ("民政", "Civil affairs"),
+            Department::DisabledPersonsFederation => ("残联", "Disabled Persons' Federation"),
+            Department::MarketRegulation => ("市场监管", "Market regulation"),
+            Department::Tax => ("税务", "Tax"),
+            Department::PartnerBank => ("合作银行", "Partner bank"),
+            Department::GasUtility => ("燃气公司", "Gas utility"),
+        }
+    }
+}
+
+/// Text in both of the app's languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Text {
+    #[serde(rename = "zh-CN")]
+    pub zh_cn: String,
+    pub en: String,
+}
+
+/// One attribute of a subject.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    #[serde(default)]
+    pub unit: Option<String>,
+    pub department: Department,
+    #[serde(flatten)]
+    pub description: Text,
+}
+
+/// A field of a fact table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactField {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: Type,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(flatten)]
+    pub description: Text,
+}
+
+/// A table of monthly facts (rows per subject and month), e.g. loan interest payments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactTable {
+    pub table: String,
+    pub subject: SubjectKind,
+    pub department: Department,
+    #[serde(flatten)]
+    pub description: Text,
+    pub fields: Vec<FactField>,
+}
+
+impl FactTable {
+    pub fn field(&self, name: &str) -> Option<&FactField> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Every attribute and fact table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catalogue {
+    pub resident: Vec<Attribute>,
+    pub enterprise: Vec<Attribute>,
+    pub fact: Vec<FactTable>,
+}
+
+impl Catalogue {
+    /// The catalogue shipped with the engine.
+    pub fn standard() -> &'static Catalogue {
+        static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+        CATALOGUE.get_or_init(|| toml::from_str(include_str!("catalogue.toml")).expect("the shipped catalogue is valid"))
+    }
+
+    /// The attributes of a kind of subject.
+    pub fn attributes(&self, kind: SubjectKind) -> &[Attribute] {
+        match kind {
+            SubjectKind::Resident => &self.resident,
+            SubjectKind::Enterprise => &self.enterprise,
+        }
+    }
+
+    pub fn attribute(&self, kind: SubjectKind, name: &str) -> Option<&Attribute> {
+        self.attributes(kind).iter().find(|a| a.name == name)
+    }
+
+    pub fn fact_table(&self, kind: SubjectKind, table: &str) -> Option<&FactTable> {
+        self.fact.iter().find(|t| t.table == table && t.subject == kind)
+    }
+
+    /// Attribute names by kind, for error messages that list what exists.
+    pub fn names(&self, kind: SubjectKind) -> BTreeMap<&str, Type> {
+        self.attributes(kind).iter().map(|a| (a.name.as_str(), a.ty)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_catalogue_loads_and_names_every_department() {
+        let c = Catalogue::standard();
+        assert_eq!(c.attribute(SubjectKind::Resident, "birth_date").unwrap().ty, Type::Date);
+        assert_eq!(c.attribute(SubjectKind::Enterprise, "revenue_y1").unwrap().ty, Type::Money);
+        assert_eq!(c.attribute(SubjectKind::Resident, "revenue_y1"), None);
+        let t = c.fact_table(SubjectKind::Enterprise, "loan_interest").unwrap();
+        assert_eq!(t.field("interest_fen").unwrap().ty, Type::Money);
+        assert_eq!(t.department, Department::PartnerBank);
+        let departments: std::collections::HashSet<_> = c
+            .resident
+            .iter()
+            .chain(&c.enterprise)
+            .map(|a| a.department)
+            .chain(c.fact.iter().map(|f| f.department))
+            .collect();
+        assert_eq!(departments.len(), 7, "公安, 民政, 残联, 市场监管, 税务, partner bank, gas utility");
+    }
+}

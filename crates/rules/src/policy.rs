@@ -1,0 +1,424 @@
+//! Policy files: reading, validating and compiling them (see the crate documentation for the
+//! format).
+
+use api::Date;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::catalogue::{Catalogue, SubjectKind, Text};
+use crate::expr::{self, Expr, ExprError, Test};
+use crate::value::Value;
+
+/// How often a policy pays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Monthly,
+    Annual,
+    Once,
+}
+
+/// How a grant comes about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// 免申即享: matched and paid with no action by the subject.
+    Automatic,
+    /// Matched automatically, paid after the subject's one-click consent (意愿确认).
+    AutomaticAfterConsent,
+    /// 秒报秒批: the subject applies and the engine decides at once.
+    ApplyInstant,
+    /// The subject applies and staff review the application.
+    ApplyReviewed,
+}
+
+/// Where a policy's authority comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    pub document: String,
+    pub issuer: String,
+    pub clause: String,
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+/// The dates between which a policy is in force (`until` inclusive, open when absent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub from: Date,
+    pub until: Option<Date>,
+}
+
+impl Window {
+    pub fn contains(&self, date: Date) -> bool {
+        date >= self.from && self.until.is_none_or(|u| date <= u)
+    }
+}
+
+/// A criterion: a test, or a group of criteria.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Criterion {
+    pub id: String,
+    pub label: Text,
+    pub kind: CriterionKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CriterionKind {
+    Test(Test),
+    All(Vec<Criterion>),
+    Any(Vec<Criterion>),
+    Not(Box<Criterion>),
+}
+
+impl Criterion {
+    /// Every test below this criterion, depth first.
+    pub fn tests(&self) -> Vec<(&Criterion, &Test)> {
+        let mut out = Vec::new();
+        fn walk<'a>(c: &'a Criterion, out: &mut Vec<(&'a Criterion, &'a Test)>) {
+            match &c.kind {
+                CriterionKind::Test(t) => out.push((c, t)),
+                CriterionKind::All(cs) | CriterionKind::Any(cs) => cs.iter().for_each(|c| walk(c, out)),
+                CriterionKind::Not(c) => walk(c, out),
+            }
+        }
+        walk(self, &mut out);
+        out
+    }
+}
+
+/// How much a grant pays per period, in fen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Amount {
+    Fixed(i64),
+    /// The amount of the last tier whose `from` the measure reaches (0 below the first tier).
+    Tiered { by: Expr, tiers: Vec<(Value, i64)> },
+    /// `of × numerator ÷ denominator`, rounded down to whole fen, then held between `floor`
+    /// and `cap`.
+    Proportional { of: Expr, numerator: i64, denominator: i64, floor: Option<i64>, cap: Option<i64> },
+}
+
+/// A validated, compiled policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub id: String,
+    pub version: u32,
+    /// The amounts and thresholds are sample parameters, not official figures.
+    pub sample: bool,
+    pub subject: SubjectKind,
+    pub period: Period,
+    pub mode: Mode,
+    pub category: String,
+    pub keywords: Vec<String>,
+    pub name: Text,
+    pub summary: Text,
+    pub effective: Window,
+    pub legal_basis: LegalBasis,
+    /// All of these must hold.
+    pub criteria: Criterion,
+    pub amount: Amount,
+}
+
+/// Why a policy file was refused: where, and what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The path of the offending value in the file, e.g. `criteria[2].test`.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+// The file's shape, as serde reads it.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    id: Spanned<String>,
+    version: u32,
+    #[serde(default)]
+    sample: bool,
+    subject: SubjectKind,
+    period: Period,
+    mode: Mode,
+    category: String,
+    #[serde(default)]
+    keywords: Vec<String>,
+    name: Text,
+    summary: Text,
+    effective: WindowFile,
+    legal_basis: LegalBasis,
+    criteria: Vec<Spanned<CriterionFile>>,
+    amount: Spanned<AmountFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowFile {
+    from: Spanned<String>,
+    #[serde(default)]
+    until: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CriterionFile {
+    id: String,
+    label: Text,
+    #[serde(default)]
+    test: Option<Spanned<String>>,
+    #[serde(default)]
+    all: Option<Vec<Spanned<CriterionFile>>>,
+    #[serde(default)]
+    any: Option<Vec<Spanned<CriterionFile>>>,
+    #[serde(default)]
+    not: Option<Box<Spanned<CriterionFile>>>,
+}
+
+/// `kind` says which of the other fields apply (checked after reading).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmountFile {
+    kind: Spanned<String>,
+    fen: Option<i64>,
+    by: Option<Spanned<String>>,
+    tiers: Option<Vec<TierFile>>,
+    of: Option<Spanned<String>>,
+    numerator: Option<i64>,
+    denominator: Option<i64>,
+    floor: Option<i64>,
+    cap: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TierFile {
+    from: i64,
+    fen: i64,
+}
+
+/// Reads `source` (the text of `file`) as a policy, checking every name and type against the
+/// catalogue.
+pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, LoadError> {
+    let at = |offset: usize, path: &str, message: String| {
+        let (line, column) = line_col(source, offset);
+        LoadError { file: file.to_owned(), line, column, path: path.to_owned(), message }
+    };
+    let raw: PolicyFile = toml::from_str(source).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        at(offset, "", e.message().trim().to_owned())
+    })?;
+    let id = raw.id.get_ref();
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Err(at(raw.id.span().start, "id", "an id is lower-case letters, digits and hyphens".into()));
+    }
+    let kind = raw.subject;
+    let date = |s: &Spanned<String>, path: &str| {
+        s.get_ref().parse::<Date>().map_err(|_| at(s.span().start, path, format!("{:?} is not a date (YYYY-MM-DD)", s.get_ref())))
+    };
+    let effective = Window {
+        from: date(&raw.effective.from, "effective.from")?,
+        until: raw.effective.until.as_ref().map(|u| date(u, "effective.until")).transpose()?,
+    };
+    if effective.until.is_some_and(|u| u < effective.from) {
+        return Err(at(raw.effective.from.span().start, "effective", "the policy ends before it starts".into()));
+    }
+    // An expression's offsets are relative to its text; its text starts one byte (the quote)
+    // into its span in the file.
+    let expr_error = |s: &Spanned<String>, path: &str, e: ExprError| at(s.span().start + 1 + e.offset, path, e.message);
+    let mut ids = Vec::new();
+    let criteria: Vec<Criterion> = raw
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(i, c)| criterion(c, &format!("criteria[{i}]"), kind, catalogue, &at, &expr_error, &mut ids))
+        .collect::<Result<_, _>>()?;
+    if criteria.is_empty() {
+        return Err(at(0, "criteria", "a policy needs at least one criterion".into()));
+    }
+    let amount_span = raw.amount.span().start;
+    let a = raw.amount.get_ref();
+    let need = |present: bool, field: &str| {
+        if present {
+            Ok(())
+        } else {
+            Err(at(amount_span, &format!("amount.{field}"), format!("missing field `{field}` for an amount of kind {:?}", a.kind.get_ref())))
+        }
+    };
+    let only = |allowed: &[&str]| {
+        let given = [
+            ("fen", a.fen.is_some()),
+            ("by", a.by.is_some()),
+            ("tiers", a.tiers.is_some()),
+            ("of", a.of.is_some()),
+            ("numerator", a.numerator.is_some()),
+            ("denominator", a.denominator.is_some()),
+            ("floor", a.floor.is_some()),
+            ("cap", a.cap.is_some()),
+        ];
+        match given.iter().find(|(name, set)| *set && !allowed.contains(name)) {
+            Some((name, _)) => Err(at(amount_span, &format!("amount.{name}"), format!("`{name}` does not apply to an amount of kind {:?}", a.kind.get_ref()))),
+            None => Ok(()),
+        }
+    };
+    let amount = match a.kind.get_ref().as_str() {
+        "fixed" => {
+            only(&["fen"])?;
+            need(a.fen.is_some(), "fen")?;
+            let fen = a.fen.unwrap_or_default();
+            if fen < 0 {
+                return Err(at(amount_span, "amount.fen", "an amount cannot be negative".into()));
+            }
+            Amount::Fixed(fen)
+        }
+        "tiered" => {
+            only(&["by", "tiers"])?;
+            need(a.by.is_some(), "by")?;
+            need(a.tiers.is_some(), "tiers")?;
+            let (by, tiers) = (a.by.as_ref().expect("checked"), a.tiers.as_ref().expect("checked"));
+            let measure = expr::parse_expr(by.get_ref(), kind, catalogue).map_err(|e| expr_error(by, "amount.by", e))?;
+            if !measure.ty().is_numeric() {
+                return Err(at(by.span().start, "amount.by", format!("tiers need a number, not a {}", measure.ty().name())));
+            }
+            if tiers.is_empty() || tiers.windows(2).any(|w| w[0].from >= w[1].from) || tiers.iter().any(|t| t.fen < 0) {
+                return Err(at(amount_span, "amount.tiers", "tiers must be non-empty, in increasing order of `from`, with amounts of 0 or more".into()));
+            }
+            let ty = measure.ty();
+            let tiers = tiers.iter().map(|t| (Value::from_number(ty, i128::from(t.from)).expect("an i64 fits"), t.fen)).collect();
+            Amount::Tiered { by: measure, tiers }
+        }
+        "proportional" => {
+            only(&["of", "numerator", "denominator", "floor", "cap"])?;
+            need(a.of.is_some(), "of")?;
+            need(a.numerator.is_some(), "numerator")?;
+            need(a.denominator.is_some(), "denominator")?;
+            let of = a.of.as_ref().expect("checked");
+            let base = expr::parse_expr(of.get_ref(), kind, catalogue).map_err(|e| expr_error(of, "amount.of", e))?;
+            if !base.ty().is_numeric() {
+                return Err(at(of.span().start, "amount.of", format!("a proportion needs a number, not a {}", base.ty().name())));
+            }
+            let (numerator, denominator) = (a.numerator.unwrap_or_default(), a.denominator.unwrap_or_default());
+            if denominator <= 0 || numerator < 0 {
+                return Err(at(amount_span, "amount", "the fraction needs numerator ≥ 0 and denominator > 0".into()));
+            }
+            if let (Some(f), Some(c)) = (a.floor, a.cap) {
+                if f > c {
+                    return Err(at(amount_span, "amount", "the floor is above the cap".into()));
+                }
+            }
+            Amount::Proportional { of: base, numerator, denominator, floor: a.floor, cap: a.cap }
+        }
+        other => {
+            return Err(at(
+                a.kind.span().start,
+                "amount.kind",
+                format!("unknown amount kind {other:?}: expected \"fixed\", \"tiered\" or \"proportional\""),
+            ))
+        }
+    };
+    Ok(Policy {
+        id: raw.id.into_inner(),
+        version: raw.version,
+        sample: raw.sample,
+        subject: kind,
+        period: raw.period,
+        mode: raw.mode,
+        category: raw.category,
+        keywords: raw.keywords,
+        name: raw.name,
+        summary: raw.summary,
+        effective,
+        legal_basis: raw.legal_basis,
+        criteria: Criterion {
+            id: "all".into(),
+            label: Text { zh_cn: "全部条件".into(), en: "All conditions".into() },
+            kind: CriterionKind::All(criteria),
+        },
+        amount,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn criterion(
+    c: &Spanned<CriterionFile>,
+    path: &str,
+    kind: SubjectKind,
+    catalogue: &Catalogue,
+    at: &dyn Fn(usize, &str, String) -> LoadError,
+    expr_error: &dyn Fn(&Spanned<String>, &str, ExprError) -> LoadError,
+    ids: &mut Vec<String>,
+) -> Result<Criterion, LoadError> {
+    let span = c.span().start;
+    let c = c.get_ref();
+    if ids.contains(&c.id) {
+        return Err(at(span, &format!("{path}.id"), format!("the id {:?} is used twice", c.id)));
+    }
+    ids.push(c.id.clone());
+    let chosen = [c.test.is_some(), c.all.is_some(), c.any.is_some(), c.not.is_some()].iter().filter(|b| **b).count();
+    if chosen != 1 {
+        return Err(at(span, path, "a criterion has exactly one of `test`, `all`, `any` or `not`".into()));
+    }
+    let group = |list: &Vec<Spanned<CriterionFile>>, key: &str, ids: &mut Vec<String>| -> Result<Vec<Criterion>, LoadError> {
+        if list.is_empty() {
+            return Err(at(span, &format!("{path}.{key}"), format!("`{key}` needs at least one criterion")));
+        }
+        list.iter().enumerate().map(|(i, c)| criterion(c, &format!("{path}.{key}[{i}]"), kind, catalogue, at, expr_error, ids)).collect()
+    };
+    let kind_ = if let Some(test) = &c.test {
+        let t = expr::parse_test(test.get_ref(), kind, catalogue).map_err(|e| expr_error(test, &format!("{path}.test"), e))?;
+        CriterionKind::Test(t)
+    } else if let Some(list) = &c.all {
+        CriterionKind::All(group(list, "all", ids)?)
+    } else if let Some(list) = &c.any {
+        CriterionKind::Any(group(list, "any", ids)?)
+    } else {
+        let inner = c.not.as_ref().expect("one was chosen");
+        CriterionKind::Not(Box::new(criterion(inner, &format!("{path}.not"), kind, catalogue, at, expr_error, ids)?))
+    };
+    Ok(Criterion { id: c.id.clone(), label: c.label.clone(), kind: kind_ })
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// The seven reference policies of POLICIES.md (sample parameters), as shipped in `policies/`.
+pub fn reference_sources() -> [(&'static str, &'static str); 7] {
+    [
+        ("policies/senior-allowance.toml", include_str!("../../../policies/senior-allowance.toml")),
+        ("policies/disability-living.toml", include_str!("../../../policies/disability-living.toml")),
+        ("policies/disability-nursing.toml", include_str!("../../../policies/disability-nursing.toml")),
+        ("policies/digital-loan-interest.toml", include_str!("../../../policies/digital-loan-interest.toml")),
+        ("policies/gas-subsidy.toml", include_str!("../../../policies/gas-subsidy.toml")),
+        ("policies/small-to-large.toml", include_str!("../../../policies/small-to-large.toml")),
+        ("policies/hitech-rd.toml", include_str!("../../../policies/hitech-rd.toml")),
+    ]
+}
+
+/// The reference policies, compiled.
+pub fn reference_policies() -> Vec<Policy> {
+    reference_sources()
+        .iter()
+        .map(|(file, src)| load(file, src, Catalogue::standard()).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
