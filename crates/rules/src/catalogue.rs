@@ -141,7 +141,9 @@ impl Catalogue {
     /// The catalogue shipped with the engine.
     pub fn standard() -> &'static Catalogue {
         static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
-        CATALOGUE.get_or_init(|| toml::from_str(include_str!("catalogue.toml")).expect("the shipped catalogue is valid"))
+        CATALOGUE.get_or_init(|| {
+            toml::from_str(include_str!("catalogue.toml")).expect("the shipped catalogue is valid")
+        })
     }
 
     /// The attributes of a kind of subject.
@@ -157,12 +159,17 @@ impl Catalogue {
     }
 
     pub fn fact_table(&self, kind: SubjectKind, table: &str) -> Option<&FactTable> {
-        self.fact.iter().find(|t| t.table == table && t.subject == kind)
+        self.fact
+            .iter()
+            .find(|t| t.table == table && t.subject == kind)
     }
 
     /// Attribute names by kind, for error messages that list what exists.
     pub fn names(&self, kind: SubjectKind) -> BTreeMap<&str, Type> {
-        self.attributes(kind).iter().map(|a| (a.name.as_str(), a.ty)).collect()
+        self.attributes(kind)
+            .iter()
+            .map(|a| (a.name.as_str(), a.ty))
+            .collect()
     }
 }
 
@@ -173,10 +180,20 @@ mod tests {
     #[test]
     fn the_shipped_catalogue_loads_and_names_every_department() {
         let c = Catalogue::standard();
-        assert_eq!(c.attribute(SubjectKind::Resident, "birth_date").unwrap().ty, Type::Date);
-        assert_eq!(c.attribute(SubjectKind::Enterprise, "revenue_y1").unwrap().ty, Type::Money);
+        assert_eq!(
+            c.attribute(SubjectKind::Resident, "birth_date").unwrap().ty,
+            Type::Date
+        );
+        assert_eq!(
+            c.attribute(SubjectKind::Enterprise, "revenue_y1")
+                .unwrap()
+                .ty,
+            Type::Money
+        );
         assert_eq!(c.attribute(SubjectKind::Resident, "revenue_y1"), None);
-        let t = c.fact_table(SubjectKind::Enterprise, "loan_interest").unwrap();
+        let t = c
+            .fact_table(SubjectKind::Enterprise, "loan_interest")
+            .unwrap();
         assert_eq!(t.field("interest_fen").unwrap().ty, Type::Money);
         assert_eq!(t.department, Department::PartnerBank);
         let departments: std::collections::HashSet<_> = c
@@ -186,6 +203,10 @@ mod tests {
             .map(|a| a.department)
             .chain(c.fact.iter().map(|f| f.department))
             .collect();
-        assert_eq!(departments.len(), 7, "公安, 民政, 残联, 市场监管, 税务, partner bank, gas utility");
+        assert_eq!(
+            departments.len(),
+            7,
+            "公安, 民政, 残联, 市场监管, 税务, partner bank, gas utility"
+        );
     }
 }

@@ -31,7 +31,10 @@ impl Month {
 
     /// The month a date falls in.
     pub fn of(date: Date) -> Month {
-        Month { year: date.year(), month: date.month() }
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     /// A number that orders months (for compact storage).
@@ -41,9 +44,15 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 }
@@ -62,7 +71,11 @@ impl std::str::FromStr for Month {
         if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
             return Err(());
         }
-        Month::new(s[..4].parse().map_err(|_| ())?, s[5..].parse().map_err(|_| ())?).ok_or(())
+        Month::new(
+            s[..4].parse().map_err(|_| ())?,
+            s[5..].parse().map_err(|_| ())?,
+        )
+        .ok_or(())
     }
 }
 
@@ -99,7 +112,10 @@ pub struct Context {
 impl Context {
     /// The run for month `month`: its reference date is the month's first day.
     pub fn for_month(month: Month) -> Context {
-        Context { month, reference_date: month.first_day() }
+        Context {
+            month,
+            reference_date: month.first_day(),
+        }
     }
 }
 
@@ -114,7 +130,11 @@ pub struct EvalError {
 
 impl std::fmt::Display for EvalError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "policy {} for subject {}: {}", self.policy, self.subject, self.message)
+        write!(
+            f,
+            "policy {} for subject {}: {}",
+            self.policy, self.subject, self.message
+        )
     }
 }
 
@@ -154,10 +174,20 @@ pub struct Explanation {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Detail {
     /// A test: the subject's value (`actual`, computed from `inputs`) against the requirement.
-    Test { inputs: Vec<Input>, actual: Value, requirement: Requirement },
-    All { children: Vec<Explanation> },
-    Any { children: Vec<Explanation> },
-    Not { child: Box<Explanation> },
+    Test {
+        inputs: Vec<Input>,
+        actual: Value,
+        requirement: Requirement,
+    },
+    All {
+        children: Vec<Explanation>,
+    },
+    Any {
+        children: Vec<Explanation>,
+    },
+    Not {
+        child: Box<Explanation>,
+    },
 }
 
 /// A change of one attribute that would make a failed criterion pass: "年主营业务收入需 ≥ 2000
@@ -196,12 +226,28 @@ pub struct Evaluation {
 }
 
 /// Evaluates `policy` for `subject` in the run `ctx`, with its explanation and suggestions.
-pub fn evaluate(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Evaluation, EvalError> {
-    let fail = |message: String| EvalError { policy: policy.id.clone(), subject: subject.id.clone(), message };
-    let ev = Evaluator { policy, subject, ctx: *ctx };
+pub fn evaluate(
+    policy: &Policy,
+    subject: &Subject,
+    ctx: &Context,
+) -> Result<Evaluation, EvalError> {
+    let fail = |message: String| EvalError {
+        policy: policy.id.clone(),
+        subject: subject.id.clone(),
+        message,
+    };
+    let ev = Evaluator {
+        policy,
+        subject,
+        ctx: *ctx,
+    };
     let explanation = ev.explain(&policy.criteria).map_err(&fail)?;
     let eligible = explanation.passed;
-    let amount_fen = if eligible { Some(amount(policy, subject, ctx).map_err(&fail)?) } else { None };
+    let amount_fen = if eligible {
+        Some(amount(policy, subject, ctx).map_err(&fail)?)
+    } else {
+        None
+    };
     let mut suggestions = Vec::new();
     let mut passes_on = Vec::new();
     if !eligible {
@@ -222,8 +268,17 @@ pub fn evaluate(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Eva
     } else {
         // Time alone helps only if, on the last of those dates, everything holds.
         passes_on.iter().map(|(_, d)| *d).max().filter(|d| {
-            let later = Context { month: ctx.month, reference_date: *d };
-            Evaluator { policy, subject, ctx: later }.holds(&policy.criteria).unwrap_or(false)
+            let later = Context {
+                month: ctx.month,
+                reference_date: *d,
+            };
+            Evaluator {
+                policy,
+                subject,
+                ctx: later,
+            }
+            .holds(&policy.criteria)
+            .unwrap_or(false)
         })
     };
     Ok(Evaluation {
@@ -241,8 +296,16 @@ pub fn evaluate(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Eva
 
 /// Whether `subject` is eligible, and for how much: [`evaluate`] without the explanation.
 pub fn decide(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Option<i64>, EvalError> {
-    let fail = |message: String| EvalError { policy: policy.id.clone(), subject: subject.id.clone(), message };
-    let ev = Evaluator { policy, subject, ctx: *ctx };
+    let fail = |message: String| EvalError {
+        policy: policy.id.clone(),
+        subject: subject.id.clone(),
+        message,
+    };
+    let ev = Evaluator {
+        policy,
+        subject,
+        ctx: *ctx,
+    };
     if ev.holds(&policy.criteria).map_err(&fail)? {
         Ok(Some(amount(policy, subject, ctx).map_err(&fail)?))
     } else {
@@ -251,22 +314,46 @@ pub fn decide(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Optio
 }
 
 fn amount(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<i64, String> {
-    let ev = Evaluator { policy, subject, ctx: *ctx };
+    let ev = Evaluator {
+        policy,
+        subject,
+        ctx: *ctx,
+    };
     match &policy.amount {
         Amount::Fixed(fen) => Ok(*fen),
         Amount::Tiered { by, tiers } => {
-            let Some(measure) = ev.number(by)? else { return Ok(0) };
-            Ok(tiers.iter().rev().find(|(from, _)| from.number().is_some_and(|f| measure >= f)).map_or(0, |(_, fen)| *fen))
+            let Some(measure) = ev.number(by)? else {
+                return Ok(0);
+            };
+            Ok(tiers
+                .iter()
+                .rev()
+                .find(|(from, _)| from.number().is_some_and(|f| measure >= f))
+                .map_or(0, |(_, fen)| *fen))
         }
-        Amount::Proportional { of, numerator, denominator, floor, cap } => {
-            let Some(base) = ev.number(of)? else { return Ok(0) };
+        Amount::Proportional {
+            of,
+            numerator,
+            denominator,
+            floor,
+            cap,
+        } => {
+            let Some(base) = ev.number(of)? else {
+                return Ok(0);
+            };
             proportional(base, *numerator, *denominator, *floor, *cap)
         }
     }
 }
 
 /// `base × numerator ÷ denominator` rounded down, between `floor` and `cap`, as fen.
-pub fn proportional(base: i128, numerator: i64, denominator: i64, floor: Option<i64>, cap: Option<i64>) -> Result<i64, String> {
+pub fn proportional(
+    base: i128,
+    numerator: i64,
+    denominator: i64,
+    floor: Option<i64>,
+    cap: Option<i64>,
+) -> Result<i64, String> {
     let raw = base
         .checked_mul(i128::from(numerator))
         .ok_or("amount overflow")?
@@ -330,7 +417,9 @@ impl Evaluator<'_> {
         }
         match &c.kind {
             CriterionKind::Test(t) => out.push((c, t)),
-            CriterionKind::All(cs) | CriterionKind::Any(cs) => cs.iter().for_each(|c| self.failing_tests(c, out)),
+            CriterionKind::All(cs) | CriterionKind::Any(cs) => {
+                cs.iter().for_each(|c| self.failing_tests(c, out))
+            }
             CriterionKind::Not(_) => {}
         }
     }
@@ -339,44 +428,91 @@ impl Evaluator<'_> {
         let (passed, detail) = match &c.kind {
             CriterionKind::Test(t) => {
                 let (passed, actual) = self.test(t)?;
-                (passed, Detail::Test { inputs: self.inputs(t)?, actual, requirement: self.requirement(t)? })
+                (
+                    passed,
+                    Detail::Test {
+                        inputs: self.inputs(t)?,
+                        actual,
+                        requirement: self.requirement(t)?,
+                    },
+                )
             }
             CriterionKind::All(cs) => {
-                let children = cs.iter().map(|c| self.explain(c)).collect::<Result<Vec<_>, _>>()?;
+                let children = cs
+                    .iter()
+                    .map(|c| self.explain(c))
+                    .collect::<Result<Vec<_>, _>>()?;
                 (children.iter().all(|c| c.passed), Detail::All { children })
             }
             CriterionKind::Any(cs) => {
-                let children = cs.iter().map(|c| self.explain(c)).collect::<Result<Vec<_>, _>>()?;
+                let children = cs
+                    .iter()
+                    .map(|c| self.explain(c))
+                    .collect::<Result<Vec<_>, _>>()?;
                 (children.iter().any(|c| c.passed), Detail::Any { children })
             }
             CriterionKind::Not(inner) => {
                 let child = self.explain(inner)?;
-                (!child.passed, Detail::Not { child: Box::new(child) })
+                (
+                    !child.passed,
+                    Detail::Not {
+                        child: Box::new(child),
+                    },
+                )
             }
         };
-        Ok(Explanation { id: c.id.clone(), label: c.label.clone(), passed, detail })
+        Ok(Explanation {
+            id: c.id.clone(),
+            label: c.label.clone(),
+            passed,
+            detail,
+        })
     }
 
     fn inputs(&self, t: &Test) -> Result<Vec<Input>, String> {
         let catalogue = Catalogue::standard();
         let mut inputs = Vec::new();
         for name in t.attributes() {
-            let a = catalogue.attribute(self.policy.subject, &name).expect("checked when loaded");
-            inputs.push(Input { name: name.clone(), description: a.description.clone(), value: self.subject.get(&name).clone(), department: a.department });
+            let a = catalogue
+                .attribute(self.policy.subject, &name)
+                .expect("checked when loaded");
+            inputs.push(Input {
+                name: name.clone(),
+                description: a.description.clone(),
+                value: self.subject.get(&name).clone(),
+                department: a.department,
+            });
         }
         for sum in t.sums() {
-            let Expr::Sum { table, .. } = sum else { continue };
-            let fact = catalogue.fact_table(self.policy.subject, table).expect("checked when loaded");
-            inputs.push(Input { name: describe_sum(sum), description: fact.description.clone(), value: self.value(sum)?, department: fact.department });
+            let Expr::Sum { table, .. } = sum else {
+                continue;
+            };
+            let fact = catalogue
+                .fact_table(self.policy.subject, table)
+                .expect("checked when loaded");
+            inputs.push(Input {
+                name: describe_sum(sum),
+                description: fact.description.clone(),
+                value: self.value(sum)?,
+                department: fact.department,
+            });
         }
         Ok(inputs)
     }
 
     fn requirement(&self, t: &Test) -> Result<Requirement, String> {
         Ok(match t {
-            Test::Cmp { op, right, .. } => Requirement::Compare { op: *op, value: self.value(right)? },
-            Test::In { set, .. } => Requirement::OneOf { values: set.clone() },
-            Test::Range { lo, hi, .. } => Requirement::Between { low: lo.clone(), high: hi.clone() },
+            Test::Cmp { op, right, .. } => Requirement::Compare {
+                op: *op,
+                value: self.value(right)?,
+            },
+            Test::In { set, .. } => Requirement::OneOf {
+                values: set.clone(),
+            },
+            Test::Range { lo, hi, .. } => Requirement::Between {
+                low: lo.clone(),
+                high: hi.clone(),
+            },
             Test::IsNull { negated: false, .. } => Requirement::Empty,
             Test::IsNull { negated: true, .. } => Requirement::NotEmpty,
         })
@@ -392,7 +528,8 @@ impl Evaluator<'_> {
             }
             Test::In { set, .. } => !actual.is_null() && set.contains(&actual),
             Test::Range { lo, hi, .. } => {
-                compare(&actual, lo).is_some_and(|o| o != Ordering::Less) && compare(&actual, hi).is_some_and(|o| o != Ordering::Greater)
+                compare(&actual, lo).is_some_and(|o| o != Ordering::Less)
+                    && compare(&actual, hi).is_some_and(|o| o != Ordering::Greater)
             }
             Test::IsNull { negated, .. } => actual.is_null() != *negated,
         };
@@ -404,10 +541,14 @@ impl Evaluator<'_> {
             Expr::Lit(v) => Ok(v.clone()),
             Expr::Attr { name, .. } => Ok(self.subject.get(name).clone()),
             Expr::RefDate => Ok(Value::Date(self.ctx.reference_date)),
-            Expr::Age(_) | Expr::Sum { .. } | Expr::Bin { .. } | Expr::Neg(_) => match self.number(e)? {
-                Some(n) => Value::from_number(e.ty(), n).ok_or_else(|| format!("{n} is out of range")),
-                None => Ok(Value::Null),
-            },
+            Expr::Age(_) | Expr::Sum { .. } | Expr::Bin { .. } | Expr::Neg(_) => {
+                match self.number(e)? {
+                    Some(n) => {
+                        Value::from_number(e.ty(), n).ok_or_else(|| format!("{n} is out of range"))
+                    }
+                    None => Ok(Value::Null),
+                }
+            }
         }
     }
 
@@ -421,7 +562,12 @@ impl Evaluator<'_> {
                 Value::Date(birth) => Some(i128::from(age(birth, self.ctx.reference_date))),
                 _ => None,
             },
-            Expr::Sum { table, field, filter, .. } => {
+            Expr::Sum {
+                table,
+                field,
+                filter,
+                ..
+            } => {
                 let mut total: i128 = 0;
                 for fact in &self.subject.facts {
                     if fact.table != *table || fact.month != self.ctx.month {
@@ -439,7 +585,9 @@ impl Evaluator<'_> {
                 Some(total)
             }
             Expr::Neg(inner) => self.number(inner)?.map(|n| -n),
-            Expr::Bin { op, left, right, .. } => match (self.number(left)?, self.number(right)?) {
+            Expr::Bin {
+                op, left, right, ..
+            } => match (self.number(left)?, self.number(right)?) {
                 (Some(l), Some(r)) => Some(arith(*op, l, r)?),
                 _ => None,
             },
@@ -470,19 +618,45 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 /// An aggregate as a policy writes it, for explanations.
 pub fn describe_sum(e: &Expr) -> String {
     match e {
-        Expr::Sum { table, field, filter: Some((name, value)), .. } => format!("sum({table}.{field} where {name} == {value})"),
-        Expr::Sum { table, field, filter: None, .. } => format!("sum({table}.{field})"),
+        Expr::Sum {
+            table,
+            field,
+            filter: Some((name, value)),
+            ..
+        } => format!("sum({table}.{field} where {name} == {value})"),
+        Expr::Sum {
+            table,
+            field,
+            filter: None,
+            ..
+        } => format!("sum({table}.{field})"),
         _ => String::new(),
     }
 }
 
 /// The first date after the reference date on which a time-dependent test passes with the
 /// subject's current data, searching up to 150 years ahead (the tests are monotone in time).
-fn first_passing_date(policy: &Policy, test: &Test, subject: &Subject, ctx: &Context) -> Option<Date> {
+fn first_passing_date(
+    policy: &Policy,
+    test: &Test,
+    subject: &Subject,
+    ctx: &Context,
+) -> Option<Date> {
     let start = ctx.reference_date.days_since_epoch();
     let passes = |days: i64| {
-        let c = Context { month: ctx.month, reference_date: Date::from_days_since_epoch(days) };
-        matches!(Evaluator { policy, subject, ctx: c }.test(test), Ok((true, _)))
+        let c = Context {
+            month: ctx.month,
+            reference_date: Date::from_days_since_epoch(days),
+        };
+        matches!(
+            Evaluator {
+                policy,
+                subject,
+                ctx: c
+            }
+            .test(test),
+            Ok((true, _))
+        )
     };
     let limit = start + 150 * 366;
     let (mut lo, mut hi) = (start, start + 1);
@@ -506,7 +680,13 @@ fn first_passing_date(policy: &Policy, test: &Test, subject: &Subject, ctx: &Con
 }
 
 /// The nearest value of the test's (first) attribute that makes it pass, the others unchanged.
-fn suggest(policy: &Policy, criterion: &Criterion, test: &Test, subject: &Subject, ctx: &Context) -> Option<Suggestion> {
+fn suggest(
+    policy: &Policy,
+    criterion: &Criterion,
+    test: &Test,
+    subject: &Subject,
+    ctx: &Context,
+) -> Option<Suggestion> {
     let mut names = Vec::new();
     test.subject_side().attributes(&mut names);
     if !test.sums().is_empty() {
@@ -518,13 +698,27 @@ fn suggest(policy: &Policy, criterion: &Criterion, test: &Test, subject: &Subjec
     let passes_with = |v: &Value| {
         let mut changed = subject.clone();
         changed.attributes.insert(name.clone(), v.clone());
-        matches!(Evaluator { policy, subject: &changed, ctx: *ctx }.test(test), Ok((true, _)))
+        matches!(
+            Evaluator {
+                policy,
+                subject: &changed,
+                ctx: *ctx
+            }
+            .test(test),
+            Ok((true, _))
+        )
     };
     let candidate = match attribute.ty {
         Type::String | Type::Code | Type::Bool => {
             // Few values can pass: the ones the test names.
             let mut options: Vec<Value> = match test {
-                Test::Cmp { right, .. } => vec![Evaluator { policy, subject, ctx: *ctx }.value(right).ok()?],
+                Test::Cmp { right, .. } => vec![Evaluator {
+                    policy,
+                    subject,
+                    ctx: *ctx,
+                }
+                .value(right)
+                .ok()?],
                 Test::In { set, .. } => set.clone(),
                 _ => vec![],
             };

@@ -20,7 +20,10 @@ pub struct ExprError {
 }
 
 fn err<T>(offset: usize, message: impl Into<String>) -> Result<T, ExprError> {
-    Err(ExprError { offset, message: message.into() })
+    Err(ExprError {
+        offset,
+        message: message.into(),
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,7 +75,10 @@ impl CmpOp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expr {
     /// A subject's attribute.
-    Attr { name: String, ty: Type },
+    Attr {
+        name: String,
+        ty: Type,
+    },
     /// The reference date of the run (the first day of the period).
     RefDate,
     Lit(Value),
@@ -80,8 +86,18 @@ pub enum Expr {
     Age(Box<Expr>),
     /// The sum of a fact table's field over the period's rows for this subject, optionally only
     /// the rows whose `filter.0` equals `filter.1`.
-    Sum { table: String, field: String, ty: Type, filter: Option<(String, Value)> },
-    Bin { op: Arith, left: Box<Expr>, right: Box<Expr>, ty: Type },
+    Sum {
+        table: String,
+        field: String,
+        ty: Type,
+        filter: Option<(String, Value)>,
+    },
+    Bin {
+        op: Arith,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        ty: Type,
+    },
     Neg(Box<Expr>),
 }
 
@@ -150,20 +166,36 @@ impl Expr {
 /// A criterion's test: one comparison, so that its explanation is "your value, the rule".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Test {
-    Cmp { left: Expr, op: CmpOp, right: Expr },
+    Cmp {
+        left: Expr,
+        op: CmpOp,
+        right: Expr,
+    },
     /// `expr in [a, b, c]`.
-    In { expr: Expr, set: Vec<Value> },
+    In {
+        expr: Expr,
+        set: Vec<Value>,
+    },
     /// `expr in lo..=hi`, inclusive.
-    Range { expr: Expr, lo: Value, hi: Value },
+    Range {
+        expr: Expr,
+        lo: Value,
+        hi: Value,
+    },
     /// `expr is null` (negated: `is not null`).
-    IsNull { expr: Expr, negated: bool },
+    IsNull {
+        expr: Expr,
+        negated: bool,
+    },
 }
 
 impl Test {
     /// The side of the test that describes the subject.
     pub fn subject_side(&self) -> &Expr {
         match self {
-            Test::Cmp { left, .. } | Test::In { expr: left, .. } | Test::Range { expr: left, .. } => left,
+            Test::Cmp { left, .. }
+            | Test::In { expr: left, .. }
+            | Test::Range { expr: left, .. } => left,
             Test::IsNull { expr, .. } => expr,
         }
     }
@@ -171,7 +203,9 @@ impl Test {
     pub fn uses_ref_date(&self) -> bool {
         match self {
             Test::Cmp { left, right, .. } => left.uses_ref_date() || right.uses_ref_date(),
-            Test::In { expr, .. } | Test::Range { expr, .. } | Test::IsNull { expr, .. } => expr.uses_ref_date(),
+            Test::In { expr, .. } | Test::Range { expr, .. } | Test::IsNull { expr, .. } => {
+                expr.uses_ref_date()
+            }
         }
     }
 
@@ -182,7 +216,9 @@ impl Test {
                 left.attributes(&mut out);
                 right.attributes(&mut out);
             }
-            Test::In { expr, .. } | Test::Range { expr, .. } | Test::IsNull { expr, .. } => expr.attributes(&mut out),
+            Test::In { expr, .. } | Test::Range { expr, .. } | Test::IsNull { expr, .. } => {
+                expr.attributes(&mut out)
+            }
         }
         out
     }
@@ -194,7 +230,9 @@ impl Test {
                 left.sums(&mut out);
                 right.sums(&mut out);
             }
-            Test::In { expr, .. } | Test::Range { expr, .. } | Test::IsNull { expr, .. } => expr.sums(&mut out),
+            Test::In { expr, .. } | Test::Range { expr, .. } | Test::IsNull { expr, .. } => {
+                expr.sums(&mut out)
+            }
         }
         out
     }
@@ -249,11 +287,15 @@ fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                             i = start + 10;
                             continue;
                         }
-                        Err(_) => return err(start, format!("{text:?} is not a date (write YYYY-MM-DD)")),
+                        Err(_) => {
+                            return err(start, format!("{text:?} is not a date (write YYYY-MM-DD)"))
+                        }
                     }
                 }
                 let digits: String = src[start..i].chars().filter(|c| *c != '_').collect();
-                let n = digits.parse::<i64>().or_else(|_| err(start, "this number is too large"))?;
+                let n = digits
+                    .parse::<i64>()
+                    .or_else(|_| err(start, "this number is too large"))?;
                 out.push((start, Tok::Int(n)));
                 continue;
             }
@@ -329,7 +371,12 @@ struct Parser<'a> {
 
 /// Parses a criterion's test for subjects of `kind`.
 pub fn parse_test(src: &str, kind: SubjectKind, catalogue: &Catalogue) -> Result<Test, ExprError> {
-    let mut p = Parser { toks: lex(src)?, pos: 0, kind, catalogue };
+    let mut p = Parser {
+        toks: lex(src)?,
+        pos: 0,
+        kind,
+        catalogue,
+    };
     let test = p.test()?;
     p.expect_end()?;
     Ok(test)
@@ -337,7 +384,12 @@ pub fn parse_test(src: &str, kind: SubjectKind, catalogue: &Catalogue) -> Result
 
 /// Parses a value expression (an amount's base, a tier's measure) for subjects of `kind`.
 pub fn parse_expr(src: &str, kind: SubjectKind, catalogue: &Catalogue) -> Result<Expr, ExprError> {
-    let mut p = Parser { toks: lex(src)?, pos: 0, kind, catalogue };
+    let mut p = Parser {
+        toks: lex(src)?,
+        pos: 0,
+        kind,
+        catalogue,
+    };
     let (_, expr) = p.sum()?;
     p.expect_end()?;
     Ok(expr)
@@ -390,7 +442,10 @@ impl Parser<'_> {
         if *self.peek() == Tok::End {
             Ok(())
         } else {
-            err(self.offset(), "unexpected text after the end of the expression")
+            err(
+                self.offset(),
+                "unexpected text after the end of the expression",
+            )
         }
     }
 
@@ -401,7 +456,10 @@ impl Parser<'_> {
             if !self.keyword("null") {
                 return err(self.offset(), "expected `null` after `is`");
             }
-            return Ok(Test::IsNull { expr: left, negated });
+            return Ok(Test::IsNull {
+                expr: left,
+                negated,
+            });
         }
         if self.keyword("in") {
             if *self.peek() == Tok::LBracket {
@@ -410,7 +468,10 @@ impl Parser<'_> {
                 loop {
                     let at = self.offset();
                     let v = self.literal()?;
-                    set.push(coerce(v, left.ty()).ok_or_else(|| type_mismatch(at, left.ty(), "a member of the set"))?);
+                    set.push(
+                        coerce(v, left.ty())
+                            .ok_or_else(|| type_mismatch(at, left.ty(), "a member of the set"))?,
+                    );
                     if self.eat(&Tok::Comma) {
                         continue;
                     }
@@ -424,7 +485,9 @@ impl Parser<'_> {
             self.expect(Tok::DotDotEq, "`..=` (an inclusive range such as 13..=43)")?;
             let hi = self.literal()?;
             let (lo, hi) = match (coerce(lo, left.ty()), coerce(hi, left.ty())) {
-                (Some(lo), Some(hi)) if left.ty().is_numeric() || left.ty() == Type::Date => (lo, hi),
+                (Some(lo), Some(hi)) if left.ty().is_numeric() || left.ty() == Type::Date => {
+                    (lo, hi)
+                }
                 _ => return Err(type_mismatch(at, left.ty(), "the range")),
             };
             if lo > hi {
@@ -435,7 +498,12 @@ impl Parser<'_> {
         let at = self.offset();
         let op = match self.next().1 {
             Tok::Cmp(op) => op,
-            _ => return err(at, "expected a comparison (==, !=, <, <=, >, >=), `in` or `is null`"),
+            _ => {
+                return err(
+                    at,
+                    "expected a comparison (==, !=, <, <=, >, >=), `in` or `is null`",
+                )
+            }
         };
         let right_at = self.offset();
         let (_, right) = self.sum()?;
@@ -443,8 +511,13 @@ impl Parser<'_> {
             offset: right_at,
             message: format!("cannot compare {} with {}", l.name(), r.name()),
         })?;
-        if matches!(left.ty(), Type::String | Type::Bool | Type::Code) && !matches!(op, CmpOp::Eq | CmpOp::Ne) {
-            return err(at, format!("a {} can only be compared with == or !=", left.ty().name()));
+        if matches!(left.ty(), Type::String | Type::Bool | Type::Code)
+            && !matches!(op, CmpOp::Eq | CmpOp::Ne)
+        {
+            return err(
+                at,
+                format!("a {} can only be compared with == or !=", left.ty().name()),
+            );
         }
         let _ = start;
         Ok(Test::Cmp { left, op, right })
@@ -503,7 +576,10 @@ impl Parser<'_> {
             Tok::Str(s) if !negative => Ok(Value::String(s)),
             Tok::Ident(w) if !negative && w == "true" => Ok(Value::Bool(true)),
             Tok::Ident(w) if !negative && w == "false" => Ok(Value::Bool(false)),
-            _ => err(at, "expected a value (a number, a date, a 'string', true or false)"),
+            _ => err(
+                at,
+                "expected a value (a number, a date, a 'string', true or false)",
+            ),
         }
     }
 
@@ -527,7 +603,10 @@ impl Parser<'_> {
                     let arg_at = self.offset();
                     let (_, arg) = self.sum()?;
                     if arg.ty() != Type::Date {
-                        return err(arg_at, format!("age() takes a date, not a {}", arg.ty().name()));
+                        return err(
+                            arg_at,
+                            format!("age() takes a date, not a {}", arg.ty().name()),
+                        );
                     }
                     self.expect(Tok::RParen, "`)`")?;
                     Ok(Expr::Age(Box::new(arg)))
@@ -537,9 +616,13 @@ impl Parser<'_> {
                     self.aggregate()
                 }
                 name => match self.catalogue.attribute(self.kind, name) {
-                    Some(a) => Ok(Expr::Attr { name: a.name.clone(), ty: a.ty }),
+                    Some(a) => Ok(Expr::Attr {
+                        name: a.name.clone(),
+                        ty: a.ty,
+                    }),
                     None => {
-                        let known: Vec<&str> = self.catalogue.names(self.kind).into_keys().collect();
+                        let known: Vec<&str> =
+                            self.catalogue.names(self.kind).into_keys().collect();
                         err(
                             at,
                             format!(
@@ -558,15 +641,27 @@ impl Parser<'_> {
     /// After `sum(`: `table.field [where field == value])`.
     fn aggregate(&mut self) -> Result<Expr, ExprError> {
         let at = self.offset();
-        let Tok::Ident(table) = self.next().1 else { return err(at, "expected a fact table, as in sum(table.field)") };
+        let Tok::Ident(table) = self.next().1 else {
+            return err(at, "expected a fact table, as in sum(table.field)");
+        };
         let Some(fact) = self.catalogue.fact_table(self.kind, &table) else {
-            let known: Vec<&str> =
-                self.catalogue.fact.iter().filter(|t| t.subject == self.kind).map(|t| t.table.as_str()).collect();
-            return err(at, format!("unknown fact table `{table}` (known: {})", known.join(", ")));
+            let known: Vec<&str> = self
+                .catalogue
+                .fact
+                .iter()
+                .filter(|t| t.subject == self.kind)
+                .map(|t| t.table.as_str())
+                .collect();
+            return err(
+                at,
+                format!("unknown fact table `{table}` (known: {})", known.join(", ")),
+            );
         };
         self.expect(Tok::Dot, "`.` and a field of the table")?;
         let field_at = self.offset();
-        let Tok::Ident(field) = self.next().1 else { return err(field_at, "expected a field of the table") };
+        let Tok::Ident(field) = self.next().1 else {
+            return err(field_at, "expected a field of the table");
+        };
         let Some(f) = fact.field(&field) else {
             return err(field_at, format!("`{table}` has no field `{field}`"));
         };
@@ -577,17 +672,29 @@ impl Parser<'_> {
         let mut filter = None;
         if self.keyword("where") {
             let at = self.offset();
-            let Tok::Ident(name) = self.next().1 else { return err(at, "expected a field to filter on") };
-            let Some(ff) = fact.field(&name) else { return err(at, format!("`{table}` has no field `{name}`")) };
+            let Tok::Ident(name) = self.next().1 else {
+                return err(at, "expected a field to filter on");
+            };
+            let Some(ff) = fact.field(&name) else {
+                return err(at, format!("`{table}` has no field `{name}`"));
+            };
             let fty = ff.ty;
-            self.expect(Tok::Cmp(CmpOp::Eq), "`==` (a filter keeps the rows whose field equals a value)")?;
+            self.expect(
+                Tok::Cmp(CmpOp::Eq),
+                "`==` (a filter keeps the rows whose field equals a value)",
+            )?;
             let vat = self.offset();
             let v = self.literal()?;
             let v = coerce(v, fty).ok_or_else(|| type_mismatch(vat, fty, "the filter value"))?;
             filter = Some((name, v));
         }
         self.expect(Tok::RParen, "`)`")?;
-        Ok(Expr::Sum { table, field, ty, filter })
+        Ok(Expr::Sum {
+            table,
+            field,
+            ty,
+            filter,
+        })
     }
 }
 
@@ -599,7 +706,13 @@ fn kind_name(kind: SubjectKind) -> &'static str {
 }
 
 fn type_mismatch(offset: usize, expected: Type, what: &str) -> ExprError {
-    ExprError { offset, message: format!("{what} must be a {} like the value it is compared with", expected.name()) }
+    ExprError {
+        offset,
+        message: format!(
+            "{what} must be a {} like the value it is compared with",
+            expected.name()
+        ),
+    }
 }
 
 /// A literal read as a value of `ty`, where that makes sense (an integer as money, a string of
@@ -628,7 +741,9 @@ fn unify(left: Expr, right: Expr) -> Result<(Expr, Expr), (Type, Type)> {
         match e {
             Expr::Lit(v) => coerce(v, ty).map(Expr::Lit),
             // An arithmetic of integer literals (e.g. 20 * 100000000) is read as money too.
-            e if e.is_constant() && ty == Type::Money && e.ty() == Type::Int => Some(retype_money(e)),
+            e if e.is_constant() && ty == Type::Money && e.ty() == Type::Int => {
+                Some(retype_money(e))
+            }
             _ => None,
         }
     };
@@ -649,13 +764,20 @@ fn retype_money(e: Expr) -> Expr {
     match e {
         Expr::Lit(Value::Int(n)) => Expr::Lit(Value::Money(n)),
         Expr::Neg(inner) => Expr::Neg(Box::new(retype_money(*inner))),
-        Expr::Bin { op, left, right, .. } => {
+        Expr::Bin {
+            op, left, right, ..
+        } => {
             // Only one factor of a product becomes money, so that the product is money.
             let (left, right) = match op {
                 Arith::Mul | Arith::Div => (retype_money(*left), *right),
                 Arith::Add | Arith::Sub => (retype_money(*left), retype_money(*right)),
             };
-            Expr::Bin { op, left: Box::new(left), right: Box::new(right), ty: Type::Money }
+            Expr::Bin {
+                op,
+                left: Box::new(left),
+                right: Box::new(right),
+                ty: Type::Money,
+            }
         }
         other => other,
     }
@@ -679,13 +801,21 @@ fn arith(op: Arith, left: Expr, right: Expr, at: usize) -> Result<Expr, ExprErro
                 Arith::Mul => "multiply",
                 Arith::Div => "divide",
             };
-            return err(at, format!("cannot {verb} a {} and a {}", lt.name(), rt.name()));
+            return err(
+                at,
+                format!("cannot {verb} a {} and a {}", lt.name(), rt.name()),
+            );
         }
     };
     if op == Arith::Div && matches!(right, Expr::Lit(Value::Int(0))) {
         return err(at, "division by zero");
     }
-    Ok(Expr::Bin { op, left: Box::new(left), right: Box::new(right), ty })
+    Ok(Expr::Bin {
+        op,
+        left: Box::new(left),
+        right: Box::new(right),
+        ty,
+    })
 }
 
 #[cfg(test)]
@@ -714,7 +844,9 @@ mod tests {
         assert!(resident("disability_grade in [1, 2]").is_ok());
         assert!(resident("dibao == true").is_ok());
         assert!(enterprise("industry_code / 100 in 13..=43").is_ok());
-        assert!(enterprise("sum(loan_interest.interest_fen where product == '数字贷') > 0").is_ok());
+        assert!(
+            enterprise("sum(loan_interest.interest_fen where product == '数字贷') > 0").is_ok()
+        );
         assert!(enterprise("rd_expense_y1 * 100 >= revenue_y1 * 3").is_ok());
         assert!(enterprise("revenue_y1 >= 2_000_000_000").is_ok());
         assert!(enterprise("high_tech_until >= ref_date").is_ok());
@@ -723,11 +855,17 @@ mod tests {
 
     #[test]
     fn literals_take_the_type_of_the_other_side() {
-        let Test::Cmp { right, .. } = enterprise("revenue_y1 >= 2000000000").unwrap() else { panic!() };
+        let Test::Cmp { right, .. } = enterprise("revenue_y1 >= 2000000000").unwrap() else {
+            panic!()
+        };
         assert_eq!(right, Expr::Lit(Value::Money(2_000_000_000)));
-        let Test::Cmp { right, .. } = resident("hukou_district == '440604'").unwrap() else { panic!() };
+        let Test::Cmp { right, .. } = resident("hukou_district == '440604'").unwrap() else {
+            panic!()
+        };
         assert_eq!(right, Expr::Lit(Value::Code(440_604)));
-        let Test::Cmp { right, .. } = enterprise("revenue_y1 > 20 * 100000000").unwrap() else { panic!() };
+        let Test::Cmp { right, .. } = enterprise("revenue_y1 > 20 * 100000000").unwrap() else {
+            panic!()
+        };
         assert_eq!(right.ty(), Type::Money);
     }
 
@@ -735,12 +873,31 @@ mod tests {
     fn refuses_unknown_names_with_their_place() {
         let e = resident("age(birthdate) >= 80").unwrap_err();
         assert_eq!(e.offset, 4);
-        assert!(e.message.contains("unknown attribute `birthdate`"), "{}", e.message);
-        assert!(e.message.contains("birth_date"), "lists what exists: {}", e.message);
+        assert!(
+            e.message.contains("unknown attribute `birthdate`"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("birth_date"),
+            "lists what exists: {}",
+            e.message
+        );
         let e = resident("revenue_y1 > 0").unwrap_err();
-        assert!(e.message.contains("unknown attribute `revenue_y1` for a resident"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("unknown attribute `revenue_y1` for a resident"),
+            "{}",
+            e.message
+        );
         let e = enterprise("sum(loans.interest_fen) > 0").unwrap_err();
-        assert_eq!((e.offset, e.message.starts_with("unknown fact table `loans`")), (4, true));
+        assert_eq!(
+            (
+                e.offset,
+                e.message.starts_with("unknown fact table `loans`")
+            ),
+            (4, true)
+        );
         let e = enterprise("sum(loan_interest.interest) > 0").unwrap_err();
         assert_eq!(e.offset, 18);
         let e = enterprise("sum(loan_interest.product) > 0").unwrap_err();
@@ -752,25 +909,62 @@ mod tests {
         let e = enterprise("established > revenue_y1").unwrap_err();
         assert_eq!(e.message, "cannot compare date with money");
         assert_eq!(e.offset, 14);
-        assert_eq!(resident("birth_date >= 80").unwrap_err().message, "cannot compare date with int");
-        assert_eq!(enterprise("revenue_y1 * revenue_y2 > 0").unwrap_err().message, "cannot multiply a money and a money");
-        assert_eq!(enterprise("revenue_y1 + employees > 0").unwrap_err().message, "cannot add a money and a int");
-        assert!(resident("age(disability_grade) > 1").unwrap_err().message.starts_with("age() takes a date"));
-        assert!(resident("dibao > false").unwrap_err().message.contains("only be compared with =="));
+        assert_eq!(
+            resident("birth_date >= 80").unwrap_err().message,
+            "cannot compare date with int"
+        );
+        assert_eq!(
+            enterprise("revenue_y1 * revenue_y2 > 0")
+                .unwrap_err()
+                .message,
+            "cannot multiply a money and a money"
+        );
+        assert_eq!(
+            enterprise("revenue_y1 + employees > 0")
+                .unwrap_err()
+                .message,
+            "cannot add a money and a int"
+        );
+        assert!(resident("age(disability_grade) > 1")
+            .unwrap_err()
+            .message
+            .starts_with("age() takes a date"));
+        assert!(resident("dibao > false")
+            .unwrap_err()
+            .message
+            .contains("only be compared with =="));
         assert!(resident("hukou_district == '4406'").is_err());
         assert!(resident("disability_grade in [1, 'two']").is_err());
-        assert!(resident("disability_grade in 4..=1").unwrap_err().message.contains("empty"));
-        assert!(enterprise("revenue_y1 / 0 > 1").unwrap_err().message.contains("division by zero"));
+        assert!(resident("disability_grade in 4..=1")
+            .unwrap_err()
+            .message
+            .contains("empty"));
+        assert!(enterprise("revenue_y1 / 0 > 1")
+            .unwrap_err()
+            .message
+            .contains("division by zero"));
     }
 
     #[test]
     fn refuses_malformed_text() {
         assert!(resident("age(birth_date) >=").is_err());
         assert!(resident("age(birth_date >= 80").is_err());
-        assert!(resident("hukou_district == '440604").unwrap_err().message.contains("closing quote"));
-        assert!(resident("birth_date > 2023-02-30").unwrap_err().message.contains("not a date"));
-        assert!(resident("age(birth_date) >= 80 80").unwrap_err().message.contains("after the end"));
-        assert!(resident("age(birth_date) # 80").unwrap_err().message.contains("unexpected character"));
+        assert!(resident("hukou_district == '440604")
+            .unwrap_err()
+            .message
+            .contains("closing quote"));
+        assert!(resident("birth_date > 2023-02-30")
+            .unwrap_err()
+            .message
+            .contains("not a date"));
+        assert!(resident("age(birth_date) >= 80 80")
+            .unwrap_err()
+            .message
+            .contains("after the end"));
+        assert!(resident("age(birth_date) # 80")
+            .unwrap_err()
+            .message
+            .contains("unexpected character"));
         assert!(resident("").is_err());
     }
 }

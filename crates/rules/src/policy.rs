@@ -79,7 +79,9 @@ impl Criterion {
         fn walk<'a>(c: &'a Criterion, out: &mut Vec<(&'a Criterion, &'a Test)>) {
             match &c.kind {
                 CriterionKind::Test(t) => out.push((c, t)),
-                CriterionKind::All(cs) | CriterionKind::Any(cs) => cs.iter().for_each(|c| walk(c, out)),
+                CriterionKind::All(cs) | CriterionKind::Any(cs) => {
+                    cs.iter().for_each(|c| walk(c, out))
+                }
                 CriterionKind::Not(c) => walk(c, out),
             }
         }
@@ -93,10 +95,19 @@ impl Criterion {
 pub enum Amount {
     Fixed(i64),
     /// The amount of the last tier whose `from` the measure reaches (0 below the first tier).
-    Tiered { by: Expr, tiers: Vec<(Value, i64)> },
+    Tiered {
+        by: Expr,
+        tiers: Vec<(Value, i64)>,
+    },
     /// `of × numerator ÷ denominator`, rounded down to whole fen, then held between `floor`
     /// and `cap`.
-    Proportional { of: Expr, numerator: i64, denominator: i64, floor: Option<i64>, cap: Option<i64> },
+    Proportional {
+        of: Expr,
+        numerator: i64,
+        denominator: i64,
+        floor: Option<i64>,
+        cap: Option<i64>,
+    },
 }
 
 /// A validated, compiled policy.
@@ -216,39 +227,84 @@ struct TierFile {
 pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, LoadError> {
     let at = |offset: usize, path: &str, message: String| {
         let (line, column) = line_col(source, offset);
-        LoadError { file: file.to_owned(), line, column, path: path.to_owned(), message }
+        LoadError {
+            file: file.to_owned(),
+            line,
+            column,
+            path: path.to_owned(),
+            message,
+        }
     };
     let raw: PolicyFile = toml::from_str(source).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         at(offset, "", e.message().trim().to_owned())
     })?;
     let id = raw.id.get_ref();
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(at(raw.id.span().start, "id", "an id is lower-case letters, digits and hyphens".into()));
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(at(
+            raw.id.span().start,
+            "id",
+            "an id is lower-case letters, digits and hyphens".into(),
+        ));
     }
     let kind = raw.subject;
     let date = |s: &Spanned<String>, path: &str| {
-        s.get_ref().parse::<Date>().map_err(|_| at(s.span().start, path, format!("{:?} is not a date (YYYY-MM-DD)", s.get_ref())))
+        s.get_ref().parse::<Date>().map_err(|_| {
+            at(
+                s.span().start,
+                path,
+                format!("{:?} is not a date (YYYY-MM-DD)", s.get_ref()),
+            )
+        })
     };
     let effective = Window {
         from: date(&raw.effective.from, "effective.from")?,
-        until: raw.effective.until.as_ref().map(|u| date(u, "effective.until")).transpose()?,
+        until: raw
+            .effective
+            .until
+            .as_ref()
+            .map(|u| date(u, "effective.until"))
+            .transpose()?,
     };
     if effective.until.is_some_and(|u| u < effective.from) {
-        return Err(at(raw.effective.from.span().start, "effective", "the policy ends before it starts".into()));
+        return Err(at(
+            raw.effective.from.span().start,
+            "effective",
+            "the policy ends before it starts".into(),
+        ));
     }
     // An expression's offsets are relative to its text; its text starts one byte (the quote)
     // into its span in the file.
-    let expr_error = |s: &Spanned<String>, path: &str, e: ExprError| at(s.span().start + 1 + e.offset, path, e.message);
+    let expr_error = |s: &Spanned<String>, path: &str, e: ExprError| {
+        at(s.span().start + 1 + e.offset, path, e.message)
+    };
     let mut ids = Vec::new();
     let criteria: Vec<Criterion> = raw
         .criteria
         .iter()
         .enumerate()
-        .map(|(i, c)| criterion(c, &format!("criteria[{i}]"), kind, catalogue, &at, &expr_error, &mut ids))
+        .map(|(i, c)| {
+            criterion(
+                c,
+                &format!("criteria[{i}]"),
+                kind,
+                catalogue,
+                &at,
+                &expr_error,
+                &mut ids,
+            )
+        })
         .collect::<Result<_, _>>()?;
     if criteria.is_empty() {
-        return Err(at(0, "criteria", "a policy needs at least one criterion".into()));
+        return Err(at(
+            0,
+            "criteria",
+            "a policy needs at least one criterion".into(),
+        ));
     }
     let amount_span = raw.amount.span().start;
     let a = raw.amount.get_ref();
@@ -256,7 +312,14 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         if present {
             Ok(())
         } else {
-            Err(at(amount_span, &format!("amount.{field}"), format!("missing field `{field}` for an amount of kind {:?}", a.kind.get_ref())))
+            Err(at(
+                amount_span,
+                &format!("amount.{field}"),
+                format!(
+                    "missing field `{field}` for an amount of kind {:?}",
+                    a.kind.get_ref()
+                ),
+            ))
         }
     };
     let only = |allowed: &[&str]| {
@@ -270,8 +333,18 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             ("floor", a.floor.is_some()),
             ("cap", a.cap.is_some()),
         ];
-        match given.iter().find(|(name, set)| *set && !allowed.contains(name)) {
-            Some((name, _)) => Err(at(amount_span, &format!("amount.{name}"), format!("`{name}` does not apply to an amount of kind {:?}", a.kind.get_ref()))),
+        match given
+            .iter()
+            .find(|(name, set)| *set && !allowed.contains(name))
+        {
+            Some((name, _)) => Err(at(
+                amount_span,
+                &format!("amount.{name}"),
+                format!(
+                    "`{name}` does not apply to an amount of kind {:?}",
+                    a.kind.get_ref()
+                ),
+            )),
             None => Ok(()),
         }
     };
@@ -281,7 +354,11 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             need(a.fen.is_some(), "fen")?;
             let fen = a.fen.unwrap_or_default();
             if fen < 0 {
-                return Err(at(amount_span, "amount.fen", "an amount cannot be negative".into()));
+                return Err(at(
+                    amount_span,
+                    "amount.fen",
+                    "an amount cannot be negative".into(),
+                ));
             }
             Amount::Fixed(fen)
         }
@@ -289,16 +366,35 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             only(&["by", "tiers"])?;
             need(a.by.is_some(), "by")?;
             need(a.tiers.is_some(), "tiers")?;
-            let (by, tiers) = (a.by.as_ref().expect("checked"), a.tiers.as_ref().expect("checked"));
-            let measure = expr::parse_expr(by.get_ref(), kind, catalogue).map_err(|e| expr_error(by, "amount.by", e))?;
+            let (by, tiers) = (
+                a.by.as_ref().expect("checked"),
+                a.tiers.as_ref().expect("checked"),
+            );
+            let measure = expr::parse_expr(by.get_ref(), kind, catalogue)
+                .map_err(|e| expr_error(by, "amount.by", e))?;
             if !measure.ty().is_numeric() {
-                return Err(at(by.span().start, "amount.by", format!("tiers need a number, not a {}", measure.ty().name())));
+                return Err(at(
+                    by.span().start,
+                    "amount.by",
+                    format!("tiers need a number, not a {}", measure.ty().name()),
+                ));
             }
-            if tiers.is_empty() || tiers.windows(2).any(|w| w[0].from >= w[1].from) || tiers.iter().any(|t| t.fen < 0) {
+            if tiers.is_empty()
+                || tiers.windows(2).any(|w| w[0].from >= w[1].from)
+                || tiers.iter().any(|t| t.fen < 0)
+            {
                 return Err(at(amount_span, "amount.tiers", "tiers must be non-empty, in increasing order of `from`, with amounts of 0 or more".into()));
             }
             let ty = measure.ty();
-            let tiers = tiers.iter().map(|t| (Value::from_number(ty, i128::from(t.from)).expect("an i64 fits"), t.fen)).collect();
+            let tiers = tiers
+                .iter()
+                .map(|t| {
+                    (
+                        Value::from_number(ty, i128::from(t.from)).expect("an i64 fits"),
+                        t.fen,
+                    )
+                })
+                .collect();
             Amount::Tiered { by: measure, tiers }
         }
         "proportional" => {
@@ -307,28 +403,50 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             need(a.numerator.is_some(), "numerator")?;
             need(a.denominator.is_some(), "denominator")?;
             let of = a.of.as_ref().expect("checked");
-            let base = expr::parse_expr(of.get_ref(), kind, catalogue).map_err(|e| expr_error(of, "amount.of", e))?;
+            let base = expr::parse_expr(of.get_ref(), kind, catalogue)
+                .map_err(|e| expr_error(of, "amount.of", e))?;
             if !base.ty().is_numeric() {
-                return Err(at(of.span().start, "amount.of", format!("a proportion needs a number, not a {}", base.ty().name())));
+                return Err(at(
+                    of.span().start,
+                    "amount.of",
+                    format!("a proportion needs a number, not a {}", base.ty().name()),
+                ));
             }
-            let (numerator, denominator) = (a.numerator.unwrap_or_default(), a.denominator.unwrap_or_default());
+            let (numerator, denominator) = (
+                a.numerator.unwrap_or_default(),
+                a.denominator.unwrap_or_default(),
+            );
             if denominator <= 0 || numerator < 0 {
-                return Err(at(amount_span, "amount", "the fraction needs numerator ≥ 0 and denominator > 0".into()));
+                return Err(at(
+                    amount_span,
+                    "amount",
+                    "the fraction needs numerator ≥ 0 and denominator > 0".into(),
+                ));
             }
             if let (Some(f), Some(c)) = (a.floor, a.cap) {
                 if f > c {
-                    return Err(at(amount_span, "amount", "the floor is above the cap".into()));
+                    return Err(at(
+                        amount_span,
+                        "amount",
+                        "the floor is above the cap".into(),
+                    ));
                 }
             }
-            Amount::Proportional { of: base, numerator, denominator, floor: a.floor, cap: a.cap }
+            Amount::Proportional {
+                of: base,
+                numerator,
+                denominator,
+                floor: a.floor,
+                cap: a.cap,
+            }
         }
-        other => {
-            return Err(at(
-                a.kind.span().start,
-                "amount.kind",
-                format!("unknown amount kind {other:?}: expected \"fixed\", \"tiered\" or \"proportional\""),
-            ))
-        }
+        other => return Err(at(
+            a.kind.span().start,
+            "amount.kind",
+            format!(
+                "unknown amount kind {other:?}: expected \"fixed\", \"tiered\" or \"proportional\""
+            ),
+        )),
     };
     Ok(Policy {
         id: raw.id.into_inner(),
@@ -345,7 +463,10 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         legal_basis: raw.legal_basis,
         criteria: Criterion {
             id: "all".into(),
-            label: Text { zh_cn: "全部条件".into(), en: "All conditions".into() },
+            label: Text {
+                zh_cn: "全部条件".into(),
+                en: "All conditions".into(),
+            },
             kind: CriterionKind::All(criteria),
         },
         amount,
@@ -365,21 +486,58 @@ fn criterion(
     let span = c.span().start;
     let c = c.get_ref();
     if ids.contains(&c.id) {
-        return Err(at(span, &format!("{path}.id"), format!("the id {:?} is used twice", c.id)));
+        return Err(at(
+            span,
+            &format!("{path}.id"),
+            format!("the id {:?} is used twice", c.id),
+        ));
     }
     ids.push(c.id.clone());
-    let chosen = [c.test.is_some(), c.all.is_some(), c.any.is_some(), c.not.is_some()].iter().filter(|b| **b).count();
+    let chosen = [
+        c.test.is_some(),
+        c.all.is_some(),
+        c.any.is_some(),
+        c.not.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if chosen != 1 {
-        return Err(at(span, path, "a criterion has exactly one of `test`, `all`, `any` or `not`".into()));
+        return Err(at(
+            span,
+            path,
+            "a criterion has exactly one of `test`, `all`, `any` or `not`".into(),
+        ));
     }
-    let group = |list: &Vec<Spanned<CriterionFile>>, key: &str, ids: &mut Vec<String>| -> Result<Vec<Criterion>, LoadError> {
+    let group = |list: &Vec<Spanned<CriterionFile>>,
+                 key: &str,
+                 ids: &mut Vec<String>|
+     -> Result<Vec<Criterion>, LoadError> {
         if list.is_empty() {
-            return Err(at(span, &format!("{path}.{key}"), format!("`{key}` needs at least one criterion")));
+            return Err(at(
+                span,
+                &format!("{path}.{key}"),
+                format!("`{key}` needs at least one criterion"),
+            ));
         }
-        list.iter().enumerate().map(|(i, c)| criterion(c, &format!("{path}.{key}[{i}]"), kind, catalogue, at, expr_error, ids)).collect()
+        list.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                criterion(
+                    c,
+                    &format!("{path}.{key}[{i}]"),
+                    kind,
+                    catalogue,
+                    at,
+                    expr_error,
+                    ids,
+                )
+            })
+            .collect()
     };
     let kind_ = if let Some(test) = &c.test {
-        let t = expr::parse_test(test.get_ref(), kind, catalogue).map_err(|e| expr_error(test, &format!("{path}.test"), e))?;
+        let t = expr::parse_test(test.get_ref(), kind, catalogue)
+            .map_err(|e| expr_error(test, &format!("{path}.test"), e))?;
         CriterionKind::Test(t)
     } else if let Some(list) = &c.all {
         CriterionKind::All(group(list, "all", ids)?)
@@ -387,9 +545,21 @@ fn criterion(
         CriterionKind::Any(group(list, "any", ids)?)
     } else {
         let inner = c.not.as_ref().expect("one was chosen");
-        CriterionKind::Not(Box::new(criterion(inner, &format!("{path}.not"), kind, catalogue, at, expr_error, ids)?))
+        CriterionKind::Not(Box::new(criterion(
+            inner,
+            &format!("{path}.not"),
+            kind,
+            catalogue,
+            at,
+            expr_error,
+            ids,
+        )?))
     };
-    Ok(Criterion { id: c.id.clone(), label: c.label.clone(), kind: kind_ })
+    Ok(Criterion {
+        id: c.id.clone(),
+        label: c.label.clone(),
+        kind: kind_,
+    })
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
@@ -404,13 +574,34 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
 /// The seven reference policies of POLICIES.md (sample parameters), as shipped in `policies/`.
 pub fn reference_sources() -> [(&'static str, &'static str); 7] {
     [
-        ("policies/senior-allowance.toml", include_str!("../../../policies/senior-allowance.toml")),
-        ("policies/disability-living.toml", include_str!("../../../policies/disability-living.toml")),
-        ("policies/disability-nursing.toml", include_str!("../../../policies/disability-nursing.toml")),
-        ("policies/digital-loan-interest.toml", include_str!("../../../policies/digital-loan-interest.toml")),
-        ("policies/gas-subsidy.toml", include_str!("../../../policies/gas-subsidy.toml")),
-        ("policies/small-to-large.toml", include_str!("../../../policies/small-to-large.toml")),
-        ("policies/hitech-rd.toml", include_str!("../../../policies/hitech-rd.toml")),
+        (
+            "policies/senior-allowance.toml",
+            include_str!("../../../policies/senior-allowance.toml"),
+        ),
+        (
+            "policies/disability-living.toml",
+            include_str!("../../../policies/disability-living.toml"),
+        ),
+        (
+            "policies/disability-nursing.toml",
+            include_str!("../../../policies/disability-nursing.toml"),
+        ),
+        (
+            "policies/digital-loan-interest.toml",
+            include_str!("../../../policies/digital-loan-interest.toml"),
+        ),
+        (
+            "policies/gas-subsidy.toml",
+            include_str!("../../../policies/gas-subsidy.toml"),
+        ),
+        (
+            "policies/small-to-large.toml",
+            include_str!("../../../policies/small-to-large.toml"),
+        ),
+        (
+            "policies/hitech-rd.toml",
+            include_str!("../../../policies/hitech-rd.toml"),
+        ),
     ]
 }
 
@@ -421,4 +612,3 @@ pub fn reference_policies() -> Vec<Policy> {
         .map(|(file, src)| load(file, src, Catalogue::standard()).unwrap_or_else(|e| panic!("{e}")))
         .collect()
 }
-

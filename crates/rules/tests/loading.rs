@@ -10,7 +10,9 @@ fn load_str(src: &str) -> Result<rules::Policy, LoadError> {
 
 /// The line and column of the first occurrence of `needle` (1-based), to state expectations.
 fn position_of(src: &str, needle: &str) -> (usize, usize) {
-    let offset = src.find(needle).unwrap_or_else(|| panic!("{needle:?} not in the file"));
+    let offset = src
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the file"));
     rules::policy::line_col(src, offset)
 }
 
@@ -18,11 +20,22 @@ fn position_of(src: &str, needle: &str) -> (usize, usize) {
 fn the_reference_policies_load() {
     let all = reference_policies();
     assert_eq!(all.len(), 7);
-    assert!(all.iter().all(|p| p.sample), "they are marked as sample parameters");
+    assert!(
+        all.iter().all(|p| p.sample),
+        "they are marked as sample parameters"
+    );
     let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["senior-allowance", "disability-living", "disability-nursing", "digital-loan-interest", "gas-subsidy", "small-to-large", "hitech-rd"]
+        [
+            "senior-allowance",
+            "disability-living",
+            "disability-nursing",
+            "digital-loan-interest",
+            "gas-subsidy",
+            "small-to-large",
+            "hitech-rd"
+        ]
     );
 }
 
@@ -34,7 +47,12 @@ fn an_unknown_attribute_is_refused_at_its_place() {
     assert_eq!((e.line, e.column), (line, column), "{e}");
     assert_eq!(e.path, "criteria[3].test");
     assert!(e.message.contains("unknown attribute `revenu_y1`"), "{e}");
-    assert!(e.to_string().starts_with(&format!("policies/test.toml:{line}:{column}: criteria[3].test: ")), "{e}");
+    assert!(
+        e.to_string().starts_with(&format!(
+            "policies/test.toml:{line}:{column}: criteria[3].test: "
+        )),
+        "{e}"
+    );
 }
 
 #[test]
@@ -63,7 +81,13 @@ fn unknown_fields_and_values_are_refused() {
     assert_eq!(e.line, 3);
     let e = load_str(&GOOD.replace("period = \"once\"", "period = \"weekly\"")).unwrap_err();
     assert!(e.message.contains("weekly"), "{e}");
-    assert_eq!((e.line, e.column), position_of(&GOOD.replace("period = \"once\"", "period = \"weekly\""), "\"weekly\""));
+    assert_eq!(
+        (e.line, e.column),
+        position_of(
+            &GOOD.replace("period = \"once\"", "period = \"weekly\""),
+            "\"weekly\""
+        )
+    );
     let e = load_str(&GOOD.replace("kind = \"fixed\"", "kind = \"percent\"")).unwrap_err();
     assert_eq!(e.path, "amount.kind");
     let e = load_str(&GOOD.replace("kind = \"fixed\"", "kind = \"fixed\"\ncap = 5")).unwrap_err();
@@ -86,18 +110,31 @@ fn malformed_criteria_are_refused() {
     let e = load_str(&GOOD.replace(", en = \"Registered in Chancheng\"", "")).unwrap_err();
     assert!(e.message.contains("missing field `en`"), "{e}");
     // A test that is not TOML-quoted properly.
-    let e = load_str(&GOOD.replace("test = \"revenue_y2 < 2000000000\"", "test = revenue_y2 < 2000000000")).unwrap_err();
+    let e = load_str(&GOOD.replace(
+        "test = \"revenue_y2 < 2000000000\"",
+        "test = revenue_y2 < 2000000000",
+    ))
+    .unwrap_err();
     assert_eq!(e.line, position_of(GOOD, "revenue_y2 <").0);
     // Bad dates and windows.
     let e = load_str(&GOOD.replace("from = \"2021-01-01\"", "from = \"2021-02-30\"")).unwrap_err();
     assert_eq!(e.path, "effective.from");
-    let e = load_str(&GOOD.replace("from = \"2021-01-01\"", "from = \"2021-01-01\", until = \"2020-01-01\"")).unwrap_err();
+    let e = load_str(&GOOD.replace(
+        "from = \"2021-01-01\"",
+        "from = \"2021-01-01\", until = \"2020-01-01\"",
+    ))
+    .unwrap_err();
     assert!(e.message.contains("ends before it starts"), "{e}");
 }
 
 #[test]
 fn a_resident_policy_cannot_use_enterprise_attributes() {
-    let src = include_str!("../../../policies/senior-allowance.toml").replace("age(birth_date) >= 80\"", "age(established) >= 80\"");
+    let src = include_str!("../../../policies/senior-allowance.toml")
+        .replace("age(birth_date) >= 80\"", "age(established) >= 80\"");
     let e = load_str(&src).unwrap_err();
-    assert!(e.message.contains("unknown attribute `established` for a resident"), "{e}");
+    assert!(
+        e.message
+            .contains("unknown attribute `established` for a resident"),
+        "{e}"
+    );
 }

@@ -7,7 +7,10 @@ use rules::eval::{age, decide, evaluate, Fact};
 use rules::{reference_policies, Context, Policy, Subject, Value};
 
 fn policy(id: &str) -> Policy {
-    reference_policies().into_iter().find(|p| p.id == id).unwrap()
+    reference_policies()
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap()
 }
 
 fn d(s: &str) -> Date {
@@ -25,7 +28,11 @@ fn resident(birth: &str) -> Subject {
     attributes.insert("street".into(), Value::String("祖庙街道".into()));
     attributes.insert("disability_grade".into(), Value::Int(0));
     attributes.insert("dibao".into(), Value::Bool(false));
-    Subject { id: "R1".into(), attributes, facts: vec![] }
+    Subject {
+        id: "R1".into(),
+        attributes,
+        facts: vec![],
+    }
 }
 
 fn with(mut s: Subject, name: &str, v: Value) -> Subject {
@@ -42,20 +49,32 @@ fn enterprise() -> Subject {
     attributes.insert("revenue_y1".into(), Value::Money(1_000_000_000));
     attributes.insert("revenue_y2".into(), Value::Money(900_000_000));
     attributes.insert("rd_expense_y1".into(), Value::Money(10_000_000));
-    Subject { id: "E1".into(), attributes, facts: vec![] }
+    Subject {
+        id: "E1".into(),
+        attributes,
+        facts: vec![],
+    }
 }
 
 fn loan(month: &str, product: &str, fen: i64) -> Fact {
     let mut fields = BTreeMap::new();
     fields.insert("product".into(), Value::String(product.into()));
     fields.insert("interest_fen".into(), Value::Money(fen));
-    Fact { table: "loan_interest".into(), month: month.parse().unwrap(), fields }
+    Fact {
+        table: "loan_interest".into(),
+        month: month.parse().unwrap(),
+        fields,
+    }
 }
 
 fn gas(month: &str, m3: i64) -> Fact {
     let mut fields = BTreeMap::new();
     fields.insert("cubic_meters".into(), Value::Int(m3));
-    Fact { table: "gas_usage".into(), month: month.parse().unwrap(), fields }
+    Fact {
+        table: "gas_usage".into(),
+        month: month.parse().unwrap(),
+        fields,
+    }
 }
 
 /// The amount when eligible, checking that the explained verdict agrees.
@@ -89,15 +108,53 @@ fn senior_allowance_boundaries() {
     assert_eq!(pays(&p, &resident("1926-03-02"), &c), Some(30000), "99");
     assert_eq!(pays(&p, &resident("1926-03-01"), &c), Some(60000), "100");
     // Born on 29 February: 80 on 1 March of a leap year's run, not on 1 February.
-    assert_eq!(pays(&p, &resident("1944-02-29"), &ctx("2024-03")), Some(10000));
+    assert_eq!(
+        pays(&p, &resident("1944-02-29"), &ctx("2024-03")),
+        Some(10000)
+    );
     assert_eq!(pays(&p, &resident("1944-02-29"), &ctx("2024-02")), None);
     // Another district's hukou.
-    assert_eq!(pays(&p, &with(resident("1930-01-01"), "hukou_district", Value::Code(440605)), &c), None);
+    assert_eq!(
+        pays(
+            &p,
+            &with(
+                resident("1930-01-01"),
+                "hukou_district",
+                Value::Code(440605)
+            ),
+            &c
+        ),
+        None
+    );
     // Alive means a death date later than the reference date.
     let old = resident("1930-01-01");
-    assert_eq!(pays(&p, &with(old.clone(), "death_date", Value::Date(d("2026-03-01"))), &c), None, "died on it");
-    assert_eq!(pays(&p, &with(old.clone(), "death_date", Value::Date(d("2026-02-28"))), &c), None, "died before");
-    assert_eq!(pays(&p, &with(old, "death_date", Value::Date(d("2026-03-02"))), &c), Some(30000), "died after");
+    assert_eq!(
+        pays(
+            &p,
+            &with(old.clone(), "death_date", Value::Date(d("2026-03-01"))),
+            &c
+        ),
+        None,
+        "died on it"
+    );
+    assert_eq!(
+        pays(
+            &p,
+            &with(old.clone(), "death_date", Value::Date(d("2026-02-28"))),
+            &c
+        ),
+        None,
+        "died before"
+    );
+    assert_eq!(
+        pays(
+            &p,
+            &with(old, "death_date", Value::Date(d("2026-03-02"))),
+            &c
+        ),
+        Some(30000),
+        "died after"
+    );
 }
 
 #[test]
@@ -106,9 +163,25 @@ fn disability_policies_boundaries() {
     let nursing = policy("disability-nursing");
     let c = ctx("2026-03");
     for grade in 0..=4 {
-        let s = with(with(resident("1980-01-01"), "disability_grade", Value::Int(grade)), "dibao", Value::Bool(true));
-        assert_eq!(pays(&living, &s, &c), (1..=4).contains(&grade).then_some(18800), "living, grade {grade}");
-        assert_eq!(pays(&nursing, &s, &c), (1..=2).contains(&grade).then_some(23800), "nursing, grade {grade}");
+        let s = with(
+            with(
+                resident("1980-01-01"),
+                "disability_grade",
+                Value::Int(grade),
+            ),
+            "dibao",
+            Value::Bool(true),
+        );
+        assert_eq!(
+            pays(&living, &s, &c),
+            (1..=4).contains(&grade).then_some(18800),
+            "living, grade {grade}"
+        );
+        assert_eq!(
+            pays(&nursing, &s, &c),
+            (1..=2).contains(&grade).then_some(23800),
+            "nursing, grade {grade}"
+        );
         let no_dibao = with(s, "dibao", Value::Bool(false));
         assert_eq!(pays(&living, &no_dibao, &c), None, "living needs dibao");
     }
@@ -134,10 +207,17 @@ fn digital_loan_interest_sums_the_month_s_digital_loans_only() {
     assert_eq!(pays(&p, &e, &c), Some(2000), "half of 4001, rounded down");
     e.facts = vec![loan("2026-03", "数字贷", 4_000_001)];
     assert_eq!(pays(&p, &e, &c), Some(2_000_000), "capped");
-    e.facts = vec![loan("2026-03", "经营贷", 5000), loan("2026-04", "数字贷", 5000)];
+    e.facts = vec![
+        loan("2026-03", "经营贷", 5000),
+        loan("2026-04", "数字贷", 5000),
+    ];
     assert_eq!(pays(&p, &e, &c), None, "no digital-loan interest in March");
     e.facts = vec![loan("2026-03", "数字贷", 1)];
-    assert_eq!(pays(&p, &e, &c), Some(0), "eligible, half of 1 fen rounds down to 0");
+    assert_eq!(
+        pays(&p, &e, &c),
+        Some(0),
+        "eligible, half of 1 fen rounds down to 0"
+    );
     let elsewhere = with(e, "district", Value::Code(440605));
     assert_eq!(pays(&p, &elsewhere, &c), None);
 }
@@ -147,9 +227,19 @@ fn gas_subsidy_is_for_manufacturers_only() {
     let p = policy("gas-subsidy");
     let c = ctx("2026-03");
     let mut e = enterprise();
-    e.facts = vec![gas("2026-03", 1000), gas("2026-03", 500), gas("2026-02", 7000)];
+    e.facts = vec![
+        gas("2026-03", 1000),
+        gas("2026-03", 500),
+        gas("2026-02", 7000),
+    ];
     assert_eq!(pays(&p, &e, &c), Some(30000));
-    for (code, manufacturing) in [(1300, true), (1299, false), (4399, true), (4400, false), (5211, false)] {
+    for (code, manufacturing) in [
+        (1300, true),
+        (1299, false),
+        (4399, true),
+        (4400, false),
+        (5211, false),
+    ] {
         let s = with(e.clone(), "industry_code", Value::Int(code));
         assert_eq!(pays(&p, &s, &c).is_some(), manufacturing, "industry {code}");
     }
@@ -165,8 +255,17 @@ fn gas_subsidy_is_for_manufacturers_only() {
 fn small_to_large_thresholds_are_exact() {
     let p = policy("small-to-large");
     let c = ctx("2026-03");
-    let s = |y2: i64, y1: i64| with(with(enterprise(), "revenue_y2", Value::Money(y2)), "revenue_y1", Value::Money(y1));
-    assert_eq!(pays(&p, &s(1_999_999_999, 2_000_000_000), &c), Some(10_000_000));
+    let s = |y2: i64, y1: i64| {
+        with(
+            with(enterprise(), "revenue_y2", Value::Money(y2)),
+            "revenue_y1",
+            Value::Money(y1),
+        )
+    };
+    assert_eq!(
+        pays(&p, &s(1_999_999_999, 2_000_000_000), &c),
+        Some(10_000_000)
+    );
     assert_eq!(pays(&p, &s(2_000_000_000, 2_000_000_000), &c), None);
     assert_eq!(pays(&p, &s(1_999_999_999, 1_999_999_999), &c), None);
     let services = with(s(1, 3_000_000_000), "industry_code", Value::Int(7212));
@@ -178,20 +277,55 @@ fn hitech_rd_boundaries() {
     let p = policy("hitech-rd");
     let c = ctx("2026-03");
     let base = || {
-        let e = with(enterprise(), "high_tech_until", Value::Date(d("2026-03-01")));
+        let e = with(
+            enterprise(),
+            "high_tech_until",
+            Value::Date(d("2026-03-01")),
+        );
         let e = with(e, "revenue_y1", Value::Money(3_000_000_000));
         with(e, "rd_expense_y1", Value::Money(90_000_000 + 10_000_000))
     };
     // R&D 1,000,000 yuan exactly: ≥ 100000000 fen, and exactly 3% of 3,333,333,333? Use 3%.
     let e = with(base(), "revenue_y1", Value::Money(3_333_333_333));
-    assert_eq!(pays(&p, &e, &c), Some(10_000_000), "3% exactly (100000000 × 100 ≥ 3333333333 × 3)");
+    assert_eq!(
+        pays(&p, &e, &c),
+        Some(10_000_000),
+        "3% exactly (100000000 × 100 ≥ 3333333333 × 3)"
+    );
     let e = with(base(), "revenue_y1", Value::Money(3_333_333_334));
     assert_eq!(pays(&p, &e, &c), None, "just under 3%");
-    assert_eq!(pays(&p, &with(base(), "rd_expense_y1", Value::Money(99_999_999)), &c), None);
-    assert_eq!(pays(&p, &with(base(), "high_tech_until", Value::Date(d("2026-02-28"))), &c), None, "expired");
-    assert_eq!(pays(&p, &with(base(), "high_tech_until", Value::Null), &c), None, "no certificate");
-    assert_eq!(pays(&p, &with(base(), "revenue_y1", Value::Money(0)), &c), None, "no revenue");
-    let big = with(with(base(), "rd_expense_y1", Value::Money(600_000_000)), "revenue_y1", Value::Money(6_000_000_000));
+    assert_eq!(
+        pays(
+            &p,
+            &with(base(), "rd_expense_y1", Value::Money(99_999_999)),
+            &c
+        ),
+        None
+    );
+    assert_eq!(
+        pays(
+            &p,
+            &with(base(), "high_tech_until", Value::Date(d("2026-02-28"))),
+            &c
+        ),
+        None,
+        "expired"
+    );
+    assert_eq!(
+        pays(&p, &with(base(), "high_tech_until", Value::Null), &c),
+        None,
+        "no certificate"
+    );
+    assert_eq!(
+        pays(&p, &with(base(), "revenue_y1", Value::Money(0)), &c),
+        None,
+        "no revenue"
+    );
+    let big = with(
+        with(base(), "rd_expense_y1", Value::Money(600_000_000)),
+        "revenue_y1",
+        Value::Money(6_000_000_000),
+    );
     assert_eq!(pays(&p, &big, &c), Some(50_000_000), "capped");
 }
 
@@ -203,18 +337,40 @@ fn explanations_name_values_departments_and_requirements() {
     assert!(!e.eligible);
     let json = serde_json_like(&e);
     assert!(json.contains("revenue_y1"), "{json}");
-    let rules::eval::Detail::All { children } = &e.explanation.detail else { panic!() };
+    let rules::eval::Detail::All { children } = &e.explanation.detail else {
+        panic!()
+    };
     let reached = children.iter().find(|c| c.id == "reached").unwrap();
     assert!(!reached.passed);
-    let rules::eval::Detail::Test { inputs, actual, requirement } = &reached.detail else { panic!() };
+    let rules::eval::Detail::Test {
+        inputs,
+        actual,
+        requirement,
+    } = &reached.detail
+    else {
+        panic!()
+    };
     assert_eq!(*actual, Value::Money(1_850_000_000));
     assert_eq!(inputs[0].department, rules::Department::Tax);
     assert_eq!(inputs[0].description.zh_cn, "上一年度主营业务收入");
-    assert_eq!(*requirement, rules::eval::Requirement::Compare { op: rules::expr::CmpOp::Ge, value: Value::Money(2_000_000_000) });
+    assert_eq!(
+        *requirement,
+        rules::eval::Requirement::Compare {
+            op: rules::expr::CmpOp::Ge,
+            value: Value::Money(2_000_000_000)
+        }
+    );
     // What would make it eligible: revenue of 2000 万元.
     let s = &e.suggestions;
     assert_eq!(s.len(), 1, "{s:?}");
-    assert_eq!((s[0].criterion.as_str(), s[0].needed.clone(), s[0].relation), ("reached", Value::Money(2_000_000_000), rules::expr::CmpOp::Ge));
+    assert_eq!(
+        (s[0].criterion.as_str(), s[0].needed.clone(), s[0].relation),
+        (
+            "reached",
+            Value::Money(2_000_000_000),
+            rules::expr::CmpOp::Ge
+        )
+    );
     assert_eq!(s[0].current, Value::Money(1_850_000_000));
 }
 
@@ -234,7 +390,11 @@ fn an_eightieth_birthday_is_the_date_one_qualifies() {
     assert_eq!(e.eligible_from, Some(d("2028-02-29")));
     // Born on 29 February 1947? No such day; 1949-02-28 turns 80 on 2029-02-28.
     // Time does not help a resident of another district.
-    let elsewhere = with(resident("1946-12-15"), "hukou_district", Value::Code(440605));
+    let elsewhere = with(
+        resident("1946-12-15"),
+        "hukou_district",
+        Value::Code(440605),
+    );
     let e = evaluate(&p, &elsewhere, &ctx("2026-03")).unwrap();
     assert_eq!(e.eligible_from, None);
     assert_eq!(e.suggestions[0].needed, Value::Code(440604));
@@ -243,16 +403,50 @@ fn an_eightieth_birthday_is_the_date_one_qualifies() {
 #[test]
 fn suggestions_cover_sets_ranges_and_ratios() {
     let c = ctx("2026-03");
-    let e = evaluate(&policy("gas-subsidy"), &with(enterprise(), "industry_code", Value::Int(5211)), &c).unwrap();
-    let s = e.suggestions.iter().find(|s| s.criterion == "manufacturing").unwrap();
-    assert_eq!((s.needed.clone(), s.relation), (Value::Int(4399), rules::expr::CmpOp::Le));
-    let e = evaluate(&policy("disability-nursing"), &with(resident("1980-01-01"), "disability_grade", Value::Int(3)), &c).unwrap();
+    let e = evaluate(
+        &policy("gas-subsidy"),
+        &with(enterprise(), "industry_code", Value::Int(5211)),
+        &c,
+    )
+    .unwrap();
+    let s = e
+        .suggestions
+        .iter()
+        .find(|s| s.criterion == "manufacturing")
+        .unwrap();
+    assert_eq!(
+        (s.needed.clone(), s.relation),
+        (Value::Int(4399), rules::expr::CmpOp::Le)
+    );
+    let e = evaluate(
+        &policy("disability-nursing"),
+        &with(resident("1980-01-01"), "disability_grade", Value::Int(3)),
+        &c,
+    )
+    .unwrap();
     assert_eq!(e.suggestions[0].needed, Value::Int(2));
-    let firm = with(with(enterprise(), "high_tech_until", Value::Date(d("2027-01-01"))), "rd_expense_y1", Value::Money(100_000_000));
+    let firm = with(
+        with(
+            enterprise(),
+            "high_tech_until",
+            Value::Date(d("2027-01-01")),
+        ),
+        "rd_expense_y1",
+        Value::Money(100_000_000),
+    );
     let firm = with(firm, "revenue_y1", Value::Money(5_000_000_000));
     let e = evaluate(&policy("hitech-rd"), &firm, &c).unwrap();
-    let s = e.suggestions.iter().find(|s| s.criterion == "rd-ratio").unwrap();
+    let s = e
+        .suggestions
+        .iter()
+        .find(|s| s.criterion == "rd-ratio")
+        .unwrap();
     assert_eq!(s.needed, Value::Money(150_000_000), "3% of 5000 万元");
-    let e = evaluate(&policy("disability-living"), &with(resident("1980-01-01"), "disability_grade", Value::Int(2)), &c).unwrap();
+    let e = evaluate(
+        &policy("disability-living"),
+        &with(resident("1980-01-01"), "disability_grade", Value::Int(2)),
+        &c,
+    )
+    .unwrap();
     assert_eq!(e.suggestions[0].needed, Value::Bool(true));
 }
