@@ -4,7 +4,9 @@
 //! - `test`: every check and test suite, one summary line per layer; non-zero on any failure.
 //! - `build`: the release app in `dist/` (precompressed) and the server binary.
 //! - `size`: raw, gzip and brotli bytes of everything the landing page loads, against the budget.
+//! - `bench rules`: `zhida match` end to end over a generated district.
 
+mod bench;
 mod build;
 mod setup;
 mod size;
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
         Some("test") => test::all(&args[1..]),
         Some("build") => build::all().map(|_| ()),
         Some("size") => size::report(true),
+        Some("bench") => bench::run(&args[1..]),
         Some("setup") => setup::build_tools().and_then(|()| setup::browser()),
         _ => {
             eprintln!(
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
                  test                        run every check and test suite\n\
                  build                       build the release app (dist/) and the server\n\
                  size                        bytes the landing page loads, against the 150 KB budget\n\
+                 bench rules                 time zhida match over a generated district (1.4M residents)\n\
                  setup                       install the build tools and the test browser only"
             );
             return ExitCode::from(2);

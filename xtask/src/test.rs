@@ -93,6 +93,19 @@ fn clippy() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The rules engine runs in the browser too: it must build for wasm.
+    run_checked(cargo().args([
+        "clippy",
+        "-p",
+        "rules",
+        "-p",
+        "dataset",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     // The app's browser-only code (and its component tests) compile for wasm alone.
     run_checked(cargo().args([
         "clippy",
@@ -109,7 +122,15 @@ fn clippy() -> anyhow::Result<()> {
 
 fn unit() -> anyhow::Result<()> {
     run_checked(cargo().args(["test", "--workspace", "--exclude", "server"]))?;
-    run_checked(cargo().args(["test", "-p", "server", "--lib", "--bins"]))?;
+    run_checked(cargo().args([
+        "test",
+        "-p",
+        "server",
+        "--lib",
+        "--bins",
+        "--test",
+        "match_cli",
+    ]))?;
     // The compatibility gate is JavaScript: Node's test runner checks it.
     run_checked(crate::cmd("node").args(["--test", "tests/compat_gate.test.js"]))
 }

@@ -440,13 +440,15 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
                 cap: a.cap,
             }
         }
-        other => return Err(at(
-            a.kind.span().start,
-            "amount.kind",
-            format!(
+        other => {
+            return Err(at(
+                a.kind.span().start,
+                "amount.kind",
+                format!(
                 "unknown amount kind {other:?}: expected \"fixed\", \"tiered\" or \"proportional\""
             ),
-        )),
+            ))
+        }
     };
     Ok(Policy {
         id: raw.id.into_inner(),

@@ -3,6 +3,7 @@
 //! [`app`] builds the whole router from an [`AppState`]; `main` and the tests share it, so
 //! every test exercises exactly what production serves.
 
+pub mod batch;
 pub mod cli;
 pub mod db;
 pub mod demo;

@@ -11,6 +11,8 @@ async fn main() -> std::process::ExitCode {
             cli::init_logging(args.log_format);
             cli::serve(args).await
         }
+        Command::Match(args) => cli::match_command(&args),
+        Command::Gen(args) => cli::gen_command(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

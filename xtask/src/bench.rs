@@ -1,0 +1,128 @@
+//! `cargo xtask bench rules`: times `zhida match` end to end, CSV in to CSV out, over a
+//! generated district (1,400,000 residents and 200,000 enterprises), as the issue sets it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+use crate::build::{self, target_dir};
+use crate::run_checked;
+
+const RESIDENTS: usize = 1_400_000;
+const ENTERPRISES: usize = 200_000;
+const MONTH: &str = "2026-03";
+const SEED: u64 = 1;
+const RUNS: usize = 7;
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
+        Some("rules") | None => rules(),
+        Some(other) => bail!("unknown benchmark {other:?}: the benchmarks are: rules"),
+    }
+}
+
+fn rules() -> anyhow::Result<()> {
+    let zhida = build::server("server", false)?;
+    let data = target_dir().join("bench-data");
+    let marker = data.join("params.txt");
+    let params =
+        format!("residents={RESIDENTS} enterprises={ENTERPRISES} month={MONTH} seed={SEED}\n");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(params.as_str()) {
+        eprintln!(
+            "generating {RESIDENTS} residents and {ENTERPRISES} enterprises into {}",
+            data.display()
+        );
+        run_checked(
+            Command::new(&zhida)
+                .args([
+                    "gen",
+                    "--residents",
+                    &RESIDENTS.to_string(),
+                    "--enterprises",
+                    &ENTERPRISES.to_string(),
+                ])
+                .args(["--month", MONTH, "--seed", &SEED.to_string(), "--out"])
+                .arg(&data),
+        )?;
+        std::fs::write(&marker, &params)?;
+    }
+    let bytes: u64 = std::fs::read_dir(&data)?
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let out = target_dir().join("bench-grants.csv");
+    let mut walls = Vec::new();
+    let mut phases = Vec::new();
+    // One run to warm the page cache, then the measured runs.
+    for run in 0..=RUNS {
+        let started = Instant::now();
+        let result = Command::new(&zhida)
+            .args(["match", "--month", MONTH, "--timings", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .context("running zhida match")?;
+        let wall = started.elapsed();
+        let stderr = String::from_utf8_lossy(&result.stderr).into_owned();
+        anyhow::ensure!(result.status.success(), "zhida match failed: {stderr}");
+        if run > 0 {
+            walls.push(wall);
+            phases.push(stderr.trim().to_owned());
+        }
+    }
+    walls.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = walls[walls.len() / 2];
+    let evaluate: Vec<f64> = phases
+        .iter()
+        .filter_map(|p| phase(p, "evaluate "))
+        .collect();
+    let parse: Vec<f64> = phases.iter().filter_map(|p| phase(p, "parse ")).collect();
+    let memory = phases
+        .last()
+        .and_then(|p| p.split("peak memory ").nth(1))
+        .unwrap_or("?");
+    println!("zhida match, {RESIDENTS} residents + {ENTERPRISES} enterprises ({:.0} MB of CSV), {RUNS} runs after a warm-up:", bytes as f64 / 1e6);
+    println!(
+        "  wall (CSV in to CSV out): median {:.0} ms, best {:.0} ms, worst {:.0} ms",
+        ms(median),
+        ms(walls[0]),
+        ms(walls[walls.len() - 1])
+    );
+    println!(
+        "  engine only (data in memory: evaluate and sort): median {:.0} ms",
+        median_of(evaluate)
+    );
+    println!(
+        "  reading and checking the CSV: median {:.0} ms",
+        median_of(parse)
+    );
+    println!("  peak memory: {memory}");
+    println!("  last run: {}", phases.last().map_or("", String::as_str));
+    println!(
+        "  target: under 500 ms wall: {}",
+        if median < Duration::from_millis(500) {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    Ok(())
+}
+
+/// The milliseconds after `label` in a `--timings` line.
+fn phase(line: &str, label: &str) -> Option<f64> {
+    line.split(label)
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
