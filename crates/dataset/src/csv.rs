@@ -124,6 +124,17 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Appends `s` as one CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line end.
+pub fn write_field(out: &mut Vec<u8>, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
 /// A record boundary near `target`: the start of the first record at or after the first line
 /// end at or after `target`, outside quotes. Used to split a file between threads.
 pub fn split_point(data: &[u8], target: usize) -> usize {

@@ -99,16 +99,6 @@ fn push_int(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(n.to_string().as_bytes());
 }
 
-fn push_csv_text(out: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
-    }
-}
-
 /// A date `years` before `date` (29 February becomes 28 February in a common year).
 fn years_before(date: Date, years: i32) -> Date {
     let y = date.year() - years;
@@ -195,7 +185,7 @@ pub fn generate(p: &Params) -> Output {
         e.push(b',');
         e.extend_from_slice(uscc(&mut rng, f.district).as_bytes());
         e.push(b',');
-        push_csv_text(e, &f.name);
+        crate::csv::write_field(e, &f.name);
         e.push(b',');
         e.extend_from_slice(f.district.as_bytes());
         e.push(b',');

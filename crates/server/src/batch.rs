@@ -142,9 +142,9 @@ pub fn run_match(
     text.extend_from_slice(b"policy_id,subject_id,amount_fen\n");
     for (policy, subject, amount) in &rows {
         // Ids that need quoting are quoted (RFC 4180), so the output always reads back.
-        write_field(&mut text, policy);
+        dataset::csv::write_field(&mut text, policy);
         text.push(b',');
-        write_field(&mut text, subject);
+        dataset::csv::write_field(&mut text, subject);
         text.push(b',');
         text.extend_from_slice(amount.to_string().as_bytes());
         text.push(b'\n');
@@ -152,16 +152,6 @@ pub fn run_match(
     write_atomically(out, &text)?;
     report.write = started.elapsed();
     Ok(report)
-}
-
-fn write_field(out: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
-    }
 }
 
 /// A data error with the folder in front of its file name.
