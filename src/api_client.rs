@@ -75,19 +75,26 @@ pub fn install_panic_reporter() {
             path,
         };
         if let Ok(json) = serde_json::to_string(&report) {
-            send_beacon("/api/client-reports", &json);
+            send_keepalive("/api/client-reports", &json);
         }
     }));
 }
 
-/// Sends a JSON body that outlives the page (and the crashed app).
-fn send_beacon(path: &str, json: &str) {
-    let parts = js_sys::Array::of1(&JsValue::from_str(json));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
-        let _ = leptos::prelude::window()
-            .navigator()
-            .send_beacon_with_opt_blob(path, Some(&blob));
+/// POSTs a JSON body that outlives the page (and the crashed app): `fetch` with `keepalive`.
+fn send_keepalive(path: &str, json: &str) {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    // `keepalive` is not in web-sys's stable API: set the field directly.
+    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    init.set_body(&JsValue::from_str(json));
+    if let Ok(headers) = web_sys::Headers::new() {
+        let _ = headers.set("Content-Type", "application/json");
+        let _ = headers.set(CSRF_HEADER, CSRF_VALUE);
+        init.set_headers(&headers);
     }
+    let _ = leptos::prelude::window().fetch_with_str_and_init(path, &init);
 }
+
+/// The header every state-changing request carries; the server refuses those without it.
+pub const CSRF_HEADER: &str = "X-Requested-With";
+pub const CSRF_VALUE: &str = "zhida";

@@ -57,6 +57,8 @@
       var xhr = new XMLHttpRequest();
       xhr.open('POST', '/api/client-reports', true);
       xhr.setRequestHeader('Content-Type', 'application/json');
+      // The server refuses state-changing requests without this header (CSRF protection).
+      xhr.setRequestHeader('X-Requested-With', 'zhida');
       xhr.send(JSON.stringify({
         kind: 'unsupported_browser',
         message: 'missing ' + what,

@@ -32,8 +32,9 @@ function runGate({ webAssembly, readyState = 'complete' }) {
     location: { pathname: '/policies' },
     XMLHttpRequest: function () {
       this.open = (method, url) => { this.method = method; this.url = url; };
-      this.setRequestHeader = (name, value) => { this.header = [name, value]; };
-      this.send = (body) => { sent.push({ method: this.method, url: this.url, header: this.header, body: JSON.parse(body) }); };
+      this.headers = {};
+      this.setRequestHeader = (name, value) => { this.headers[name] = value; };
+      this.send = (body) => { sent.push({ method: this.method, url: this.url, headers: this.headers, body: JSON.parse(body) }); };
     },
     Uint8Array,
     JSON,
@@ -66,7 +67,7 @@ test('a browser without WebAssembly sees the message and tells the server', () =
   assert.strictEqual(sent.length, 1);
   assert.strictEqual(sent[0].method, 'POST');
   assert.strictEqual(sent[0].url, '/api/client-reports');
-  assert.deepStrictEqual(sent[0].header, ['Content-Type', 'application/json']);
+  assert.deepStrictEqual(sent[0].headers, { 'Content-Type': 'application/json', 'X-Requested-With': 'zhida' });
   assert.deepStrictEqual(sent[0].body, { kind: 'unsupported_browser', message: 'missing WebAssembly', path: '/policies' });
 });
 

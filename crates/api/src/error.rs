@@ -38,6 +38,21 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// Too many requests; the `Retry-After` header says when to try again.
     RateLimited,
+    /// Not logged in, or the session has ended.
+    Unauthenticated,
+    /// Logged in, but this role may not do this.
+    Forbidden,
+    /// A state-changing request without the header the app always sends (cross-site request
+    /// forgery protection).
+    CsrfRequired,
+    /// A wrong, expired or already used one-time code or ticket.
+    InvalidCode,
+    /// A wrong username, password or authenticator code.
+    InvalidCredentials,
+    /// Too many failed logins: the account is locked for a while (`Retry-After`).
+    LoginLocked,
+    /// The request conflicts with what exists (e.g. an agent already authorised).
+    Conflict,
     /// The database or another dependency is not reachable right now.
     Unavailable,
     /// A bug on our side. The message carries no detail; the server log does.
@@ -59,6 +74,13 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::CsrfRequired => "csrf_required",
+            ErrorCode::InvalidCode => "invalid_code",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::LoginLocked => "login_locked",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
             ErrorCode::Unknown => "unknown",
@@ -103,6 +125,13 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::MethodNotAllowed,
             ErrorCode::RateLimited,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Forbidden,
+            ErrorCode::CsrfRequired,
+            ErrorCode::InvalidCode,
+            ErrorCode::InvalidCredentials,
+            ErrorCode::LoginLocked,
+            ErrorCode::Conflict,
             ErrorCode::Unavailable,
             ErrorCode::Internal,
         ] {

@@ -4,6 +4,7 @@
 //! alike, so both sides agree on every request and response body, on the error format, and on
 //! what a valid 统一社会信用代码, 居民身份证号码 or mobile number is.
 
+pub mod account;
 pub mod date;
 pub mod error;
 pub mod system;

@@ -239,6 +239,20 @@ impl IdNumber {
     }
 }
 
+/// The check character that completes 17 digits of an ID number (used by data generators).
+pub fn id_check_character(first17: &str) -> Option<char> {
+    let b = first17.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b
+        .iter()
+        .zip(ID_WEIGHTS)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
+    Some(ID_CHECK[(sum % 11) as usize] as char)
+}
+
 impl fmt::Debug for IdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "IdNumber({})", self.masked())
@@ -494,6 +508,17 @@ mod tests {
             IdNumber::parse("110105194912310021", today()),
             Err(ValidationError::IdCheck)
         );
+    }
+
+    #[test]
+    fn id_check_character_completes_a_number() {
+        assert_eq!(id_check_character("11010519491231002"), Some('X'));
+        assert_eq!(id_check_character("1101051949123100"), None);
+        let id = format!(
+            "44060419410315123{}",
+            id_check_character("44060419410315123").unwrap()
+        );
+        assert!(IdNumber::parse(&id, today()).is_ok());
     }
 
     #[test]

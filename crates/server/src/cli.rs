@@ -28,6 +28,8 @@ pub enum Command {
     Match(MatchArgs),
     /// Write a synthetic data set (DATASET.md layout) with the reference policies' hard cases.
     Gen(GenArgs),
+    /// Print a new random data key for ZHIDA_DATA_KEY.
+    Keygen,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +133,30 @@ pub struct ServeArgs {
           num_args = 0..=1, default_value = "false", default_missing_value = "true")]
     pub demo: bool,
 
+    /// The 32-byte key that protects personal data at rest (64 hex digits; `zhida keygen` makes
+    /// one). Required outside demo mode; in demo mode a key file is kept in the data folder.
+    #[arg(long, env = "ZHIDA_DATA_KEY", hide_env_values = true)]
+    pub data_key: Option<String>,
+
+    /// The SMS gateway that delivers login codes (POST, JSON). Unset in demo mode: codes are
+    /// shown on the login form instead.
+    #[arg(long, env = "ZHIDA_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+
+    /// The bearer token for the SMS gateway.
+    #[arg(
+        long,
+        env = "ZHIDA_SMS_GATEWAY_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub sms_gateway_token: String,
+
+    /// The address people reach Zhida at, e.g. https://zhida.chancheng.gov.cn. When it is HTTPS,
+    /// cookies are Secure and HSTS is sent.
+    #[arg(long, env = "ZHIDA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "ZHIDA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -164,14 +190,30 @@ pub fn init_logging(format: LogFormat) {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = Db::connect(&args.database_url).await?;
     db.migrate().await?;
-    if args.demo && demo::seed_if_empty(&db).await? {
+    let assets = StaticAssets::load(&args.static_dir)?;
+    let vault = crate::crypto::Vault::from_config(&data_key(&args)?)?;
+    let sms: Arc<dyn crate::sms::SmsSender> = match (&args.sms_gateway_url, args.demo) {
+        (Some(url), _) => Arc::new(crate::sms::GatewaySms {
+            url: url.clone(),
+            token: args.sms_gateway_token.clone(),
+            client: crate::http_client::Client::new(),
+        }),
+        (None, true) => Arc::new(crate::sms::DemoSms),
+        (None, false) => {
+            tracing::warn!(
+                "no SMS gateway configured (ZHIDA_SMS_GATEWAY_URL): phone logins will fail"
+            );
+            Arc::new(crate::sms::NoSms)
+        }
+    };
+    let secure = args
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let state = AppState::new(db, assets, vault, sms, args.demo, secure);
+    if args.demo && demo::seed_if_empty(&state).await? {
         tracing::info!("demo data seeded");
     }
-    let assets = StaticAssets::load(&args.static_dir)?;
-    let state = AppState {
-        db,
-        assets: Arc::new(assets),
-    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -179,12 +221,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // This line is read by `cargo xtask` and the end-to-end tests: keep its shape.
     println!("Zhida (政策直达) is running at http://{addr}/");
     if args.demo {
-        let logins = demo::logins();
-        if logins.is_empty() {
-            println!("Demo logins: none yet (sign-in arrives with accounts, issue #4).");
-        }
-        for (who, how) in logins {
-            println!("Demo login: {who}: {how}");
+        println!("Demo logins (personal numbers are masked in the app):");
+        for (who, how) in demo::logins() {
+            println!("  {who}: {how}");
         }
     }
     axum::serve(listener, crate::app(state))
@@ -192,6 +231,40 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The data key: configured, or (demo mode only) kept in a file in the data folder.
+fn data_key(args: &ServeArgs) -> anyhow::Result<String> {
+    if let Some(key) = &args.data_key {
+        return Ok(key.clone());
+    }
+    if !args.demo {
+        anyhow::bail!("ZHIDA_DATA_KEY is not set: it protects personal data at rest. Make one with `zhida keygen`");
+    }
+    let dir = args
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|p| {
+            std::path::Path::new(p.split('?').next().unwrap_or(p))
+                .parent()
+                .map(|d| d.to_path_buf())
+        })
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("data"));
+    let file = dir.join("zhida.key");
+    if let Ok(key) = std::fs::read_to_string(&file) {
+        return Ok(key.trim().to_owned());
+    }
+    std::fs::create_dir_all(&dir)?;
+    let key = crate::crypto::Vault::generate_key();
+    std::fs::write(&file, &key).with_context(|| format!("writing {}", file.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    tracing::warn!(file = %file.display(), "demo mode: generated a data key; set ZHIDA_DATA_KEY outside demo mode");
+    Ok(key)
 }
 
 async fn shutdown_signal() {

@@ -151,6 +151,13 @@ pub fn now_utc() -> String {
     format_utc(time::OffsetDateTime::now_utc())
 }
 
+/// Today's date in Asia/Shanghai (UTC+8 all year), the date people and policies mean.
+pub fn today_shanghai() -> api::Date {
+    let t = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset"));
+    api::Date::new(t.year(), u8::from(t.month()), t.day()).expect("a real date")
+}
+
 /// A UTC timestamp as the database stores it: RFC 3339 with milliseconds and `Z`.
 pub fn format_utc(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);

@@ -1,25 +1,176 @@
-//! Demo data for `zhida serve --demo` (`ZHIDA_DEMO=1`): seeded once, into an empty database.
+//! Demo data for `zhida serve --demo` (`ZHIDA_DEMO=1`): seeded once, into an empty database,
+//! and listed in the README.
 
-use crate::db::Db;
+use api::Mobile;
+
+use crate::auth::now;
+use crate::db::format_utc;
+use crate::AppState;
 
 const SEEDED_KEY: &str = "demo_seeded_at";
 
+/// The staff password of every demo staff account.
+pub const STAFF_PASSWORD: &str = "zhida-demo-2026";
+
+/// A demo person: phone, name, birth date (for the ID number), what they show.
+struct DemoPerson {
+    phone: &'static str,
+    name: &'static str,
+    id_first17: &'static str,
+    resident_ref: Option<&'static str>,
+}
+
+const PEOPLE: [DemoPerson; 5] = [
+    DemoPerson {
+        phone: "13800000001",
+        name: "陈伯（85 岁居民）",
+        id_first17: "44060419410315123",
+        resident_ref: Some("DEMO-R1"),
+    },
+    DemoPerson {
+        phone: "13800000002",
+        name: "李姨（一级残疾居民）",
+        id_first17: "44060419700620224",
+        resident_ref: Some("DEMO-R2"),
+    },
+    DemoPerson {
+        phone: "13800000003",
+        name: "黄总（制造企业法定代表人）",
+        id_first17: "44060419751108315",
+        resident_ref: None,
+    },
+    DemoPerson {
+        phone: "13800000004",
+        name: "何生（制造企业经办人）",
+        id_first17: "44060419880402416",
+        resident_ref: None,
+    },
+    DemoPerson {
+        phone: "13800000005",
+        name: "梁老板（药店经营者）",
+        id_first17: "44060419820915527",
+        resident_ref: None,
+    },
+];
+
+/// (username, display name, department, permissions)
+const STAFF: [(&str, &str, &str, &str); 2] = [
+    (
+        "reviewer",
+        "张审批（许可审查员）",
+        "禅城区行政服务中心",
+        "licence_review",
+    ),
+    (
+        "policyadmin",
+        "王政策（政策管理员）",
+        "禅城区发展和改革局",
+        "policy_admin",
+    ),
+];
+
 /// The demo sign-ins, printed at start-up by `zhida serve --demo`.
-///
-/// Accounts arrive with issue #4 (accounts, roles and security); until then the demo has no
-/// sign-ins, and this list says so rather than printing logins that do not work.
-pub fn logins() -> Vec<(&'static str, &'static str)> {
-    Vec::new()
+pub fn logins() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = PEOPLE
+        .iter()
+        .map(|p| {
+            (
+                p.name.to_owned(),
+                format!("phone {} + the SMS code shown on the login form", p.phone),
+            )
+        })
+        .collect();
+    for (username, name, _, _) in STAFF {
+        out.push((name.to_owned(), format!("staff login {username} / {STAFF_PASSWORD} + the authenticator code shown on the form")));
+    }
+    out
 }
 
 /// Seeds the demo data when this database has never been seeded. Returns whether it seeded.
-pub async fn seed_if_empty(db: &Db) -> anyhow::Result<bool> {
+pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
+    let db = &state.db;
     if db.meta(SEEDED_KEY).await?.is_some() {
         return Ok(false);
     }
-    // Each capability adds its demo records here, inside this one transaction, as it lands.
-    let tx = db.pool.begin().await?;
+    let stamp = format_utc(now());
+    let mut tx = db.pool.begin().await?;
+    let mut user_ids = Vec::new();
+    for p in &PEOPLE {
+        let phone = Mobile::parse(p.phone)?;
+        let id_number = format!(
+            "{}{}",
+            p.id_first17,
+            api::validate::id_check_character(p.id_first17).expect("17 digits")
+        );
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (phone_enc, phone_hash, name, id_number_enc, id_number_hash, resident_ref, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(state.vault.encrypt(phone.expose()))
+        .bind(state.vault.lookup_hash("phone", phone.expose()))
+        .bind(p.name)
+        .bind(state.vault.encrypt(&id_number))
+        .bind(state.vault.lookup_hash("id_number", &id_number))
+        .bind(p.resident_ref)
+        .bind(&stamp)
+        .fetch_one(&mut *tx)
+        .await?;
+        user_ids.push(id);
+    }
+    let enterprise = |uscc17: &str| {
+        format!(
+            "{uscc17}{}",
+            api::validate::uscc_check_character(uscc17).expect("17 valid characters")
+        )
+    };
+    let manufacturer: i64 = sqlx::query_scalar(
+        "INSERT INTO enterprises (uscc, name, legal_rep_user_id, enterprise_ref, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(enterprise("91440604MA4UHL001"))
+    .bind("佛山市恒立电气自动化有限公司")
+    .bind(user_ids[2])
+    .bind("DEMO-E1")
+    .bind(&stamp)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO enterprises (uscc, name, legal_rep_user_id, enterprise_ref, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(enterprise("92440604MA4UKN002"))
+        .bind("佛山市禅城区康宁大药房")
+        .bind(user_ids[4])
+        .bind("DEMO-E2")
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+    // The manufacturer's agent may handle subsidies (not licences) for a year.
+    let expires =
+        api::Date::from_days_since_epoch(crate::db::today_shanghai().days_since_epoch() + 365);
+    sqlx::query(
+        "INSERT INTO enterprise_agents (enterprise_id, user_id, scope_subsidies, scope_licences, expires_at, created_at) VALUES ($1, $2, 1, 0, $3, $4)",
+    )
+    .bind(manufacturer)
+    .bind(user_ids[3])
+    .bind(expires.to_string())
+    .bind(&stamp)
+    .execute(&mut *tx)
+    .await?;
+    for (username, name, department, permissions) in STAFF {
+        // Demo staff share a known TOTP secret so the form can show the current code.
+        let secret = format!("zhida-demo-totp-{username}");
+        sqlx::query(
+            "INSERT INTO staff (username, display_name, department, permissions, password_hash, totp_secret_enc, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(username)
+        .bind(name)
+        .bind(department)
+        .bind(permissions)
+        .bind(crate::login::hash_password(STAFF_PASSWORD))
+        .bind(state.vault.encrypt(&secret))
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    db.set_meta(SEEDED_KEY, &crate::db::now_utc()).await?;
+    db.set_meta(SEEDED_KEY, &stamp).await?;
     Ok(true)
 }

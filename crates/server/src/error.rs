@@ -27,6 +27,8 @@ pub struct ApiError {
     key: String,
     /// Values for the message's `{{ name }}` placeholders.
     args: Vec<(&'static str, String)>,
+    /// Seconds for a `Retry-After` header.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -37,6 +39,7 @@ impl ApiError {
             field: None,
             key: format!("errors.{}", code.as_str()),
             args: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -90,6 +93,60 @@ impl ApiError {
         let mut e = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField)
             .with_field(field);
         e.key = format!("validation.{key}");
+        e
+    }
+
+    /// Not logged in, or the session has ended.
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated)
+    }
+
+    /// Logged in, but not allowed to do this.
+    pub fn forbidden() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+    }
+
+    /// Forbidden, with a message that says why (`errors.forbidden_{reason}`).
+    pub fn forbidden_because(reason: &str) -> ApiError {
+        let mut e = ApiError::forbidden();
+        e.key = format!("errors.forbidden_{reason}");
+        e
+    }
+
+    pub fn csrf_required() -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, ErrorCode::CsrfRequired).with_field("X-Requested-With")
+    }
+
+    /// A one-time code or ticket that is wrong (`reason` = `wrong`), `expired` or `used`.
+    pub fn invalid_code(field: &str, reason: &str) -> ApiError {
+        let mut e =
+            ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidCode).with_field(field);
+        e.key = format!("errors.invalid_code_{reason}");
+        e
+    }
+
+    pub fn invalid_credentials() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)
+    }
+
+    /// Too many attempts: try again after `seconds`.
+    pub fn rate_limited(seconds: u64) -> ApiError {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited);
+        e.retry_after = Some(seconds.max(1));
+        e
+    }
+
+    /// Too many failed logins: locked for `seconds`.
+    pub fn login_locked(seconds: u64) -> ApiError {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::LoginLocked);
+        e.retry_after = Some(seconds.max(1));
+        e.with_arg("minutes", seconds.div_ceil(60).to_string())
+    }
+
+    /// A conflict with what exists; the message is `errors.conflict_{reason}`.
+    pub fn conflict(reason: &str) -> ApiError {
+        let mut e = ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict);
+        e.key = format!("errors.conflict_{reason}");
         e
     }
 
@@ -209,6 +266,11 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(lang.tag()),
     );
+    if let Some(seconds) = error.retry_after {
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }

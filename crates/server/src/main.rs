@@ -13,6 +13,10 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Match(args) => cli::match_command(&args),
         Command::Gen(args) => cli::gen_command(&args),
+        Command::Keygen => {
+            println!("{}", server::crypto::Vault::generate_key());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -82,6 +82,13 @@ impl StaticAssets {
         );
     }
 
+    /// The text of `index.html`, if the app is built.
+    pub fn index_html(&self) -> Option<&str> {
+        self.files
+            .get("/index.html")
+            .and_then(|a| std::str::from_utf8(&a.identity).ok())
+    }
+
     pub fn has_index(&self) -> bool {
         self.files.contains_key("/index.html")
     }

@@ -33,7 +33,10 @@ async fn health_checks_the_database(app: TestApp) {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"]["ok"], true);
     assert_eq!(body["database"]["backend"], app.db.backend.as_str());
-    assert_eq!(body["database"]["schema_version"], 1);
+    assert_eq!(
+        body["database"]["schema_version"], 2,
+        "the newest migration"
+    );
 }
 
 async fn health_is_503_when_the_database_is_gone(app: TestApp) {

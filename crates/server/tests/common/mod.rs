@@ -14,7 +14,9 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use server::crypto::Vault;
 use server::db::Db;
+use server::sms::RecordingSms;
 use server::static_files::StaticAssets;
 use server::AppState;
 use sqlx::Connection;
@@ -22,9 +24,15 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub db: Db,
+    pub state: AppState,
+    /// The SMS codes the app sent.
+    pub sms: Arc<RecordingSms>,
     router: Router,
     cleanup: Option<Cleanup>,
 }
+
+/// The data key of every test.
+pub const TEST_KEY: &str = "0101010101010101010101010101010101010101010101010101010101010101";
 
 enum Cleanup {
     Sqlite(tempfile::TempDir),
@@ -89,23 +97,29 @@ impl TestApp {
 
     async fn finish(db: Db, cleanup: Cleanup) -> TestApp {
         db.migrate().await.unwrap();
-        let router = server::app(AppState {
-            db: db.clone(),
-            assets: Arc::new(StaticAssets::default()),
-        });
+        let sms = Arc::new(RecordingSms::default());
+        let state = state(&db, StaticAssets::default(), sms.clone(), false);
         TestApp {
             db,
-            router,
+            router: server::app(state.clone()),
+            state,
+            sms,
             cleanup: Some(cleanup),
         }
     }
 
     /// Serves these app files instead of none.
     pub fn with_assets(mut self, assets: StaticAssets) -> TestApp {
-        self.router = server::app(AppState {
-            db: self.db.clone(),
-            assets: Arc::new(assets),
-        });
+        self.state = state(&self.db, assets, self.sms.clone(), false);
+        self.router = server::app(self.state.clone());
+        self
+    }
+
+    /// Runs in demo mode, with the demo accounts seeded.
+    pub async fn demo(mut self) -> TestApp {
+        self.state = state(&self.db, StaticAssets::default(), self.sms.clone(), true);
+        server::demo::seed_if_empty(&self.state).await.unwrap();
+        self.router = server::app(self.state.clone());
         self
     }
 
@@ -114,7 +128,21 @@ impl TestApp {
         self.with_assets(StaticAssets::load(dir).unwrap())
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Answer {
+    /// Sends a request as the app does: state-changing requests carry the CSRF header.
+    pub async fn send(&self, mut request: Request<Body>) -> Answer {
+        if request.method() != axum::http::Method::GET
+            && !request.headers().contains_key("x-requested-with")
+        {
+            request.headers_mut().insert(
+                "x-requested-with",
+                axum::http::HeaderValue::from_static("zhida"),
+            );
+        }
+        self.send_raw(request).await
+    }
+
+    /// Sends a request exactly as given.
+    pub async fn send_raw(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let (parts, body) = response.into_parts();
         let body = body.collect().await.unwrap().to_bytes();
@@ -162,6 +190,17 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+fn state(db: &Db, assets: StaticAssets, sms: Arc<RecordingSms>, demo: bool) -> AppState {
+    AppState::new(
+        db.clone(),
+        assets,
+        Vault::from_config(TEST_KEY).unwrap(),
+        sms,
+        demo,
+        false,
+    )
 }
 
 fn replace_database(url: &str, name: &str) -> String {

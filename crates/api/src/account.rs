@@ -1,0 +1,213 @@
+//! Logging in, sessions, and what an account may see of itself.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::validate::Mobile;
+
+/// `POST /api/auth/sms/send`: send a one-time code to this phone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SendCode {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "13800138000"))]
+    pub phone: Mobile,
+}
+
+/// The answer to [`SendCode`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeSent {
+    /// The phone, masked (`138****8000`).
+    pub phone: String,
+    /// Seconds before another code may be asked for.
+    pub resend_after_seconds: u32,
+    /// Only in demo mode: the code itself, shown as a hint on the login form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo_code: Option<String>,
+}
+
+/// `POST /api/auth/sms/verify`: log in with the code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerifyCode {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "13800138000"))]
+    pub phone: Mobile,
+    pub code: String,
+}
+
+/// `POST /api/auth/staff/login`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StaffLogin {
+    pub username: String,
+    pub password: String,
+    /// The 6-digit code of the staff member's authenticator app.
+    pub totp: String,
+}
+
+impl std::fmt::Debug for StaffLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffLogin")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a staff member may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Accept, return, schedule, approve and reject licence applications.
+    LicenceReview,
+    /// Publish and retire policies.
+    PolicyAdmin,
+    /// Route citizens' requests to departments.
+    RequestDispatch,
+    /// Manage staff accounts and department keys.
+    Admin,
+}
+
+impl Permission {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::LicenceReview => "licence_review",
+            Permission::PolicyAdmin => "policy_admin",
+            Permission::RequestDispatch => "request_dispatch",
+            Permission::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Permission> {
+        [
+            Permission::LicenceReview,
+            Permission::PolicyAdmin,
+            Permission::RequestDispatch,
+            Permission::Admin,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+/// What an agent may do for an enterprise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Scopes {
+    /// Subsidies: consent, apply, object.
+    pub subsidies: bool,
+    /// Licence applications.
+    pub licences: bool,
+}
+
+/// How a person is tied to an enterprise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EnterpriseRole {
+    LegalRepresentative,
+    Agent,
+}
+
+/// An enterprise the person may act for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnterpriseAccess {
+    pub id: i64,
+    pub name: String,
+    pub uscc: String,
+    pub role: EnterpriseRole,
+    pub scopes: Scopes,
+    /// For an agent: the last day of the authorisation.
+    pub expires_on: Option<Date>,
+}
+
+/// `GET /api/me`: who is logged in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    /// A resident or an enterprise user (logged in by phone).
+    Person {
+        id: i64,
+        /// Masked unless asked for by its owner with `?reveal=phone`.
+        phone: String,
+        name: Option<String>,
+        /// Masked: `4406**********1234`.
+        id_number: Option<String>,
+        enterprises: Vec<EnterpriseAccess>,
+        acting_for: Option<i64>,
+    },
+    Staff {
+        id: i64,
+        username: String,
+        display_name: String,
+        department: String,
+        permissions: Vec<Permission>,
+    },
+}
+
+/// `POST /api/me/acting-for`: act for an enterprise (or, with `null`, for oneself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActFor {
+    pub enterprise_id: Option<i64>,
+}
+
+/// A signed-in device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: i64,
+    /// This request's session.
+    pub current: bool,
+    /// UTC, RFC 3339.
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub user_agent: Option<String>,
+}
+
+/// An agent of an enterprise, as its legal representative sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Agent {
+    pub id: i64,
+    /// Masked.
+    pub phone: String,
+    pub name: Option<String>,
+    pub scopes: Scopes,
+    pub expires_on: Date,
+    /// UTC, RFC 3339, when revoked.
+    pub revoked_at: Option<String>,
+    /// Not revoked and not expired.
+    pub active: bool,
+}
+
+/// `POST /api/enterprises/{id}/agents`: authorise someone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewAgent {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "13900139000"))]
+    pub phone: Mobile,
+    pub scopes: Scopes,
+    /// The last day of the authorisation.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-12-31"))]
+    pub expires_on: Date,
+}
+
+/// A staff member's read of the person's data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccessLogEntry {
+    /// UTC, RFC 3339.
+    pub at: String,
+    pub staff_name: String,
+    pub department: String,
+    pub reason: String,
+    pub what: String,
+}

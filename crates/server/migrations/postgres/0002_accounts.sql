@@ -1,0 +1,102 @@
+-- Accounts, sessions and the records that protect them. Times are UTC RFC 3339 text.
+-- Phone and ID numbers are stored encrypted (*_enc, AES-256-GCM) and found by a keyed hash
+-- (*_hash, HMAC-SHA-256); tokens and one-time codes only as hashes.
+
+-- People who log in with a phone: residents, and enterprise representatives and agents.
+CREATE TABLE users (
+    id            BIGSERIAL PRIMARY KEY,
+    phone_enc     BYTEA NOT NULL,
+    phone_hash    BYTEA NOT NULL UNIQUE,
+    name          TEXT,
+    id_number_enc BYTEA,
+    id_number_hash BYTEA UNIQUE,
+    -- The person's id in the departments' shared data (residents.csv), when known.
+    resident_ref  TEXT,
+    created_at    TEXT NOT NULL
+);
+
+CREATE TABLE enterprises (
+    id                BIGSERIAL PRIMARY KEY,
+    uscc              TEXT NOT NULL UNIQUE,
+    name              TEXT NOT NULL,
+    legal_rep_user_id BIGINT NOT NULL REFERENCES users (id),
+    -- The enterprise's id in the departments' shared data (enterprises.csv), when known.
+    enterprise_ref    TEXT,
+    created_at        TEXT NOT NULL
+);
+
+-- People a legal representative has authorised to act for the enterprise, within a scope,
+-- until a date, unless revoked.
+CREATE TABLE enterprise_agents (
+    id              BIGSERIAL PRIMARY KEY,
+    enterprise_id   BIGINT NOT NULL REFERENCES enterprises (id),
+    user_id         BIGINT NOT NULL REFERENCES users (id),
+    scope_subsidies BIGINT NOT NULL,
+    scope_licences  BIGINT NOT NULL,
+    expires_at      TEXT NOT NULL,
+    revoked_at      TEXT,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX enterprise_agents_user ON enterprise_agents (user_id);
+CREATE INDEX enterprise_agents_enterprise ON enterprise_agents (enterprise_id);
+
+CREATE TABLE staff (
+    id              BIGSERIAL PRIMARY KEY,
+    username        TEXT NOT NULL UNIQUE,
+    display_name    TEXT NOT NULL,
+    department      TEXT NOT NULL,
+    -- Comma-separated: licence_review, policy_admin, request_dispatch, admin.
+    permissions     TEXT NOT NULL,
+    password_hash   TEXT NOT NULL,
+    totp_secret_enc BYTEA NOT NULL,
+    -- The last TOTP time step accepted, so that a code cannot be used twice.
+    last_totp_step  BIGINT,
+    failed_attempts BIGINT NOT NULL DEFAULT 0,
+    locked_until    TEXT,
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE sessions (
+    id                  BIGSERIAL PRIMARY KEY,
+    token_hash          BYTEA NOT NULL UNIQUE,
+    user_id             BIGINT REFERENCES users (id),
+    staff_id            BIGINT REFERENCES staff (id),
+    acting_for          BIGINT REFERENCES enterprises (id),
+    created_at          TEXT NOT NULL,
+    last_seen_at        TEXT NOT NULL,
+    idle_expires_at     TEXT NOT NULL,
+    absolute_expires_at TEXT NOT NULL,
+    user_agent          TEXT,
+    revoked_at          TEXT
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_staff ON sessions (staff_id);
+
+CREATE TABLE sms_codes (
+    id         BIGSERIAL PRIMARY KEY,
+    phone_hash BYTEA NOT NULL,
+    code_hash  BYTEA NOT NULL,
+    attempts   BIGINT NOT NULL DEFAULT 0,
+    expires_at TEXT NOT NULL,
+    used_at    TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX sms_codes_phone ON sms_codes (phone_hash);
+
+-- Fixed-window counters for rate limits, shared by every server instance.
+CREATE TABLE rate_limits (
+    key          TEXT PRIMARY KEY NOT NULL,
+    window_start BIGINT NOT NULL,
+    count        BIGINT NOT NULL
+);
+
+-- Every staff read of a person's record, shown to that person ("who looked at my data").
+CREATE TABLE data_access_log (
+    id       BIGSERIAL PRIMARY KEY,
+    user_id  BIGINT NOT NULL REFERENCES users (id),
+    staff_id BIGINT NOT NULL REFERENCES staff (id),
+    reason   TEXT NOT NULL,
+    what     TEXT NOT NULL,
+    at       TEXT NOT NULL
+);
+CREATE INDEX data_access_log_user ON data_access_log (user_id, at);

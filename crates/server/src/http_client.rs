@@ -1,0 +1,65 @@
+//! The outgoing HTTP client for services we call (the SMS gateway, WeChat): JSON in and out,
+//! with timeouts, over HTTPS (rustls) or HTTP.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::Value;
+
+#[derive(Clone, Debug)]
+pub struct Client(reqwest::Client);
+
+impl Default for Client {
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl Client {
+    pub fn new() -> Client {
+        Client(
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("an HTTP client"),
+        )
+    }
+
+    /// POSTs `body` as JSON with a bearer token; returns the status and the JSON answer (null
+    /// when the answer is not JSON).
+    pub async fn post_json(
+        &self,
+        url: &str,
+        bearer: &str,
+        body: &Value,
+    ) -> anyhow::Result<(u16, Value)> {
+        let mut request = self.0.post(url).json(body);
+        if !bearer.is_empty() {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("calling {}", without_query(url)))?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// GETs `url` (with its query); returns the status and the JSON answer.
+    pub async fn get_json(&self, url: &str) -> anyhow::Result<(u16, Value)> {
+        let response = self
+            .0
+            .get(url)
+            .send()
+            .await
+            .with_context(|| format!("calling {}", without_query(url)))?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+}
+
+/// A URL without its query, for logs and errors: queries may carry secrets and codes.
+pub fn without_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}

@@ -1,0 +1,34 @@
+//! Fixed-window rate limits kept in the database, so that every server instance counts
+//! together.
+
+use crate::db::Db;
+use crate::error::ApiError;
+
+/// A limit: at most `max` hits per `window_secs`.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub max: i64,
+    pub window_secs: i64,
+}
+
+/// Counts a hit on `key`; refuses with 429 and `Retry-After` when over the limit.
+pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<(), ApiError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let window = now - now.rem_euclid(limit.window_secs);
+    let count: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
+           window_start = excluded.window_start \
+         RETURNING count",
+    )
+    .bind(key)
+    .bind(window)
+    .fetch_one(&db.pool)
+    .await?;
+    if count > limit.max {
+        let retry = (window + limit.window_secs - now).max(1);
+        return Err(ApiError::rate_limited(retry as u64));
+    }
+    Ok(())
+}
