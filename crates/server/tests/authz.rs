@@ -1,0 +1,516 @@
+//! The authorization matrix: every account endpoint × every role × own or another's resource.
+//! Another person's resource answers 404; a wrong role 403; no session 401.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use common::TestApp;
+use server::auth::{ActingFor, Licences, Subsidies};
+use tower::ServiceExt;
+
+on_both_databases!(
+    the_matrix_holds,
+    agents_are_authorised_revoked_and_expire,
+    acting_for_checks_scope_expiry_and_revocation,
+    staff_reads_are_logged_for_the_person
+);
+
+/// The demo accounts, logged in: (name, cookie).
+struct Roles {
+    anonymous: String,
+    resident: String,
+    representative: String,
+    agent: String,
+    pharmacy: String,
+    staff: String,
+}
+
+async fn login_phone(app: &TestApp, phone: &str) -> String {
+    sqlx::query("DELETE FROM rate_limits")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let send = Request::post("/api/auth/sms/send")
+        .header("content-type", "application/json")
+        .body(Body::from(format!(r#"{{"phone":"{phone}"}}"#)))
+        .unwrap();
+    let code = app.send(send).await.json()["demo_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verify = Request::post("/api/auth/sms/verify")
+        .header("content-type", "application/json")
+        .body(Body::from(format!(
+            r#"{{"phone":"{phone}","code":"{code}"}}"#
+        )))
+        .unwrap();
+    let answer = app.send(verify).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    answer
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn login_staff(app: &TestApp) -> String {
+    let code = app
+        .get("/api/auth/staff/demo-totp?username=reviewer")
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = format!(
+        r#"{{"username":"reviewer","password":"{}","totp":"{code}"}}"#,
+        server::demo::STAFF_PASSWORD
+    );
+    let answer = app
+        .send(
+            Request::post("/api/auth/staff/login")
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    answer
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn roles(app: &TestApp) -> Roles {
+    Roles {
+        anonymous: String::new(),
+        resident: login_phone(app, "13800000001").await,
+        representative: login_phone(app, "13800000003").await,
+        agent: login_phone(app, "13800000004").await,
+        pharmacy: login_phone(app, "13800000005").await,
+        staff: login_staff(app).await,
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    body: Option<&str>,
+) -> StatusCode {
+    let mut r = Request::builder().method(method).uri(uri);
+    if !cookie.is_empty() {
+        r = r.header("cookie", cookie);
+    }
+    let r = match body {
+        Some(b) => r
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_owned())),
+        None => r.body(Body::empty()),
+    };
+    app.send(r.unwrap()).await.status
+}
+
+async fn enterprise_ids(app: &TestApp) -> (i64, i64) {
+    let m: i64 = sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let p: i64 = sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E2'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    (m, p)
+}
+
+async fn the_matrix_holds(app: TestApp) {
+    let app = app.demo().await;
+    let r = roles(&app).await;
+    let (m, p) = enterprise_ids(&app).await;
+    let resident_id: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE resident_ref = 'DEMO-R1'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let agent_row: i64 = sqlx::query_scalar("SELECT id FROM enterprise_agents")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let other_session: i64 = sqlx::query_scalar("SELECT MIN(id) FROM sessions")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    use StatusCode as S;
+    let agents_m = format!("/api/enterprises/{m}/agents");
+    let agents_p = format!("/api/enterprises/{p}/agents");
+    let new_agent = r#"{"phone":"13700000009","scopes":{"subsidies":true,"licences":false},"expires_on":"2099-12-31"}"#;
+    let act_m = format!(r#"{{"enterprise_id":{m}}}"#);
+    let revoke = format!("/api/enterprises/{m}/agents/{agent_row}");
+    let person = format!("/api/staff/people/{resident_id}?reason=%E5%AE%A1%E6%A0%B8");
+    let session_other = format!("/api/me/sessions/{other_session}");
+    // (method, uri, body, [anonymous, resident, representative, agent, pharmacy, staff])
+    let rows: Vec<(&str, &str, Option<&str>, [S; 6])> = vec![
+        (
+            "GET",
+            "/api/me",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "GET",
+            "/api/me/sessions",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "GET",
+            "/api/me/access-log",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            "POST",
+            "/api/me/acting-for",
+            Some(&act_m),
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::OK,
+                S::OK,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            &agents_m,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::OK,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            &agents_p,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::OK,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "POST",
+            &agents_m,
+            Some(new_agent),
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::CREATED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            &person,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        // Someone else's session (the resident's first one): 404 for everyone but the resident.
+        (
+            "DELETE",
+            &session_other,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NO_CONTENT,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+            ],
+        ),
+        (
+            "DELETE",
+            &revoke,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NO_CONTENT,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+            ],
+        ),
+    ];
+    let cookies = [
+        &r.anonymous,
+        &r.resident,
+        &r.representative,
+        &r.agent,
+        &r.pharmacy,
+        &r.staff,
+    ];
+    let names = [
+        "anonymous",
+        "resident",
+        "representative",
+        "agent",
+        "pharmacy",
+        "staff",
+    ];
+    for (method, uri, body, expected) in &rows {
+        // The resident's own session must be deleted last in its row: they go in order, and
+        // only the resident's call succeeds, so the order does not matter for the others.
+        for ((cookie, name), want) in cookies.iter().zip(names).zip(expected) {
+            if *method == "DELETE" && uri.starts_with("/api/me/sessions") && name == "resident" {
+                continue;
+            }
+            let got = call(&app, method, uri, cookie, *body).await;
+            assert_eq!(got, *want, "{method} {uri} as {name}");
+        }
+    }
+    // Last: the resident ends their own session.
+    assert_eq!(
+        call(&app, "DELETE", &session_other, &r.resident, None).await,
+        S::NO_CONTENT
+    );
+}
+
+async fn agents_are_authorised_revoked_and_expire(app: TestApp) {
+    let app = app.demo().await;
+    let rep = login_phone(&app, "13800000003").await;
+    let (m, _) = enterprise_ids(&app).await;
+    let uri = format!("/api/enterprises/{m}/agents");
+    let add = |body: &'static str| {
+        let app = &app;
+        let rep = rep.clone();
+        let uri = uri.clone();
+        async move {
+            app.send(
+                Request::post(&uri)
+                    .header("cookie", rep)
+                    .header("content-type", "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let created = add(r#"{"phone":"139 0013 9000","scopes":{"subsidies":false,"licences":true},"expires_on":"2099-01-31"}"#).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(created.json()["phone"], "139****9000");
+    assert_eq!(created.json()["active"], true);
+    let twice = add(r#"{"phone":"13900139000","scopes":{"subsidies":true,"licences":true},"expires_on":"2099-01-31"}"#).await;
+    assert_eq!(
+        (twice.status, twice.json()["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let no_scope = add(r#"{"phone":"13900139001","scopes":{"subsidies":false,"licences":false},"expires_on":"2099-01-31"}"#).await;
+    assert_eq!(
+        (no_scope.status, no_scope.json()["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("scopes"))
+    );
+    let past = add(r#"{"phone":"13900139001","scopes":{"subsidies":true,"licences":false},"expires_on":"2001-01-31"}"#).await;
+    assert_eq!(past.json()["field"], "expires_on");
+    let bad_phone = add(r#"{"phone":"1390013","scopes":{"subsidies":true,"licences":false},"expires_on":"2099-01-31"}"#).await;
+    assert_eq!(bad_phone.json()["field"], "phone");
+    let bad_date = add(r#"{"phone":"13900139001","scopes":{"subsidies":true,"licences":false},"expires_on":"2099-02-30"}"#).await;
+    assert_eq!(
+        (bad_date.status, bad_date.json()["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("expires_on"))
+    );
+    // The new agent sees the enterprise; after revocation, no longer.
+    let agent = login_phone(&app, "13900139000").await;
+    let me = app
+        .send(
+            Request::get("/api/me")
+                .header("cookie", &agent)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert_eq!(me["enterprises"][0]["role"], "agent");
+    assert_eq!(me["enterprises"][0]["scopes"]["licences"], true);
+    let id = created.json()["id"].as_i64().unwrap();
+    let revoke = Request::delete(format!("{uri}/{id}"))
+        .header("cookie", &rep)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(revoke).await.status, StatusCode::NO_CONTENT);
+    let me = app
+        .send(
+            Request::get("/api/me")
+                .header("cookie", &agent)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert_eq!(me["enterprises"], serde_json::json!([]));
+    let list = app
+        .send(
+            Request::get(&uri)
+                .header("cookie", &rep)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    let revoked = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap();
+    assert_eq!(revoked["active"], false);
+    assert!(revoked["revoked_at"].is_string());
+}
+
+async fn guarded(app: &TestApp, cookie: &str) -> (StatusCode, StatusCode) {
+    // Endpoints that need each scope, as the subsidy and licence endpoints will.
+    let router = Router::new()
+        .route(
+            "/subsidies",
+            get(|a: ActingFor<Subsidies>| async move { a.enterprise.to_string() }),
+        )
+        .route(
+            "/licences",
+            get(|a: ActingFor<Licences>| async move { a.enterprise.to_string() }),
+        )
+        .with_state(app.state.clone());
+    let mut out = Vec::new();
+    for path in ["/subsidies", "/licences"] {
+        let r = Request::get(path)
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .unwrap();
+        out.push(router.clone().oneshot(r).await.unwrap().status());
+    }
+    (out[0], out[1])
+}
+
+async fn acting_for_checks_scope_expiry_and_revocation(app: TestApp) {
+    let app = app.demo().await;
+    let (m, _) = enterprise_ids(&app).await;
+    let agent = login_phone(&app, "13800000004").await;
+    assert_eq!(
+        guarded(&app, &agent).await,
+        (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+        "not acting for anyone yet"
+    );
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/me/acting-for",
+            &agent,
+            Some(&format!(r#"{{"enterprise_id":{m}}}"#))
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        guarded(&app, &agent).await,
+        (StatusCode::OK, StatusCode::FORBIDDEN),
+        "subsidies only"
+    );
+    sqlx::query("UPDATE enterprise_agents SET expires_at = '2001-01-01'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        guarded(&app, &agent).await.0,
+        StatusCode::FORBIDDEN,
+        "expired"
+    );
+    sqlx::query("UPDATE enterprise_agents SET expires_at = '2099-01-01', revoked_at = '2026-01-01T00:00:00.000Z'").execute(&app.db.pool).await.unwrap();
+    assert_eq!(
+        guarded(&app, &agent).await.0,
+        StatusCode::FORBIDDEN,
+        "revoked"
+    );
+    let rep = login_phone(&app, "13800000003").await;
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/me/acting-for",
+            &rep,
+            Some(&format!(r#"{{"enterprise_id":{m}}}"#))
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        guarded(&app, &rep).await,
+        (StatusCode::OK, StatusCode::OK),
+        "the representative may do everything"
+    );
+}
+
+async fn staff_reads_are_logged_for_the_person(app: TestApp) {
+    let app = app.demo().await;
+    let resident = login_phone(&app, "13800000001").await;
+    let staff = login_staff(&app).await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE resident_ref = 'DEMO-R1'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let read = app.send(Request::get(format!("/api/staff/people/{id}?reason=%E5%AE%A1%E6%A0%B8%E9%AB%98%E9%BE%84%E6%B4%A5%E8%B4%B4")).header("cookie", &staff).body(Body::empty()).unwrap()).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(
+        read.json()["phone"],
+        "138****0001",
+        "staff see masked numbers"
+    );
+    let no_reason = app
+        .send(
+            Request::get(format!("/api/staff/people/{id}?reason="))
+                .header("cookie", &staff)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (no_reason.status, no_reason.json()["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
+    let log = app
+        .send(
+            Request::get("/api/me/access-log")
+                .header("cookie", &resident)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .json();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    assert_eq!(log[0]["reason"], "审核高龄津贴");
+    assert_eq!(log[0]["department"], "禅城区行政服务中心");
+}
