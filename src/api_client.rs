@@ -3,6 +3,7 @@
 
 use api::ErrorBody;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -32,11 +33,56 @@ impl ApiFailure {
 
 /// `GET path`, decoded as `T`.
 pub async fn get<T: DeserializeOwned>(path: &str, locale: Locale) -> Result<T, ApiFailure> {
+    request("GET", path, None, locale).await
+}
+
+/// `POST path` with a JSON body, decoded as `T` (`()` for an empty answer).
+pub async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    locale: Locale,
+) -> Result<T, ApiFailure> {
+    let json = serde_json::to_string(body).map_err(|_| ApiFailure::Unexpected)?;
+    request("POST", path, Some(json), locale).await
+}
+
+/// `DELETE path`.
+pub async fn delete(path: &str, locale: Locale) -> Result<(), ApiFailure> {
+    request("DELETE", path, None, locale).await
+}
+
+async fn request<T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    locale: Locale,
+) -> Result<T, ApiFailure> {
+    let text = exchange(method, path, body, locale).await?;
+    // An empty answer (204) reads as JSON null, which `()` accepts.
+    serde_json::from_str(if text.is_empty() { "null" } else { &text })
+        .map_err(|_| ApiFailure::Unexpected)
+}
+
+/// The request itself, kept free of the answer's type so that it is compiled once rather than
+/// once per type (a real saving in wasm size): the text of a 2xx answer, or the failure.
+async fn exchange(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    locale: Locale,
+) -> Result<String, ApiFailure> {
     let init = web_sys::RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| ApiFailure::Unexpected)?;
     let _ = headers.set("Accept", "application/json");
     let _ = headers.set("Accept-Language", locale.tag());
+    if method != "GET" {
+        let _ = headers.set(CSRF_HEADER, CSRF_VALUE);
+    }
+    if let Some(body) = &body {
+        let _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
+    }
     init.set_headers(&headers);
     let request =
         web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
@@ -52,11 +98,26 @@ pub async fn get<T: DeserializeOwned>(path: &str, locale: Locale) -> Result<T, A
         .as_string()
         .unwrap_or_default();
     if response.ok() {
-        serde_json::from_str(&text).map_err(|_| ApiFailure::Unexpected)
+        Ok(text)
     } else {
         Err(serde_json::from_str::<ErrorBody>(&text)
             .map(ApiFailure::Server)
             .unwrap_or(ApiFailure::Unexpected))
+    }
+}
+
+impl ApiFailure {
+    /// The field a server refusal names, for showing the message next to it.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiFailure::Server(body) => body.field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the server said "log in first".
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, ApiFailure::Server(body) if body.code == api::ErrorCode::Unauthenticated)
     }
 }
 

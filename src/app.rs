@@ -1,31 +1,33 @@
-//! The root component: preferences, the router and the shell around every page.
+//! The root component: preferences, the session, navigation and the shell around every page.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 use crate::components::shell::Shell;
 use crate::pages::{
     landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies,
-    services::Services,
+    services::Services, staff_login::StaffLoginPage,
 };
 use crate::prefs::provide_prefs;
+use crate::router::provide_location;
+use crate::session::provide_auth;
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
     provide_prefs();
+    provide_auth();
+    let location = provide_location();
     view! {
-        <Router>
-            <Shell>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Landing />
-                    <Route path=path!("/policies") view=Policies />
-                    <Route path=path!("/services") view=Services />
-                    <Route path=path!("/me") view=Me />
-                    <Route path=path!("/login") view=Login />
-                </Routes>
-            </Shell>
-        </Router>
+        <Shell>
+            {move || match location.path.get().trim_end_matches('/') {
+                "" => view! { <Landing /> }.into_any(),
+                "/policies" => view! { <Policies /> }.into_any(),
+                "/services" => view! { <Services /> }.into_any(),
+                "/me" => view! { <Me /> }.into_any(),
+                "/login" => view! { <Login /> }.into_any(),
+                "/login/staff" => view! { <StaffLoginPage /> }.into_any(),
+                _ => view! { <NotFound /> }.into_any(),
+            }}
+        </Shell>
     }
 }

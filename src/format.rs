@@ -60,6 +60,57 @@ pub fn datetime(m: &Messages, utc_ms: i64) -> String {
     )
 }
 
+/// Today's date in Asia/Shanghai, by the device's clock.
+pub fn today() -> Date {
+    let now = js_sys::Date::now() as i64 + SHANGHAI_OFFSET_MS;
+    Date::from_days_since_epoch(now.div_euclid(86_400_000))
+}
+
+/// Reads a stored UTC timestamp (`2026-11-28T18:19:05.123Z`, as the server writes them) as
+/// milliseconds since the Unix epoch.
+pub fn parse_utc(stamp: &str) -> Option<i64> {
+    let date: Date = stamp.get(..10)?.parse().ok()?;
+    let b = stamp.as_bytes();
+    if b.get(10) != Some(&b'T') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| stamp.get(r)?.parse::<i64>().ok();
+    let (h, m, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let ms = if b.get(19) == Some(&b'.') {
+        num(20..23).unwrap_or(0)
+    } else {
+        0
+    };
+    Some(date.days_since_epoch() * 86_400_000 + ((h * 60 + m) * 60 + s) * 1000 + ms)
+}
+
+/// A stored UTC timestamp shown in Asia/Shanghai, or the text itself if it does not read.
+pub fn stamp(m: &Messages, stamp: &str) -> String {
+    parse_utc(stamp).map_or_else(|| stamp.to_owned(), |ms| datetime(m, ms))
+}
+
+/// The message for a refused identifier, from the locale files.
+pub fn validation(m: &Messages, e: api::ValidationError) -> String {
+    use api::ValidationError as V;
+    let v = &m.validation;
+    let template = match e {
+        V::Required => v.required,
+        V::UsccLength => v.uscc_length,
+        V::UsccCharacter { .. } => v.uscc_character,
+        V::UsccCheck => v.uscc_check,
+        V::IdLength => v.id_length,
+        V::IdCharacter { .. } => v.id_character,
+        V::IdRegion => v.id_region,
+        V::IdBirthDate => v.id_birth_date,
+        V::IdCheck => v.id_check,
+        V::MobileFormat => v.mobile_format,
+    };
+    fill(
+        template,
+        &[("position", &e.position().unwrap_or(0).to_string())],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +137,31 @@ mod tests {
         let d = Date::new(2024, 2, 9).unwrap();
         assert_eq!(date(Locale::ZhCn.messages(), d), "2024年2月9日");
         assert_eq!(date(Locale::En.messages(), d), "9 Feb 2024");
+    }
+
+    #[test]
+    fn reads_stored_timestamps() {
+        let ms = parse_utc("2026-11-28T18:19:05.123Z").unwrap();
+        assert_eq!(
+            datetime(Locale::ZhCn.messages(), ms),
+            "2026年11月29日 02:19"
+        );
+        assert_eq!(ms % 1000, 123);
+        assert_eq!(parse_utc("2026-11-28 18:19:05"), None);
+        assert_eq!(stamp(Locale::En.messages(), "nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn validation_messages_come_from_the_locale() {
+        let m = Locale::ZhCn.messages();
+        assert_eq!(
+            validation(m, api::ValidationError::MobileFormat),
+            "请输入 11 位手机号码"
+        );
+        assert_eq!(
+            validation(m, api::ValidationError::IdCharacter { position: 5 }),
+            "身份证号码第 5 位字符不正确"
+        );
     }
 
     #[test]

@@ -10,7 +10,10 @@ pub mod app;
 pub mod components;
 pub mod format;
 pub mod i18n;
+pub mod load;
 pub mod pages;
 pub mod prefs;
+pub mod router;
+pub mod session;
 
 pub use app::App;

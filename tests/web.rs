@@ -6,7 +6,6 @@
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
-use leptos_router::components::Router;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use zhida_app::components::nav::MainNav;
@@ -14,6 +13,7 @@ use zhida_app::components::settings::{ElderSwitch, LanguageSwitch};
 use zhida_app::i18n::Locale;
 use zhida_app::pages::landing::Landing;
 use zhida_app::prefs::{provide_prefs, Prefs};
+use zhida_app::router::provide_location;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -48,13 +48,12 @@ fn mount_shell_parts(el: &web_sys::HtmlElement) -> (Prefs, impl Drop) {
     let prefs = StoredValue::new(None::<Prefs>);
     let handle = mount_to(el.clone(), move || {
         prefs.set_value(Some(provide_prefs()));
+        provide_location();
         view! {
-            <Router>
-                <LanguageSwitch />
-                <ElderSwitch />
-                <MainNav />
-                <Landing />
-            </Router>
+            <LanguageSwitch />
+            <ElderSwitch />
+            <MainNav />
+            <Landing />
         }
     });
     (prefs.get_value().unwrap(), DropHandle(Some(handle)))

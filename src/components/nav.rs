@@ -1,8 +1,8 @@
 //! The main navigation: four tabs. One element serves both layouts: a bar along the bottom of a
 //! phone's screen (≤ 640 px), and links in the top bar on wider screens (see `style/main.css`).
 
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::icons::{Icon, IconKind};
 use crate::prefs::{tr, Key};
@@ -25,10 +25,10 @@ pub fn MainNav() -> impl IntoView {
                     .map(|(href, icon, label)| {
                         view! {
                             <li>
-                                <A href=href exact=true>
+                                <Link href=href>
                                     <Icon kind=icon />
                                     <span class="tab-label">{tr(label)}</span>
-                                </A>
+                                </Link>
                             </li>
                         }
                     })

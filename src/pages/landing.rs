@@ -1,7 +1,7 @@
 //! `/`: what Zhida does, for a visitor, with the ways in.
 
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::prefs::{tr, use_title};
 
@@ -14,8 +14,8 @@ pub fn Landing() -> impl IntoView {
             <h1 id="hero-title" class="page-title">{tr(|m| m.landing.hero_title)}</h1>
             <p class="lead">{tr(|m| m.landing.hero_body)}</p>
             <div class="actions">
-                <A href="/login" attr:class="button primary">{tr(|m| m.landing.login)}</A>
-                <A href="/policies" attr:class="button">{tr(|m| m.landing.browse_policies)}</A>
+                <Link href="/login" class="button primary">{tr(|m| m.landing.login)}</Link>
+                <Link href="/policies" class="button">{tr(|m| m.landing.browse_policies)}</Link>
             </div>
         </section>
         <section class="features" aria-labelledby="features-title">

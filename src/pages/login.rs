@@ -1,19 +1,177 @@
-//! `/login`: sign-in (SMS code, staff password, WeChat) arrives with accounts.
+//! `/login`: residents and enterprise users log in with their phone and an SMS code.
 
+use crate::router::use_navigate;
+use crate::router::Link;
+use api::account::{CodeSent, Me, SendCode, VerifyCode};
+use api::text::fill;
+use api::Mobile;
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos::task::spawn_local;
 
-use crate::prefs::{tr, use_title};
+use crate::api_client::{self, ApiFailure};
+use crate::format;
+use crate::prefs::{tr, use_prefs, use_title};
+use crate::session::use_auth;
 
-/// The login page.
+/// The phone login page.
 #[component]
 pub fn Login() -> impl IntoView {
+    let prefs = use_prefs();
+    let auth = use_auth();
+    let navigate = use_navigate();
     use_title(|m| m.login.title);
+    let phone = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let sent = RwSignal::new(None::<CodeSent>);
+    let phone_error = RwSignal::new(None::<String>);
+    let code_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // Seconds before another code may be asked for.
+    let wait = RwSignal::new(0u32);
+
+    let send = move |_| {
+        let m = prefs.t();
+        let parsed = match Mobile::parse(&phone.get_untracked()) {
+            Ok(p) => p,
+            Err(e) => return phone_error.set(Some(format::validation(m, e))),
+        };
+        phone_error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match api_client::post::<_, CodeSent>(
+                "/api/auth/sms/send",
+                &SendCode { phone: parsed },
+                prefs.locale.get_untracked(),
+            )
+            .await
+            {
+                Ok(s) => {
+                    wait.set(s.resend_after_seconds);
+                    sent.set(Some(s));
+                    count_down(wait);
+                }
+                Err(e) => phone_error.set(Some(e.message(prefs.t()))),
+            }
+            busy.set(false);
+        });
+    };
+
+    let verify = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = prefs.t();
+        let parsed = match Mobile::parse(&phone.get_untracked()) {
+            Ok(p) => p,
+            Err(e) => return phone_error.set(Some(format::validation(m, e))),
+        };
+        let body = VerifyCode {
+            phone: parsed,
+            code: code.get_untracked().trim().to_owned(),
+        };
+        busy.set(true);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api_client::post::<_, Me>(
+                "/api/auth/sms/verify",
+                &body,
+                prefs.locale.get_untracked(),
+            )
+            .await
+            {
+                Ok(me) => {
+                    auth.me.set(Some(me));
+                    navigate("/me");
+                }
+                Err(e @ ApiFailure::Server(_)) if e.field() == Some("phone") => {
+                    phone_error.set(Some(e.message(prefs.t())))
+                }
+                Err(e) => code_error.set(Some(e.message(prefs.t()))),
+            }
+            busy.set(false);
+        });
+    };
+
     view! {
         <h1 class="page-title">{tr(|m| m.login.title)}</h1>
-        <p class="empty-state" role="status">{tr(|m| m.me.login_unavailable)}</p>
+        <p class="lead">{tr(|m| m.login.intro)}</p>
+        <form class="panel form" on:submit=verify novalidate>
+            <label for="phone">{tr(|m| m.login.phone)}</label>
+            <p class="hint" id="phone-hint">{tr(|m| m.login.phone_hint)}</p>
+            <div class="row">
+                <input
+                    id="phone"
+                    name="phone"
+                    type="tel"
+                    inputmode="numeric"
+                    autocomplete="tel"
+                    aria-describedby="phone-hint phone-error"
+                    aria-invalid=move || phone_error.get().is_some().to_string()
+                    prop:value=phone
+                    on:input=move |ev| phone.set(event_target_value(&ev))
+                />
+                <button
+                    type="button"
+                    class="button"
+                    data-test="send-code"
+                    on:click=send
+                    disabled=move || busy.get() || (wait.get() != 0)
+                >
+                    {tr(|m| m.login.send_code)}
+                </button>
+            </div>
+            <p class="field-error" id="phone-error" role="alert">{move || phone_error.get()}</p>
+            <p class="hint" role="status">
+                {move || {
+                    let m = prefs.t();
+                    sent.get()
+                        .map(|s| {
+                            let mut text = fill(m.login.code_sent, &[("phone", &s.phone)]);
+                            if wait.get() > 0 {
+                                text.push(' ');
+                                text.push_str(&fill(m.login.resend_in, &[("seconds", &wait.get().to_string())]));
+                            }
+                            text
+                        })
+                }}
+            </p>
+            {move || {
+                sent.get()
+                    .and_then(|s| s.demo_code)
+                    .map(|c| view! { <p class="demo-hint" data-test="demo-code">{fill(prefs.t().login.demo_code, &[("code", &c)])}</p> })
+            }}
+            <label for="code">{tr(|m| m.login.code)}</label>
+            <p class="hint" id="code-hint">{tr(|m| m.login.code_hint)}</p>
+            <input
+                id="code"
+                name="code"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                maxlength="6"
+                aria-describedby="code-hint code-error"
+                aria-invalid=move || code_error.get().is_some().to_string()
+                prop:value=code
+                on:input=move |ev| code.set(event_target_value(&ev))
+            />
+            <p class="field-error" id="code-error" role="alert">{move || code_error.get()}</p>
+            <button type="submit" class="button primary" data-test="login" disabled=move || busy.get()>
+                {tr(|m| m.login.submit)}
+            </button>
+        </form>
         <p>
-            <A href="/policies" attr:class="button">{tr(|m| m.landing.browse_policies)}</A>
+            <Link href="/login/staff">{tr(|m| m.login.staff_link)}</Link>
         </p>
     }
+}
+
+/// Counts `wait` down to zero, a second at a time.
+fn count_down(wait: RwSignal<u32>) {
+    set_timeout(
+        move || {
+            let left = wait.get_untracked().saturating_sub(1);
+            wait.set(left);
+            if left > 0 {
+                count_down(wait);
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
 }

@@ -6,3 +6,4 @@ pub mod me;
 pub mod not_found;
 pub mod policies;
 pub mod services;
+pub mod staff_login;

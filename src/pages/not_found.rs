@@ -1,7 +1,7 @@
 //! Any path the app does not know.
 
+use crate::router::Link;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::prefs::{tr, use_title};
 
@@ -13,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
         <h1 class="page-title">{tr(|m| m.not_found.title)}</h1>
         <p class="lead">{tr(|m| m.not_found.body)}</p>
         <p>
-            <A href="/" attr:class="button primary">{tr(|m| m.not_found.home)}</A>
+            <Link href="/" class="button primary">{tr(|m| m.not_found.home)}</Link>
         </p>
     }
 }

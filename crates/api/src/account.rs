@@ -125,10 +125,11 @@ pub struct EnterpriseAccess {
     pub expires_on: Option<Date>,
 }
 
-/// `GET /api/me`: who is logged in.
+/// `GET /api/me`: who is logged in: `{"person": {…}}` or `{"staff": {…}}`. (Externally tagged:
+/// an internally tagged enum would cost the app tens of kilobytes of decoding code.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Me {
     /// A resident or an enterprise user (logged in by phone).
     Person {

@@ -39,6 +39,22 @@ pub async fn me(
     ))
 }
 
+/// Who is logged in, if anyone: `null` (not a 401) when nobody is, so that the app can ask at
+/// every start without an error.
+#[utoipa::path(get, path = "/api/auth/session", tag = "auth", responses((status = 200, body = Option<Me>)))]
+pub async fn current(
+    State(state): State<AppState>,
+    session: Result<Session, ApiError>,
+) -> Result<Json<Option<Me>>, ApiError> {
+    match session {
+        Ok(s) => Ok(Json(Some(
+            me_for(&state, s.principal, s.acting_for, false).await?,
+        ))),
+        Err(e) if e.status() == axum::http::StatusCode::UNAUTHORIZED => Ok(Json(None)),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn me_for(
     state: &AppState,
     principal: Principal,

@@ -57,6 +57,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::login::logout))
         .routes(routes!(crate::login::logout_all))
         .routes(routes!(crate::account::me))
+        .routes(routes!(crate::account::current))
         .routes(routes!(crate::account::act_for))
         .routes(routes!(crate::account::sessions))
         .routes(routes!(crate::account::end_session))

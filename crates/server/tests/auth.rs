@@ -93,13 +93,19 @@ async fn a_resident_logs_in_with_phone_and_code(app: TestApp) {
     let cookie = login(&app, PHONE).await;
     let me = get(&app, "/api/me", &cookie).await;
     assert_eq!(me.status, StatusCode::OK);
-    assert_eq!(me.json()["kind"], "person");
-    assert_eq!(me.json()["phone"], "139****5678");
+    assert!(me.json()["person"].is_object(), "{}", me.text());
+    assert_eq!(me.json()["person"]["phone"], "139****5678");
     let revealed = get(&app, "/api/me?reveal=phone", &cookie).await;
     assert_eq!(
-        revealed.json()["phone"],
+        revealed.json()["person"]["phone"],
         PHONE,
         "the owner may see their own number"
+    );
+    assert!(get(&app, "/api/auth/session", &cookie).await.json()["person"].is_object());
+    assert_eq!(
+        app.get("/api/auth/session").await.json(),
+        serde_json::Value::Null,
+        "nobody: null, not 401"
     );
     // The same phone logs into the same account (a minute later, as far as limits go).
     sqlx::query("DELETE FROM rate_limits")
@@ -108,8 +114,8 @@ async fn a_resident_logs_in_with_phone_and_code(app: TestApp) {
         .unwrap();
     let again = login(&app, "+86 139 1234 5678").await;
     assert_eq!(
-        get(&app, "/api/me", &again).await.json()["id"],
-        me.json()["id"]
+        get(&app, "/api/me", &again).await.json()["person"]["id"],
+        me.json()["person"]["id"]
     );
     assert_eq!(app.get("/api/me").await.status, StatusCode::UNAUTHORIZED);
 }
@@ -358,14 +364,14 @@ async fn staff_log_in_with_password_and_authenticator(app: TestApp) {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    assert_eq!(answer.json()["kind"], "staff");
+    assert!(answer.json()["staff"].is_object());
     assert_eq!(
-        answer.json()["permissions"],
+        answer.json()["staff"]["permissions"],
         serde_json::json!(["licence_review"])
     );
     let cookie = cookie_of(&answer);
     assert_eq!(
-        get(&app, "/api/me", &cookie).await.json()["username"],
+        get(&app, "/api/me", &cookie).await.json()["staff"]["username"],
         "reviewer"
     );
     for (password, totp) in [
@@ -489,9 +495,9 @@ async fn personal_numbers_are_encrypted_at_rest_and_masked(app: TestApp) {
     );
     let cookie = login(&app, "13800000001").await;
     let me = get(&app, "/api/me", &cookie).await.json();
-    let id = me["id_number"].as_str().unwrap();
+    let id = me["person"]["id_number"].as_str().unwrap();
     assert_eq!((id.len(), &id[..4], &id[4..14]), (18, "4406", "**********"));
-    assert_eq!(me["phone"], "138****0001");
+    assert_eq!(me["person"]["phone"], "138****0001");
 }
 
 async fn demo_mode_shows_codes_and_nothing_else_does(app: TestApp) {

@@ -355,8 +355,8 @@ async fn agents_are_authorised_revoked_and_expire(app: TestApp) {
         )
         .await
         .json();
-    assert_eq!(me["enterprises"][0]["role"], "agent");
-    assert_eq!(me["enterprises"][0]["scopes"]["licences"], true);
+    assert_eq!(me["person"]["enterprises"][0]["role"], "agent");
+    assert_eq!(me["person"]["enterprises"][0]["scopes"]["licences"], true);
     let id = created.json()["id"].as_i64().unwrap();
     let revoke = Request::delete(format!("{uri}/{id}"))
         .header("cookie", &rep)
@@ -372,7 +372,7 @@ async fn agents_are_authorised_revoked_and_expire(app: TestApp) {
         )
         .await
         .json();
-    assert_eq!(me["enterprises"], serde_json::json!([]));
+    assert_eq!(me["person"]["enterprises"], serde_json::json!([]));
     let list = app
         .send(
             Request::get(&uri)

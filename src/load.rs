@@ -1,0 +1,47 @@
+//! Loading data for a page: a signal that holds nothing while loading, then the result.
+//!
+//! This is deliberately lighter than `LocalResource` + `<Suspense>`: each of those instantiates
+//! Leptos's async machinery per data type, which costs the wasm bundle several kilobytes a use.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::de::DeserializeOwned;
+
+use crate::api_client::{self, ApiFailure};
+use crate::prefs::{tr, use_prefs};
+
+/// Nothing yet (loading), or what the server answered.
+pub type Loaded<T> = RwSignal<Option<Result<T, ApiFailure>>>;
+
+/// Fetches `GET path()` now, and again whenever what `path` reads changes (or the language:
+/// messages come back in it). `None` from `path` loads nothing.
+pub fn load<T>(path: impl Fn() -> Option<String> + 'static) -> Loaded<T>
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    let out: Loaded<T> = RwSignal::new(None);
+    let prefs = use_prefs();
+    Effect::new(move |_| {
+        let locale = prefs.locale.get();
+        if let Some(path) = path() {
+            spawn_local(async move { out.set(Some(api_client::get::<T>(&path, locale).await)) });
+        }
+    });
+    out
+}
+
+/// Shows a loading line, the error, or `render` of the data.
+pub fn show<T, V>(data: Loaded<T>, render: impl Fn(T) -> V + Send + Sync + 'static) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let prefs = use_prefs();
+    move || match data.get() {
+        None => view! { <p class="hint" role="status">{tr(|m| m.common.loading)}</p> }.into_any(),
+        Some(Ok(v)) => render(v).into_any(),
+        Some(Err(e)) => {
+            view! { <p class="field-error" role="alert">{e.message(prefs.t())}</p> }.into_any()
+        }
+    }
+}

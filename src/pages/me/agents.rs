@@ -1,0 +1,160 @@
+//! An enterprise's authorised agents, for its legal representative: list, add, revoke.
+
+use api::account::{Agent, EnterpriseAccess, NewAgent, Scopes};
+use api::{Date, Mobile};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api_client;
+use crate::format;
+use crate::load::{load, show};
+use crate::prefs::{tr, use_prefs};
+
+/// The agents section of one enterprise.
+#[component]
+pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
+    let prefs = use_prefs();
+    let path = format!("/api/enterprises/{}/agents", enterprise.id);
+    let reload = RwSignal::new(0u32);
+    let list = {
+        let path = path.clone();
+        load::<Vec<Agent>>(move || {
+            reload.track();
+            Some(path.clone())
+        })
+    };
+    let phone = RwSignal::new(String::new());
+    let subsidies = RwSignal::new(true);
+    let licences = RwSignal::new(false);
+    let today = crate::format::today();
+    let expires =
+        RwSignal::new(Date::from_days_since_epoch(today.days_since_epoch() + 365).to_string());
+    let error = RwSignal::new(None::<String>);
+    let add = {
+        let path = path.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let m = prefs.t();
+            let parsed = match Mobile::parse(&phone.get_untracked()) {
+                Ok(p) => p,
+                Err(e) => return error.set(Some(format::validation(m, e))),
+            };
+            let Ok(expires_on) = expires.get_untracked().parse::<Date>() else {
+                return error.set(Some(m.validation.date_past.to_owned()));
+            };
+            let body = NewAgent {
+                phone: parsed,
+                scopes: Scopes {
+                    subsidies: subsidies.get_untracked(),
+                    licences: licences.get_untracked(),
+                },
+                expires_on,
+            };
+            let path = path.clone();
+            spawn_local(async move {
+                match api_client::post::<_, Agent>(&path, &body, prefs.locale.get_untracked()).await
+                {
+                    Ok(_) => {
+                        error.set(None);
+                        phone.set(String::new());
+                        reload.update(|n| *n += 1);
+                    }
+                    Err(e) => error.set(Some(e.message(prefs.t()))),
+                }
+            });
+        }
+    };
+    let title_id = format!("agents-{}", enterprise.id);
+    let labelled_by = title_id.clone();
+    view! {
+        <section class="panel" aria-labelledby=labelled_by>
+            <h2 id=title_id>{tr(|m| m.account.agents)} " · " {enterprise.name.clone()}</h2>
+            <p class="hint">{tr(|m| m.account.agents_intro)}</p>
+            {show(list, {
+                let path = path.clone();
+                move |agents: Vec<Agent>| {
+                    if agents.is_empty() {
+                        view! { <p>{tr(|m| m.account.no_agents)}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="rows" data-test="agents">
+                                {agents.into_iter().map(|a| view! { <AgentRow agent=a path=path.clone() reload /> }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+            <form class="form" on:submit=add novalidate>
+                <label for="agent-phone">{tr(|m| m.account.agent_phone)}</label>
+                <input id="agent-phone" type="tel" inputmode="numeric" autocomplete="off" prop:value=phone on:input=move |ev| phone.set(event_target_value(&ev)) />
+                <label class="check">
+                    <input type="checkbox" prop:checked=subsidies on:change=move |ev| subsidies.set(event_target_checked(&ev)) />
+                    {tr(|m| m.account.scope_subsidies)}
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=licences on:change=move |ev| licences.set(event_target_checked(&ev)) />
+                    {tr(|m| m.account.scope_licences)}
+                </label>
+                <label for="agent-expires">{tr(|m| m.account.expires_on)}</label>
+                <input id="agent-expires" type="date" prop:value=expires on:input=move |ev| expires.set(event_target_value(&ev)) />
+                <p class="field-error" role="alert">{move || error.get()}</p>
+                <button type="submit" class="button" data-test="add-agent">{tr(|m| m.account.add_agent)}</button>
+            </form>
+        </section>
+    }
+}
+
+/// One agent, with a revoke button while active.
+#[component]
+fn AgentRow(agent: Agent, path: String, reload: RwSignal<u32>) -> impl IntoView {
+    let prefs = use_prefs();
+    let revoke = {
+        let url = format!("{path}/{}", agent.id);
+        move |_| {
+            let url = url.clone();
+            spawn_local(async move {
+                if api_client::delete(&url, prefs.locale.get_untracked())
+                    .await
+                    .is_ok()
+                {
+                    reload.update(|n| *n += 1);
+                }
+            });
+        }
+    };
+    let scopes = agent.scopes;
+    let expires_on = agent.expires_on;
+    let status = move || {
+        let a = &prefs.t().account;
+        if agent.revoked_at.is_some() {
+            a.revoked
+        } else if agent.active {
+            a.active
+        } else {
+            a.expired
+        }
+    };
+    view! {
+        <li class="row-item">
+            <span>
+                <strong>{agent.phone.clone()}</strong>
+                " · "
+                {move || {
+                    let a = &prefs.t().account;
+                    [(scopes.subsidies, a.scope_subsidies), (scopes.licences, a.scope_licences)]
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, t)| *t)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                }}
+                " · "
+                {move || format::date(prefs.t(), expires_on)}
+                " · "
+                {status}
+            </span>
+            {agent.active.then(|| view! { <button type="button" class="button small" on:click=revoke>{tr(|m| m.account.revoke)}</button> })}
+        </li>
+    }
+}

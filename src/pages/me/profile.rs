@@ -1,0 +1,117 @@
+//! The account's profile (numbers masked), the enterprise it acts for, and logging out.
+
+use crate::router::use_navigate;
+use api::account::{ActFor, EnterpriseRole, Me, Permission};
+use api::text::fill;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api_client;
+use crate::i18n::Messages;
+use crate::prefs::{tr, use_prefs};
+use crate::session::use_auth;
+
+/// Profile and acting-for switcher.
+#[component]
+pub fn Profile(account: Me) -> impl IntoView {
+    let prefs = use_prefs();
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let logout = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api_client::post::<_, ()>("/api/auth/logout", &(), prefs.locale.get_untracked())
+                .await
+            {
+                Ok(()) => {
+                    auth.me.set(None);
+                    navigate("/login");
+                }
+                Err(e) => error.set(Some(e.message(prefs.t()))),
+            }
+        });
+    };
+    let not_set = move || prefs.t().account.not_set.to_owned();
+    let details = match account {
+        Me::Person { phone, name, id_number, enterprises, acting_for, .. } => {
+            let choose = move |ev: leptos::ev::Event| {
+                let value = event_target_value(&ev);
+                let body = ActFor { enterprise_id: value.parse().ok() };
+                spawn_local(async move {
+                    match api_client::post::<_, Me>("/api/me/acting-for", &body, prefs.locale.get_untracked()).await {
+                        Ok(me) => auth.me.set(Some(me)),
+                        Err(e) => error.set(Some(e.message(prefs.t()))),
+                    }
+                });
+            };
+            let has_enterprises = !enterprises.is_empty();
+            view! {
+                <dl class="facts">
+                    <dt>{tr(|m| m.account.name)}</dt>
+                    <dd data-test="name">{name.unwrap_or_else(not_set)}</dd>
+                    <dt>{tr(|m| m.account.phone)}</dt>
+                    <dd data-test="phone">{phone}</dd>
+                    <dt>{tr(|m| m.account.id_number)}</dt>
+                    <dd data-test="id-number">{id_number.unwrap_or_else(not_set)}</dd>
+                </dl>
+                {has_enterprises.then(|| view! {
+                    <label for="acting-for">{tr(|m| m.account.acting_for)}</label>
+                    <select id="acting-for" data-test="acting-for" on:change=choose>
+                        <option value="" selected=acting_for.is_none()>{tr(|m| m.account.act_self)}</option>
+                        {enterprises.into_iter().map(|e| {
+                            let role = move || role_text(prefs.t(), e.role, e.expires_on);
+                            view! {
+                                <option value=e.id.to_string() selected=acting_for == Some(e.id)>
+                                    {e.name.clone()} " · " {role}
+                                </option>
+                            }
+                        }).collect_view()}
+                    </select>
+                })}
+            }
+            .into_any()
+        }
+        Me::Staff { display_name, department, permissions, .. } => view! {
+            <dl class="facts">
+                <dt>{tr(|m| m.account.name)}</dt>
+                <dd data-test="name">{display_name}</dd>
+                <dt>{tr(|m| m.account.department)}</dt>
+                <dd>{department}</dd>
+                <dt>{tr(|m| m.account.permissions)}</dt>
+                <dd>{move || permissions.iter().map(|p| permission_text(prefs.t(), *p)).collect::<Vec<_>>().join("、")}</dd>
+            </dl>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="panel" aria-labelledby="profile-title">
+            <h2 id="profile-title">{tr(|m| m.account.profile)}</h2>
+            {details}
+            <p class="field-error" role="alert">{move || error.get()}</p>
+            <button type="button" class="button" data-test="logout" on:click=logout>{tr(|m| m.account.logout)}</button>
+        </section>
+    }
+}
+
+fn role_text(m: &'static Messages, role: EnterpriseRole, until: Option<api::Date>) -> String {
+    match role {
+        EnterpriseRole::LegalRepresentative => m.account.role_representative.to_owned(),
+        EnterpriseRole::Agent => fill(
+            m.account.role_agent,
+            &[(
+                "date",
+                &until.map(|d| crate::format::date(m, d)).unwrap_or_default(),
+            )],
+        ),
+    }
+}
+
+fn permission_text(m: &'static Messages, p: Permission) -> &'static str {
+    match p {
+        Permission::LicenceReview => m.account.perm_licence_review,
+        Permission::PolicyAdmin => m.account.perm_policy_admin,
+        Permission::RequestDispatch => m.account.perm_request_dispatch,
+        Permission::Admin => m.account.perm_admin,
+    }
+}

@@ -1,0 +1,99 @@
+//! Client-side navigation: the current path as a signal, links that change it without a page
+//! load, and the back button.
+//!
+//! The app's routes are a handful of fixed paths, so this small router replaces
+//! `leptos_router`, whose general route matching cost about a sixth of the wasm bundle.
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// The current path, shared through context; `Copy`.
+#[derive(Clone, Copy, Debug)]
+pub struct Location {
+    pub path: RwSignal<String>,
+}
+
+fn current_path() -> String {
+    window()
+        .location()
+        .pathname()
+        .unwrap_or_else(|_| "/".to_owned())
+}
+
+/// Provides [`Location`] and starts following link clicks and the back and forward buttons.
+pub fn provide_location() -> Location {
+    let location = Location {
+        path: RwSignal::new(current_path()),
+    };
+    provide_context(location);
+    let on_pop = Closure::<dyn Fn()>::new(move || location.path.set(current_path()));
+    let _ = window().add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+    on_pop.forget();
+    let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+        if let Some(href) = internal_link(&ev) {
+            ev.prevent_default();
+            go(location, &href);
+        }
+    });
+    let _ = document().add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    on_click.forget();
+    location
+}
+
+/// The path of an in-app link that a plain left click followed; `None` for anything the
+/// browser should handle itself (new tab, download, another site, an `/api` URL).
+fn internal_link(ev: &web_sys::MouseEvent) -> Option<String> {
+    if ev.default_prevented()
+        || ev.button() != 0
+        || ev.ctrl_key()
+        || ev.meta_key()
+        || ev.shift_key()
+        || ev.alt_key()
+    {
+        return None;
+    }
+    let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    let anchor = target.closest("a[href]").ok()??;
+    if anchor.has_attribute("target") || anchor.has_attribute("download") {
+        return None;
+    }
+    let href = anchor.get_attribute("href")?;
+    let internal = href.starts_with('/') && !href.starts_with("//") && !href.starts_with("/api");
+    internal.then_some(href)
+}
+
+fn go(location: Location, to: &str) {
+    if let Ok(history) = window().history() {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to));
+    }
+    location
+        .path
+        .set(to.split(['?', '#']).next().unwrap_or("/").to_owned());
+    window().scroll_to_with_x_and_y(0.0, 0.0);
+}
+
+/// A function that goes to a path, as a link would.
+pub fn use_navigate() -> impl Fn(&str) + Clone + 'static {
+    let location = expect_context::<Location>();
+    move |to: &str| go(location, to)
+}
+
+pub fn use_location() -> Location {
+    expect_context::<Location>()
+}
+
+/// A link inside the app. On the current page it is marked `aria-current="page"`.
+#[component]
+pub fn Link(
+    href: &'static str,
+    #[prop(optional)] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let location = use_location();
+    view! {
+        <a href=href class=class aria-current=move || (location.path.get() == href).then_some("page")>
+            {children()}
+        </a>
+    }
+}

@@ -1,0 +1,41 @@
+//! Who is logged in, for the whole app: read from `/api/auth/session` at start, set by the login pages,
+//! cleared by logging out.
+
+use api::account::Me;
+use leptos::prelude::*;
+
+use crate::api_client;
+use crate::prefs::use_prefs;
+
+/// Shared through context; `Copy`.
+#[derive(Clone, Copy, Debug)]
+pub struct Auth {
+    /// The account, or `None` when nobody is logged in.
+    pub me: RwSignal<Option<Me>>,
+    /// Whether the server has been asked yet.
+    pub checked: RwSignal<bool>,
+}
+
+/// Provides [`Auth`] and asks the server who is logged in.
+pub fn provide_auth() -> Auth {
+    let auth = Auth {
+        me: RwSignal::new(None),
+        checked: RwSignal::new(false),
+    };
+    provide_context(auth);
+    let locale = use_prefs().locale.get_untracked();
+    leptos::task::spawn_local(async move {
+        auth.me.set(
+            api_client::get::<Option<Me>>("/api/auth/session", locale)
+                .await
+                .ok()
+                .flatten(),
+        );
+        auth.checked.set(true);
+    });
+    auth
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
