@@ -41,6 +41,12 @@ fn main() {
         deep_links_open_directly_on_a_desktop,
         a_browser_without_webassembly_sees_the_upgrade_message,
         the_checks_themselves_catch_problems,
+        a_resident_logs_in_with_phone_and_code_and_sees_their_own_data,
+        a_wrong_code_is_refused_in_words,
+        staff_log_in_with_password_and_authenticator_code,
+        logging_out_kills_the_session_on_the_server,
+        a_representative_authorises_and_revokes_an_agent,
+        an_agent_switches_to_act_for_the_enterprise,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -311,6 +317,238 @@ async fn the_checks_themselves_catch_problems(ctx: &Ctx) -> TestResult {
             Err(e) if e.to_string().contains("button-name") => Ok(()),
             other => Err(format!("axe should report the unnamed button, got {other:?}").into()),
         }
+    })
+    .await
+}
+
+/// Types into a field (after clearing it).
+async fn type_into(c: &Client, selector: &str, text: &str) -> TestResult {
+    let field = c.find(Locator::Css(selector)).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+/// The text of an element once it appears.
+async fn text_of(c: &Client, selector: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let el = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
+        .await?;
+    Ok(el.text().await?)
+}
+
+/// The six digits in a hint such as "演示模式：验证码是 123456".
+fn digits_in(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect()
+}
+
+/// Logs in by phone through the login page, as a person would.
+async fn log_in_by_phone(ctx: &Ctx, c: &Client, phone: &str) -> TestResult {
+    check(open(ctx, c, "/login").await? == "登录", "the login page")?;
+    page_is_clean(c).await?;
+    type_into(c, "#phone", phone).await?;
+    click(c, "[data-test=send-code]").await?;
+    let hint = text_of(c, "[data-test=demo-code]").await?;
+    type_into(c, "#code", &digits_in(&hint)).await?;
+    click(c, "[data-test=login]").await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("[data-test=name]"))
+        .await?;
+    Ok(())
+}
+
+async fn a_resident_logs_in_with_phone_and_code_and_sees_their_own_data(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000001").await?;
+        check(c.current_url().await?.path() == "/me", "lands on 我的")?;
+        check(
+            text_of(&c, "[data-test=name]").await?.contains("陈伯"),
+            "their name",
+        )?;
+        check(
+            text_of(&c, "[data-test=phone]").await? == "138****0001",
+            "their phone, masked",
+        )?;
+        let id = text_of(&c, "[data-test=id-number]").await?;
+        check(
+            id.starts_with("4406**********") && id.len() == 18,
+            format!("their ID number, masked: {id}"),
+        )?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("[data-test=devices] li"))
+            .await?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+async fn a_wrong_code_is_refused_in_words(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        open(ctx, &c, "/login").await?;
+        type_into(&c, "#phone", "12345").await?;
+        click(&c, "[data-test=send-code]").await?;
+        check(
+            text_of(&c, "#phone-error").await? == "请输入 11 位手机号码",
+            "a local check of the phone",
+        )?;
+        type_into(&c, "#phone", "13800000002").await?;
+        click(&c, "[data-test=send-code]").await?;
+        let code = digits_in(&text_of(&c, "[data-test=demo-code]").await?);
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        type_into(&c, "#code", wrong).await?;
+        click(&c, "[data-test=login]").await?;
+        for _ in 0..50 {
+            if c.find(Locator::Css("#code-error")).await?.text().await?
+                == "验证码不正确，请重新输入"
+            {
+                // The browser logs the refused request itself; nothing else may be logged.
+                let errors = console_errors(&c).await?;
+                check(
+                    errors
+                        .iter()
+                        .all(|e| e.contains("/api/auth/sms/verify") && e.contains("400")),
+                    format!("{errors:?}"),
+                )?;
+                return axe(&c).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the wrong code was not refused in words".into())
+    })
+    .await
+}
+
+async fn staff_log_in_with_password_and_authenticator_code(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        check(
+            open(ctx, &c, "/login/staff").await? == "工作人员登录",
+            "the staff login page",
+        )?;
+        type_into(&c, "#username", "reviewer").await?;
+        type_into(&c, "#password", "zhida-demo-2026").await?;
+        // Leaving the username field asks the demo server for the current code.
+        let code = digits_in(&text_of(&c, "[data-test=demo-totp]").await?);
+        type_into(&c, "#totp", &code).await?;
+        page_is_clean(&c).await?;
+        click(&c, "[data-test=staff-login]").await?;
+        check(
+            text_of(&c, "[data-test=name]").await?.contains("张审批"),
+            "the reviewer's name",
+        )?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+async fn logging_out_kills_the_session_on_the_server(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000005").await?;
+        let cookie = c.get_named_cookie("zhida_session").await?;
+        click(&c, "[data-test=logout]").await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_url(&format!("{}/login", ctx.server.url).parse()?)
+            .await?;
+        // Put the old cookie back: the server must refuse it.
+        c.add_cookie(cookie).await?;
+        open(ctx, &c, "/me").await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("main a[href='/login']"))
+            .await?;
+        check(
+            c.find_all(Locator::Css("[data-test=name]"))
+                .await?
+                .is_empty(),
+            "no account shows with the old cookie",
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+async fn a_representative_authorises_and_revokes_an_agent(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000003").await?;
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("[data-test=agents] li"))
+            .await?;
+        type_into(&c, "#agent-phone", "13600000006").await?;
+        click(&c, "[data-test=add-agent]").await?;
+        for _ in 0..50 {
+            let rows = c.find_all(Locator::Css("[data-test=agents] li")).await?;
+            if rows.len() == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let rows = c.find_all(Locator::Css("[data-test=agents] li")).await?;
+        check(rows.len() == 2, format!("two agents now: {}", rows.len()))?;
+        check(
+            rows[0].text().await?.contains("136****0006"),
+            "the new agent, masked, first",
+        )?;
+        page_is_clean(&c).await?;
+        rows[0].find(Locator::Css("button")).await?.click().await?;
+        for _ in 0..50 {
+            let first = c
+                .find(Locator::Css("[data-test=agents] li"))
+                .await?
+                .text()
+                .await?;
+            if first.contains("已撤销") {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the agent was not shown as revoked".into())
+    })
+    .await
+}
+
+async fn an_agent_switches_to_act_for_the_enterprise(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000004").await?;
+        let select = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("[data-test=acting-for]"))
+            .await?;
+        let options = select.find_all(Locator::Css("option")).await?;
+        check(options.len() == 2, "myself, and the enterprise")?;
+        check(
+            options[1]
+                .text()
+                .await?
+                .contains("佛山市恒立电气自动化有限公司"),
+            "the enterprise by name",
+        )?;
+        check(options[1].text().await?.contains("经办人"), "as an agent")?;
+        select.select_by_index(1).await?;
+        for _ in 0..50 {
+            let acting = js(&c, "return fetch('/api/me').then(r => r.json())").await;
+            if let Ok(me) = acting {
+                if me["person"]["acting_for"].is_number() {
+                    return page_is_clean(&c).await;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the session does not act for the enterprise".into())
     })
     .await
 }
