@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::components::shell::Shell;
 use crate::pages::{
     landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies,
-    services::Services, staff_login::StaffLoginPage,
+    services::Services, staff_login::StaffLoginPage, wechat::WeChatPage,
 };
 use crate::prefs::provide_prefs;
 use crate::router::provide_location;
@@ -26,6 +26,7 @@ pub fn App() -> impl IntoView {
                 "/me" => view! { <Me /> }.into_any(),
                 "/login" => view! { <Login /> }.into_any(),
                 "/login/staff" => view! { <StaffLoginPage /> }.into_any(),
+                "/wechat" => view! { <WeChatPage /> }.into_any(),
                 _ => view! { <NotFound /> }.into_any(),
             }}
         </Shell>

@@ -28,6 +28,13 @@ pub fn Login() -> impl IntoView {
     let busy = RwSignal::new(false);
     // Seconds before another code may be asked for.
     let wait = RwSignal::new(0u32);
+    // A first WeChat login waiting for this phone verification to bind it.
+    let binding = crate::pages::wechat::query_param("wechat");
+    let binding_note = binding.is_some();
+    let in_wechat = window()
+        .navigator()
+        .user_agent()
+        .is_ok_and(|ua| ua.contains("MicroMessenger"));
 
     let send = move |_| {
         let m = prefs.t();
@@ -66,6 +73,7 @@ pub fn Login() -> impl IntoView {
         let body = VerifyCode {
             phone: parsed,
             code: code.get_untracked().trim().to_owned(),
+            wechat_binding: binding.clone(),
         };
         busy.set(true);
         let navigate = navigate.clone();
@@ -93,6 +101,10 @@ pub fn Login() -> impl IntoView {
     view! {
         <h1 class="page-title">{tr(|m| m.login.title)}</h1>
         <p class="lead">{tr(|m| m.login.intro)}</p>
+        {binding_note.then(|| view! { <p class="demo-hint" role="status">{tr(|m| m.login.wechat_bind)}</p> })}
+        {(in_wechat && !binding_note).then(|| view! {
+            <p><a class="button primary" href="/api/wechat/oauth/start?return=/me">{tr(|m| m.login.wechat_button)}</a></p>
+        })}
         <form class="panel form" on:submit=verify novalidate>
             <label for="phone">{tr(|m| m.login.phone)}</label>
             <p class="hint" id="phone-hint">{tr(|m| m.login.phone_hint)}</p>

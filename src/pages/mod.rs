@@ -7,3 +7,4 @@ pub mod not_found;
 pub mod policies;
 pub mod services;
 pub mod staff_login;
+pub mod wechat;

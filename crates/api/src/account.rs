@@ -35,6 +35,10 @@ pub struct VerifyCode {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "13800138000"))]
     pub phone: Mobile,
     pub code: String,
+    /// A WeChat identity waiting to be bound to this phone's account (from a first WeChat
+    /// login); bound when the code is right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_binding: Option<String>,
 }
 
 /// `POST /api/auth/staff/login`.
@@ -211,4 +215,37 @@ pub struct AccessLogEntry {
     pub department: String,
     pub reason: String,
     pub what: String,
+}
+
+/// `POST /api/wechat/mini/login`: the mini-program's `wx.login` code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WeChatCode {
+    pub code: String,
+}
+
+/// A one-time ticket for the mini-program to open its web-view with (`/wechat?ticket=…`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketIssued {
+    pub ticket: String,
+    pub expires_in_seconds: u32,
+}
+
+/// `POST /api/wechat/ticket`: the web-view trades its ticket for a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WeChatTicket {
+    pub ticket: String,
+}
+
+/// The outcome of a WeChat login: logged in (`me`), or, the first time, a `binding` to pass
+/// with the phone verification that binds this WeChat identity to the account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeChatLogin {
+    pub me: Option<Me>,
+    pub binding: Option<String>,
 }

@@ -157,6 +157,46 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHIDA_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// WeChat's API (jscode2session, oauth2/access_token).
+    #[arg(
+        long,
+        env = "ZHIDA_WECHAT_API_BASE",
+        default_value = "https://api.weixin.qq.com"
+    )]
+    pub wechat_api_base: String,
+
+    /// WeChat's OAuth authorize page.
+    #[arg(
+        long,
+        env = "ZHIDA_WECHAT_OPEN_BASE",
+        default_value = "https://open.weixin.qq.com"
+    )]
+    pub wechat_open_base: String,
+
+    /// The mini-program's AppID (its web-view logs in with a ticket).
+    #[arg(long, env = "ZHIDA_WECHAT_MINI_APPID")]
+    pub wechat_mini_appid: Option<String>,
+
+    #[arg(
+        long,
+        env = "ZHIDA_WECHAT_MINI_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub wechat_mini_secret: String,
+
+    /// The official account's AppID (logins in WeChat's browser, snsapi_base).
+    #[arg(long, env = "ZHIDA_WECHAT_MP_APPID")]
+    pub wechat_mp_appid: Option<String>,
+
+    #[arg(
+        long,
+        env = "ZHIDA_WECHAT_MP_SECRET",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub wechat_mp_secret: String,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "ZHIDA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -210,7 +250,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
-    let state = AppState::new(db, assets, vault, sms, args.demo, secure);
+    let wechat = crate::wechat::WeChatApi {
+        api_base: args.wechat_api_base.clone(),
+        open_base: args.wechat_open_base.clone(),
+        mini: args
+            .wechat_mini_appid
+            .clone()
+            .map(|a| (a, args.wechat_mini_secret.clone())),
+        official: args
+            .wechat_mp_appid
+            .clone()
+            .map(|a| (a, args.wechat_mp_secret.clone())),
+        client: crate::http_client::Client::new(),
+    };
+    let state = AppState::new(db, assets, vault, sms, args.demo, secure)
+        .with_wechat(Arc::new(wechat))
+        .with_public_url(args.public_url.clone());
     if args.demo && demo::seed_if_empty(&state).await? {
         tracing::info!("demo data seeded");
     }

@@ -22,6 +22,7 @@ pub mod sms;
 pub mod staff;
 pub mod static_files;
 pub mod totp;
+pub mod wechat;
 
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use axum::http::HeaderValue;
 pub use routes::app;
 
 /// Settings fixed at start-up.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Demo mode: SMS codes are shown on the login form instead of sent.
     pub demo: bool,
@@ -38,6 +39,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// The Content-Security-Policy for the built app.
     pub csp: HeaderValue,
+    /// The address people reach Zhida at (for redirects back from WeChat), when configured.
+    pub public_url: Option<String>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -47,6 +50,7 @@ pub struct AppState {
     pub assets: Arc<static_files::StaticAssets>,
     pub vault: Arc<crypto::Vault>,
     pub sms: Arc<dyn sms::SmsSender>,
+    pub wechat: Arc<dyn wechat::WeChat>,
     pub settings: Arc<Settings>,
 }
 
@@ -70,11 +74,25 @@ impl AppState {
             assets: Arc::new(assets),
             vault: Arc::new(vault),
             sms,
+            wechat: Arc::new(wechat::NoWeChat),
             settings: Arc::new(Settings {
                 demo,
                 secure_cookies,
                 csp,
+                public_url: None,
             }),
         }
+    }
+
+    /// Logs in with WeChat through `wechat`.
+    pub fn with_wechat(mut self, wechat: Arc<dyn wechat::WeChat>) -> AppState {
+        self.wechat = wechat;
+        self
+    }
+
+    /// The public address (for redirect URLs).
+    pub fn with_public_url(mut self, url: Option<String>) -> AppState {
+        Arc::make_mut(&mut self.settings).public_url = url;
+        self
     }
 }

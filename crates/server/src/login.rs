@@ -115,6 +115,9 @@ pub async fn verify_code(
     let phone_hash = state.vault.lookup_hash("phone", body.phone.expose());
     let key = hex(&phone_hash[..12]);
     ratelimit::hit(&state.db, &format!("verify:{key}"), VERIFY_PER_PHONE_HOUR).await?;
+    if let Some(binding) = &body.wechat_binding {
+        crate::wechat::check_binding(&state, binding).await?;
+    }
     let code = body.code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid_code("code", "wrong"));
@@ -154,6 +157,9 @@ pub async fn verify_code(
         return Err(ApiError::invalid_code("code", "used"));
     }
     let user = find_or_create_user(&state, &body.phone).await?;
+    if let Some(binding) = &body.wechat_binding {
+        crate::wechat::bind(&state, binding, user).await?;
+    }
     let cookie = auth::start(&state, Principal::Person(user), user_agent(&headers)).await?;
     let me = me_for(&state, Principal::Person(user), None, false).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())

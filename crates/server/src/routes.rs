@@ -65,6 +65,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::account::agents, crate::account::add_agent))
         .routes(routes!(crate::account::revoke_agent))
         .routes(routes!(crate::staff::read_person))
+        .routes(routes!(crate::wechat::mini_login))
+        .routes(routes!(crate::wechat::ticket))
+        .routes(routes!(crate::wechat::oauth_start))
+        .routes(routes!(crate::wechat::oauth_callback))
 }
 
 /// The OpenAPI 3 document of the whole API.

@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_wechat;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -119,6 +121,27 @@ impl TestApp {
     pub async fn demo(mut self) -> TestApp {
         self.state = state(&self.db, StaticAssets::default(), self.sms.clone(), true);
         server::demo::seed_if_empty(&self.state).await.unwrap();
+        self.router = server::app(self.state.clone());
+        self
+    }
+
+    /// Logs in with WeChat through the fake at `base`.
+    pub fn with_wechat(mut self, base: &str) -> TestApp {
+        let api = server::wechat::WeChatApi {
+            api_base: base.to_owned(),
+            open_base: base.to_owned(),
+            mini: Some((
+                fake_wechat::MINI_APPID.into(),
+                fake_wechat::MINI_SECRET.into(),
+            )),
+            official: Some((fake_wechat::MP_APPID.into(), fake_wechat::MP_SECRET.into())),
+            client: server::http_client::Client::new(),
+        };
+        self.state = self
+            .state
+            .clone()
+            .with_wechat(Arc::new(api))
+            .with_public_url(Some("http://zhida.test".into()));
         self.router = server::app(self.state.clone());
         self
     }
