@@ -10,6 +10,18 @@ use serde::de::DeserializeOwned;
 use crate::api_client::{self, ApiFailure};
 use crate::prefs::{tr, use_prefs};
 
+/// Setting a signal from code that may outlive its component (an answer arriving after the
+/// person moved on): a signal already disposed is left alone instead of panicking.
+pub trait Put<T> {
+    fn put(&self, value: T);
+}
+
+impl<T: Send + Sync + 'static> Put<T> for RwSignal<T> {
+    fn put(&self, value: T) {
+        let _ = self.try_set(value);
+    }
+}
+
 /// Nothing yet (loading), or what the server answered.
 pub type Loaded<T> = RwSignal<Option<Result<T, ApiFailure>>>;
 
@@ -24,7 +36,7 @@ where
     Effect::new(move |_| {
         let locale = prefs.locale.get();
         if let Some(path) = path() {
-            spawn_local(async move { out.set(Some(api_client::get::<T>(&path, locale).await)) });
+            spawn_local(async move { out.put(Some(api_client::get::<T>(&path, locale).await)) });
         }
     });
     out

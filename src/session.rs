@@ -4,6 +4,8 @@
 use api::account::Me;
 use leptos::prelude::*;
 
+use crate::load::Put;
+
 use crate::api_client;
 use crate::prefs::use_prefs;
 
@@ -25,13 +27,13 @@ pub fn provide_auth() -> Auth {
     provide_context(auth);
     let locale = use_prefs().locale.get_untracked();
     leptos::task::spawn_local(async move {
-        auth.me.set(
+        auth.me.put(
             api_client::get::<Option<Me>>("/api/auth/session", locale)
                 .await
                 .ok()
                 .flatten(),
         );
-        auth.checked.set(true);
+        auth.checked.put(true);
     });
     auth
 }

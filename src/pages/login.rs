@@ -6,6 +6,8 @@ use api::account::{CodeSent, Me, SendCode, VerifyCode};
 use api::text::fill;
 use api::Mobile;
 use leptos::prelude::*;
+
+use crate::load::Put;
 use leptos::task::spawn_local;
 
 use crate::api_client::{self, ApiFailure};
@@ -40,10 +42,10 @@ pub fn Login() -> impl IntoView {
         let m = prefs.t();
         let parsed = match Mobile::parse(&phone.get_untracked()) {
             Ok(p) => p,
-            Err(e) => return phone_error.set(Some(format::validation(m, e))),
+            Err(e) => return phone_error.put(Some(format::validation(m, e))),
         };
-        phone_error.set(None);
-        busy.set(true);
+        phone_error.put(None);
+        busy.put(true);
         spawn_local(async move {
             match api_client::post::<_, CodeSent>(
                 "/api/auth/sms/send",
@@ -53,13 +55,13 @@ pub fn Login() -> impl IntoView {
             .await
             {
                 Ok(s) => {
-                    wait.set(s.resend_after_seconds);
-                    sent.set(Some(s));
+                    wait.put(s.resend_after_seconds);
+                    sent.put(Some(s));
                     count_down(wait);
                 }
-                Err(e) => phone_error.set(Some(e.message(prefs.t()))),
+                Err(e) => phone_error.put(Some(e.message(prefs.t()))),
             }
-            busy.set(false);
+            busy.put(false);
         });
     };
 
@@ -68,14 +70,14 @@ pub fn Login() -> impl IntoView {
         let m = prefs.t();
         let parsed = match Mobile::parse(&phone.get_untracked()) {
             Ok(p) => p,
-            Err(e) => return phone_error.set(Some(format::validation(m, e))),
+            Err(e) => return phone_error.put(Some(format::validation(m, e))),
         };
         let body = VerifyCode {
             phone: parsed,
             code: code.get_untracked().trim().to_owned(),
             wechat_binding: binding.clone(),
         };
-        busy.set(true);
+        busy.put(true);
         let navigate = navigate.clone();
         spawn_local(async move {
             match api_client::post::<_, Me>(
@@ -86,15 +88,15 @@ pub fn Login() -> impl IntoView {
             .await
             {
                 Ok(me) => {
-                    auth.me.set(Some(me));
+                    auth.me.put(Some(me));
                     navigate("/me");
                 }
                 Err(e @ ApiFailure::Server(_)) if e.field() == Some("phone") => {
-                    phone_error.set(Some(e.message(prefs.t())))
+                    phone_error.put(Some(e.message(prefs.t())))
                 }
-                Err(e) => code_error.set(Some(e.message(prefs.t()))),
+                Err(e) => code_error.put(Some(e.message(prefs.t()))),
             }
-            busy.set(false);
+            busy.put(false);
         });
     };
 
@@ -118,7 +120,7 @@ pub fn Login() -> impl IntoView {
                     aria-describedby="phone-hint phone-error"
                     aria-invalid=move || phone_error.get().is_some().to_string()
                     prop:value=phone
-                    on:input=move |ev| phone.set(event_target_value(&ev))
+                    on:input=move |ev| phone.put(event_target_value(&ev))
                 />
                 <button
                     type="button"
@@ -179,7 +181,7 @@ fn count_down(wait: RwSignal<u32>) {
     set_timeout(
         move || {
             let left = wait.get_untracked().saturating_sub(1);
-            wait.set(left);
+            wait.put(left);
             if left > 0 {
                 count_down(wait);
             }

@@ -5,6 +5,8 @@ use crate::router::Link;
 use api::account::{Me, StaffLogin};
 use api::text::fill;
 use leptos::prelude::*;
+
+use crate::load::Put;
 use leptos::task::spawn_local;
 
 use crate::api_client;
@@ -43,7 +45,7 @@ pub fn StaffLoginPage() -> impl IntoView {
             password: password.get_untracked(),
             totp: totp.get_untracked(),
         };
-        busy.set(true);
+        busy.put(true);
         let navigate = navigate.clone();
         spawn_local(async move {
             match api_client::post::<_, Me>(
@@ -54,12 +56,12 @@ pub fn StaffLoginPage() -> impl IntoView {
             .await
             {
                 Ok(me) => {
-                    auth.me.set(Some(me));
+                    auth.me.put(Some(me));
                     navigate("/me");
                 }
-                Err(e) => error.set(Some(e.message(prefs.t()))),
+                Err(e) => error.put(Some(e.message(prefs.t()))),
             }
-            busy.set(false);
+            busy.put(false);
         });
     };
 

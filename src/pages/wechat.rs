@@ -3,6 +3,8 @@
 
 use api::account::{WeChatLogin, WeChatTicket};
 use leptos::prelude::*;
+
+use crate::load::Put;
 use leptos::task::spawn_local;
 
 use crate::api_client;
@@ -42,18 +44,18 @@ pub fn WeChatPage() -> impl IntoView {
             .await
             {
                 Ok(WeChatLogin { me: Some(me), .. }) => {
-                    auth.me.set(Some(me));
+                    auth.me.put(Some(me));
                     navigate("/me");
                 }
                 Ok(WeChatLogin {
                     binding: Some(binding),
                     ..
                 }) => navigate(&format!("/login?wechat={binding}")),
-                Ok(_) => error.set(Some(prefs.t().wechat.failed.to_owned())),
-                Err(e) => error.set(Some(e.message(prefs.t()))),
+                Ok(_) => error.put(Some(prefs.t().wechat.failed.to_owned())),
+                Err(e) => error.put(Some(e.message(prefs.t()))),
             }
         }),
-        None => error.set(Some(prefs.t().wechat.failed.to_owned())),
+        None => error.put(Some(prefs.t().wechat.failed.to_owned())),
     }
     view! {
         <h1 class="page-title">{tr(|m| m.wechat.title)}</h1>

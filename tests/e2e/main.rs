@@ -140,7 +140,19 @@ async fn heading_becomes(c: &Client, text: &str) -> TestResult {
 }
 
 async fn click(c: &Client, selector: &str) -> TestResult {
-    c.find(Locator::Css(selector)).await?.click().await?;
+    let element = c.find(Locator::Css(selector)).await?;
+    click_element(c, &element).await
+}
+
+/// Scrolls an element to the middle of the screen, as a person would, then clicks it: on a
+/// phone the bottom tab bar covers the lowest part of the page.
+async fn click_element(c: &Client, element: &fantoccini::elements::Element) -> TestResult {
+    c.execute(
+        "arguments[0].scrollIntoView({ block: 'center' });",
+        vec![serde_json::to_value(element)?],
+    )
+    .await?;
+    element.click().await?;
     Ok(())
 }
 
@@ -503,7 +515,7 @@ async fn a_representative_authorises_and_revokes_an_agent(ctx: &Ctx) -> TestResu
             "the new agent, masked, first",
         )?;
         page_is_clean(&c).await?;
-        rows[0].find(Locator::Css("button")).await?.click().await?;
+        click_element(&c, &rows[0].find(Locator::Css("button")).await?).await?;
         for _ in 0..50 {
             let first = c
                 .find(Locator::Css("[data-test=agents] li"))

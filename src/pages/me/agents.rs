@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{load, show};
+use crate::load::{load, show, Put};
 use crate::prefs::{tr, use_prefs};
 
 /// The agents section of one enterprise.
@@ -37,10 +37,10 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
             let m = prefs.t();
             let parsed = match Mobile::parse(&phone.get_untracked()) {
                 Ok(p) => p,
-                Err(e) => return error.set(Some(format::validation(m, e))),
+                Err(e) => return error.put(Some(format::validation(m, e))),
             };
             let Ok(expires_on) = expires.get_untracked().parse::<Date>() else {
-                return error.set(Some(m.validation.date_past.to_owned()));
+                return error.put(Some(m.validation.date_past.to_owned()));
             };
             let body = NewAgent {
                 phone: parsed,
@@ -55,11 +55,11 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
                 match api_client::post::<_, Agent>(&path, &body, prefs.locale.get_untracked()).await
                 {
                     Ok(_) => {
-                        error.set(None);
-                        phone.set(String::new());
-                        reload.update(|n| *n += 1);
+                        error.put(None);
+                        phone.put(String::new());
+                        reload.try_update(|n| *n += 1);
                     }
-                    Err(e) => error.set(Some(e.message(prefs.t()))),
+                    Err(e) => error.put(Some(e.message(prefs.t()))),
                 }
             });
         }
@@ -87,7 +87,7 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
             })}
             <form class="form" on:submit=add novalidate>
                 <label for="agent-phone">{tr(|m| m.account.agent_phone)}</label>
-                <input id="agent-phone" type="tel" inputmode="numeric" autocomplete="off" prop:value=phone on:input=move |ev| phone.set(event_target_value(&ev)) />
+                <input id="agent-phone" type="tel" inputmode="numeric" autocomplete="off" prop:value=phone on:input=move |ev| phone.put(event_target_value(&ev)) />
                 <label class="check">
                     <input type="checkbox" prop:checked=subsidies on:change=move |ev| subsidies.set(event_target_checked(&ev)) />
                     {tr(|m| m.account.scope_subsidies)}
@@ -118,7 +118,7 @@ fn AgentRow(agent: Agent, path: String, reload: RwSignal<u32>) -> impl IntoView 
                     .await
                     .is_ok()
                 {
-                    reload.update(|n| *n += 1);
+                    reload.try_update(|n| *n += 1);
                 }
             });
         }

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{load, show};
+use crate::load::{load, show, Put};
 use crate::prefs::{tr, use_prefs};
 use crate::session::use_auth;
 
@@ -30,7 +30,7 @@ pub fn Devices() -> impl IntoView {
                 .await
                 .is_ok()
             {
-                auth.me.set(None);
+                auth.me.put(None);
                 navigate("/login");
             }
         });
@@ -45,7 +45,7 @@ pub fn Devices() -> impl IntoView {
                                     let end = move |_| {
                                         spawn_local(async move {
                                             if api_client::delete(&format!("/api/me/sessions/{id}"), prefs.locale.get_untracked()).await.is_ok() {
-                                                reload.update(|n| *n += 1);
+                                                reload.try_update(|n| *n += 1);
                                             }
                                         });
                                     };

@@ -4,6 +4,8 @@ use crate::router::use_navigate;
 use api::account::{ActFor, EnterpriseRole, Me, Permission};
 use api::text::fill;
 use leptos::prelude::*;
+
+use crate::load::Put;
 use leptos::task::spawn_local;
 
 use crate::api_client;
@@ -25,10 +27,10 @@ pub fn Profile(account: Me) -> impl IntoView {
                 .await
             {
                 Ok(()) => {
-                    auth.me.set(None);
+                    auth.me.put(None);
                     navigate("/login");
                 }
-                Err(e) => error.set(Some(e.message(prefs.t()))),
+                Err(e) => error.put(Some(e.message(prefs.t()))),
             }
         });
     };
@@ -40,8 +42,8 @@ pub fn Profile(account: Me) -> impl IntoView {
                 let body = ActFor { enterprise_id: value.parse().ok() };
                 spawn_local(async move {
                     match api_client::post::<_, Me>("/api/me/acting-for", &body, prefs.locale.get_untracked()).await {
-                        Ok(me) => auth.me.set(Some(me)),
-                        Err(e) => error.set(Some(e.message(prefs.t()))),
+                        Ok(me) => auth.me.put(Some(me)),
+                        Err(e) => error.put(Some(e.message(prefs.t()))),
                     }
                 });
             };
