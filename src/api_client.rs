@@ -46,6 +46,16 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(
     request("POST", path, Some(json), locale).await
 }
 
+/// `PUT path` with a JSON body, decoded as `T`.
+pub async fn put<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+    locale: Locale,
+) -> Result<T, ApiFailure> {
+    let json = serde_json::to_string(body).map_err(|_| ApiFailure::Unexpected)?;
+    request("PUT", path, Some(json), locale).await
+}
+
 /// `DELETE path`.
 pub async fn delete(path: &str, locale: Locale) -> Result<(), ApiFailure> {
     request("DELETE", path, None, locale).await

@@ -49,7 +49,7 @@ where
     V: IntoView + 'static,
 {
     let prefs = use_prefs();
-    move || match data.get() {
+    move || match data.try_get().flatten() {
         None => view! { <p class="hint" role="status">{tr(|m| m.common.loading)}</p> }.into_any(),
         Some(Ok(v)) => render(v).into_any(),
         Some(Err(e)) => {

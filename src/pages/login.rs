@@ -176,11 +176,15 @@ pub fn Login() -> impl IntoView {
     }
 }
 
-/// Counts `wait` down to zero, a second at a time.
+/// Counts `wait` down to zero, a second at a time; stops when the page is gone (the person
+/// logged in or moved on), whose signal is then disposed.
 fn count_down(wait: RwSignal<u32>) {
     set_timeout(
         move || {
-            let left = wait.get_untracked().saturating_sub(1);
+            let Some(now) = wait.try_get_untracked() else {
+                return;
+            };
+            let left = now.saturating_sub(1);
             wait.put(left);
             if left > 0 {
                 count_down(wait);

@@ -47,6 +47,7 @@ fn main() {
         logging_out_kills_the_session_on_the_server,
         a_representative_authorises_and_revokes_an_agent,
         an_agent_switches_to_act_for_the_enterprise,
+        a_new_resident_records_their_identity,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -561,6 +562,43 @@ async fn an_agent_switches_to_act_for_the_enterprise(ctx: &Ctx) -> TestResult {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         Err("the session does not act for the enterprise".into())
+    })
+    .await
+}
+
+async fn a_new_resident_records_their_identity(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13600000007").await?;
+        type_into(&c, "#identity-name", "林小梅").await?;
+        type_into(&c, "#identity-number", "110105194912310021").await?;
+        click(&c, "[data-test=save-identity]").await?;
+        let error = text_of(&c, "#identity-title ~ form .field-error").await?;
+        check(
+            error == "身份证号码校验位不对，请核对是否输错",
+            format!("checked as typed: {error}"),
+        )?;
+        type_into(&c, "#identity-number", "11010519491231002X").await?;
+        click(&c, "[data-test=save-identity]").await?;
+        for _ in 0..50 {
+            if let Ok(id) = c
+                .find(Locator::Css("[data-test=id-number]"))
+                .await?
+                .text()
+                .await
+            {
+                if id == "1101**********002X" {
+                    check(
+                        c.find_all(Locator::Css("#identity-title"))
+                            .await?
+                            .is_empty(),
+                        "the form is gone",
+                    )?;
+                    return page_is_clean(&c).await;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err("the masked ID number never showed".into())
     })
     .await
 }

@@ -249,3 +249,14 @@ pub struct WeChatLogin {
     pub me: Option<Me>,
     pub binding: Option<String>,
 }
+
+/// `PUT /api/me/identity`: the person's real name and ID number (实名), kept encrypted and
+/// shown masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub name: String,
+    /// 18 characters; checked for a real birth date and the check digit.
+    pub id_number: String,
+}

@@ -59,6 +59,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::account::me))
         .routes(routes!(crate::account::current))
         .routes(routes!(crate::account::act_for))
+        .routes(routes!(crate::account::set_identity))
         .routes(routes!(crate::account::sessions))
         .routes(routes!(crate::account::end_session))
         .routes(routes!(crate::account::access_log))

@@ -24,6 +24,7 @@ on_both_databases!(
     security_headers_are_on_every_answer,
     personal_numbers_are_encrypted_at_rest_and_masked,
     demo_mode_shows_codes_and_nothing_else_does,
+    a_person_records_their_identity_with_checks,
 );
 
 const PHONE: &str = "13912345678";
@@ -523,5 +524,71 @@ async fn demo_mode_shows_codes_and_nothing_else_does(app: TestApp) {
     assert!(
         code == now.as_str() || code == totp_now("reviewer", -1).as_str(),
         "{code} vs {now}"
+    );
+}
+
+async fn put(app: &TestApp, uri: &str, json: &str, cookie: &str) -> Answer {
+    let r = Request::put(uri)
+        .header("content-type", "application/json")
+        .header("cookie", cookie);
+    app.send(r.body(Body::from(json.to_owned())).unwrap()).await
+}
+
+async fn a_person_records_their_identity_with_checks(app: TestApp) {
+    let cookie = login(&app, PHONE).await;
+    let good = r#"{"name":"林小梅","id_number":"11010519491231002x"}"#;
+    let answer = put(&app, "/api/me/identity", good, &cookie).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["person"]["id_number"], "1101**********002X");
+    assert_eq!(answer.json()["person"]["name"], "林小梅");
+    for (json, field, message) in [
+        (
+            r#"{"name":"林","id_number":"110105194912310021"}"#,
+            "id_number",
+            "身份证号码校验位不对，请核对是否输错",
+        ),
+        (
+            r#"{"name":"林","id_number":"11010519490231002X"}"#,
+            "id_number",
+            "身份证号码中的出生日期不正确",
+        ),
+        (
+            r#"{"name":"林","id_number":"1101051949"}"#,
+            "id_number",
+            "身份证号码应为 18 位",
+        ),
+        (
+            r#"{"name":"  ","id_number":"11010519491231002X"}"#,
+            "name",
+            "请填写此项",
+        ),
+    ] {
+        let answer = put(&app, "/api/me/identity", json, &cookie).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+        assert_eq!(
+            (
+                answer.json()["field"].as_str(),
+                answer.json()["message"].as_str()
+            ),
+            (Some(field), Some(message)),
+            "{json}"
+        );
+    }
+    // One account per ID number.
+    sqlx::query("DELETE FROM rate_limits")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let other = login(&app, "13700000001").await;
+    let taken = put(&app, "/api/me/identity", good, &other).await;
+    assert_eq!(
+        (taken.status, taken.json()["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    assert_eq!(
+        put(&app, "/api/me/identity", good, "zhida_session=nope")
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
     );
 }

@@ -19,7 +19,7 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
     let list = {
         let path = path.clone();
         load::<Vec<Agent>>(move || {
-            reload.track();
+            let _ = reload.try_get();
             Some(path.clone())
         })
     };

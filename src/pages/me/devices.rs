@@ -20,7 +20,7 @@ pub fn Devices() -> impl IntoView {
     let navigate = use_navigate();
     let reload = RwSignal::new(0u32);
     let list = load::<Vec<SessionInfo>>(move || {
-        reload.track();
+        let _ = reload.try_get();
         Some("/api/me/sessions".to_owned())
     });
     let logout_all = move |_| {

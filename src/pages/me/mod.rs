@@ -4,6 +4,7 @@
 mod access_log;
 mod agents;
 mod devices;
+mod identity;
 mod profile;
 
 use crate::router::Link;
@@ -65,8 +66,16 @@ fn LoggedIn(account: Account) -> impl IntoView {
         Account::Staff { .. } => Vec::new(),
     };
     let is_person = matches!(account, Account::Person { .. });
+    let needs_identity = matches!(
+        account,
+        Account::Person {
+            id_number: None,
+            ..
+        }
+    );
     view! {
         <profile::Profile account />
+        {needs_identity.then(|| view! { <identity::IdentityForm /> })}
         {represented.into_iter().map(|e| view! { <agents::Agents enterprise=e /> }).collect_view()}
         <devices::Devices />
         {is_person.then(|| view! { <access_log::AccessLog /> })}
