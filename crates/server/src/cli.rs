@@ -32,6 +32,34 @@ pub enum Command {
     Gen(GenArgs),
     /// Print a new random data key for ZHIDA_DATA_KEY.
     Keygen,
+    /// Issue a department's data-feed API key (revoking its previous one); printed once.
+    DepartmentKey(DepartmentKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DepartmentKeyArgs {
+    /// public_security, civil_affairs, disabled_persons_federation, market_regulation, tax,
+    /// partner_bank or gas_utility.
+    pub department: String,
+    #[arg(
+        long,
+        env = "ZHIDA_DATABASE_URL",
+        default_value = "sqlite://data/zhida.sqlite"
+    )]
+    pub database_url: String,
+}
+
+/// `zhida department-key`.
+pub async fn department_key_command(args: &DepartmentKeyArgs) -> anyhow::Result<()> {
+    let db = Db::connect(&args.database_url).await?;
+    db.migrate().await?;
+    let key = crate::feeds::issue_key(&db, &args.department).await?;
+    println!("{key}");
+    eprintln!(
+        "This is the only time the key is shown; the previous key of {} no longer works.",
+        args.department
+    );
+    Ok(())
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod headers;
 pub mod http_client;
 pub mod i18n;

@@ -25,6 +25,7 @@ on_both_databases!(
     personal_numbers_are_encrypted_at_rest_and_masked,
     demo_mode_shows_codes_and_nothing_else_does,
     a_person_records_their_identity_with_checks,
+    over_https_cookies_are_secure_and_hsts_is_sent,
 );
 
 const PHONE: &str = "13912345678";
@@ -590,5 +591,28 @@ async fn a_person_records_their_identity_with_checks(app: TestApp) {
             .await
             .status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn over_https_cookies_are_secure_and_hsts_is_sent(app: TestApp) {
+    let app = app.https();
+    assert_eq!(
+        app.get("/api/health")
+            .await
+            .header("strict-transport-security"),
+        "max-age=31536000; includeSubDomains"
+    );
+    let code = code_for(&app, PHONE).await;
+    let answer = post(
+        &app,
+        "/api/auth/sms/verify",
+        &format!(r#"{{"phone":"{PHONE}","code":"{code}"}}"#),
+        None,
+    )
+    .await;
+    assert!(
+        answer.header("set-cookie").ends_with("; Secure"),
+        "{}",
+        answer.header("set-cookie")
     );
 }

@@ -12,6 +12,7 @@ use server::auth::{ActingFor, Licences, Subsidies};
 use tower::ServiceExt;
 
 on_both_databases!(
+    department_feeds_authenticate_by_key,
     the_matrix_holds,
     agents_are_authorised_revoked_and_expire,
     acting_for_checks_scope_expiry_and_revocation,
@@ -513,4 +514,64 @@ async fn staff_reads_are_logged_for_the_person(app: TestApp) {
     assert_eq!(log.as_array().unwrap().len(), 1);
     assert_eq!(log[0]["reason"], "审核高龄津贴");
     assert_eq!(log[0]["department"], "禅城区行政服务中心");
+}
+
+async fn department_feeds_authenticate_by_key(app: TestApp) {
+    use server::feeds::Department;
+    let router = Router::new()
+        .route("/feed", get(|d: Department| async move { d.0 }))
+        .with_state(app.state.clone());
+    let call = |auth: Option<String>| {
+        let router = router.clone();
+        async move {
+            let mut r = Request::get("/feed");
+            if let Some(a) = auth {
+                r = r.header("authorization", a);
+            }
+            let response = router
+                .oneshot(r.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = response.status();
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let key = server::feeds::issue_key(&app.db, "tax").await.unwrap();
+    assert_eq!(
+        call(Some(format!("Bearer {key}"))).await,
+        (StatusCode::OK, "tax".to_owned())
+    );
+    assert_eq!(call(None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(Some("Bearer zdk_forged".into())).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(Some(key.clone())).await.0,
+        StatusCode::UNAUTHORIZED,
+        "not a bearer header"
+    );
+    // A new key revokes the old one.
+    let newer = server::feeds::issue_key(&app.db, "tax").await.unwrap();
+    assert_eq!(
+        call(Some(format!("Bearer {key}"))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(Some(format!("Bearer {newer}"))).await.0,
+        StatusCode::OK
+    );
+    assert!(server::feeds::issue_key(&app.db, "weather_bureau")
+        .await
+        .is_err());
+    // The key is stored only as a hash.
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT key_hash FROM department_keys")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|h| !h.windows(4).any(|w| w == b"zdk_")));
 }

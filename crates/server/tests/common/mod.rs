@@ -125,6 +125,20 @@ impl TestApp {
         self
     }
 
+    /// Served over HTTPS: Secure cookies and HSTS.
+    pub fn https(mut self) -> TestApp {
+        self.state = AppState::new(
+            self.db.clone(),
+            StaticAssets::default(),
+            Vault::from_config(TEST_KEY).unwrap(),
+            self.sms.clone(),
+            false,
+            true,
+        );
+        self.router = server::app(self.state.clone());
+        self
+    }
+
     /// Logs in with WeChat through the fake at `base`.
     pub fn with_wechat(mut self, base: &str) -> TestApp {
         let api = server::wechat::WeChatApi {
