@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::components::shell::Shell;
 use crate::pages::{
     landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies,
-    services::Services, staff_login::StaffLoginPage, wechat::WeChatPage,
+    policies::PolicyDetail, services::Services, staff_login::StaffLoginPage, wechat::WeChatPage,
 };
 use crate::prefs::provide_prefs;
 use crate::router::provide_location;
@@ -22,6 +22,10 @@ pub fn App() -> impl IntoView {
             {move || match location.path.get().trim_end_matches('/') {
                 "" => view! { <Landing /> }.into_any(),
                 "/policies" => view! { <Policies /> }.into_any(),
+                p if p.starts_with("/policies/") => {
+                    let id = p["/policies/".len()..].to_owned();
+                    view! { <PolicyDetail id /> }.into_any()
+                }
                 "/services" => view! { <Services /> }.into_any(),
                 "/me" => view! { <Me /> }.into_any(),
                 "/login" => view! { <Login /> }.into_any(),

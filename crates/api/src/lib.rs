@@ -7,6 +7,7 @@
 pub mod account;
 pub mod date;
 pub mod error;
+pub mod policy;
 pub mod system;
 pub mod text;
 pub mod validate;

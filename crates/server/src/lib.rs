@@ -17,6 +17,7 @@ pub mod http_client;
 pub mod i18n;
 pub mod json;
 pub mod login;
+pub mod policies;
 pub mod ratelimit;
 pub mod routes;
 pub mod sms;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub vault: Arc<crypto::Vault>,
     pub sms: Arc<dyn sms::SmsSender>,
     pub wechat: Arc<dyn wechat::WeChat>,
+    /// The published policies (the reference set until policy administration arrives).
+    pub policies: Arc<Vec<rules::Policy>>,
     pub settings: Arc<Settings>,
 }
 
@@ -76,6 +79,7 @@ impl AppState {
             vault: Arc::new(vault),
             sms,
             wechat: Arc::new(wechat::NoWeChat),
+            policies: Arc::new(rules::reference_policies()),
             settings: Arc::new(Settings {
                 demo,
                 secure_cookies,

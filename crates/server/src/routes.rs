@@ -66,6 +66,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::account::agents, crate::account::add_agent))
         .routes(routes!(crate::account::revoke_agent))
         .routes(routes!(crate::staff::read_person))
+        .routes(routes!(crate::policies::library))
+        .routes(routes!(crate::policies::policy))
         .routes(routes!(crate::wechat::mini_login))
         .routes(routes!(crate::wechat::ticket))
         .routes(routes!(crate::wechat::oauth_start))
