@@ -607,7 +607,11 @@ async fn a_new_resident_records_their_identity(ctx: &Ctx) -> TestResult {
 /// Waits until the library shows `n` policies.
 async fn policies_shown(c: &Client, n: usize) -> TestResult {
     for _ in 0..50 {
-        if c.find_all(Locator::Css("[data-test=policies] li")).await?.len() == n {
+        if c.find_all(Locator::Css("[data-test=policies] li"))
+            .await?
+            .len()
+            == n
+        {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -622,22 +626,48 @@ async fn the_policy_library_searches_in_both_languages(ctx: &Ctx) -> TestResult 
         page_is_clean(&c).await?;
         type_into(&c, "#policy-search", "高龄").await?;
         policies_shown(&c, 1).await?;
-        c.find(Locator::Css("#filter-audience option[value=enterprise]")).await?.click().await?;
+        c.find(Locator::Css("#filter-audience option[value=enterprise]"))
+            .await?
+            .click()
+            .await?;
         policies_shown(&c, 0).await?;
-        check(text_of(&c, ".empty-state").await?.contains("没有找到"), "says nothing matched")?;
-        c.find(Locator::Css("#filter-audience option[value='']")).await?.click().await?;
+        check(
+            text_of(&c, ".empty-state").await?.contains("没有找到"),
+            "says nothing matched",
+        )?;
+        c.find(Locator::Css("#filter-audience option[value='']"))
+            .await?
+            .click()
+            .await?;
         policies_shown(&c, 1).await?;
         let link = c.find(Locator::Css("[data-test=policies] li a")).await?;
         click_element(&c, &link).await?;
         heading_becomes(&c, "高龄老人津贴").await?;
-        check(c.current_url().await?.path() == "/policies/senior-allowance", "a link of its own")?;
+        check(
+            c.current_url().await?.path() == "/policies/senior-allowance",
+            "a link of its own",
+        )?;
         let amount = text_of(&c, "[data-test=amount]").await?;
-        check(amount.contains("¥100.00") && amount.contains("¥600.00"), format!("the tiers: {amount}"))?;
-        check(c.find_all(Locator::Css("[data-test=criteria] li")).await?.len() == 3, "three conditions")?;
+        check(
+            amount.contains("¥100.00") && amount.contains("¥600.00"),
+            format!("the tiers: {amount}"),
+        )?;
+        check(
+            c.find_all(Locator::Css("[data-test=criteria] li"))
+                .await?
+                .len()
+                == 3,
+            "three conditions",
+        )?;
         page_is_clean(&c).await?;
         click(&c, "[data-test=lang-switch]").await?;
         heading_becomes(&c, "Senior citizens' allowance").await?;
-        check(text_of(&c, "[data-test=amount]").await?.contains("per month"), "the amount in English")?;
+        check(
+            text_of(&c, "[data-test=amount]")
+                .await?
+                .contains("per month"),
+            "the amount in English",
+        )?;
         page_is_clean(&c).await
     })
     .await
