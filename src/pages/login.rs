@@ -31,8 +31,9 @@ pub fn Login() -> impl IntoView {
     // Seconds before another code may be asked for.
     let wait = RwSignal::new(0u32);
     // A first WeChat login waiting for this phone verification to bind it.
-    let binding = crate::pages::wechat::query_param("wechat");
-    let binding_note = binding.is_some();
+    // After a first WeChat login the server keeps the pending binding in a cookie; the page
+    // only says what will happen.
+    let binding_note = crate::pages::wechat::query_param("wechat").is_some();
     let in_wechat = window()
         .navigator()
         .user_agent()
@@ -75,7 +76,6 @@ pub fn Login() -> impl IntoView {
         let body = VerifyCode {
             phone: parsed,
             code: code.get_untracked().trim().to_owned(),
-            wechat_binding: binding.clone(),
         };
         busy.put(true);
         let navigate = navigate.clone();

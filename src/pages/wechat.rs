@@ -48,9 +48,8 @@ pub fn WeChatPage() -> impl IntoView {
                     navigate("/me");
                 }
                 Ok(WeChatLogin {
-                    binding: Some(binding),
-                    ..
-                }) => navigate(&format!("/login?wechat={binding}")),
+                    needs_phone: true, ..
+                }) => navigate("/login?wechat=1"),
                 Ok(_) => error.put(Some(prefs.t().wechat.failed.to_owned())),
                 Err(e) => error.put(Some(e.message(prefs.t()))),
             }

@@ -35,10 +35,6 @@ pub struct VerifyCode {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "13800138000"))]
     pub phone: Mobile,
     pub code: String,
-    /// A WeChat identity waiting to be bound to this phone's account (from a first WeChat
-    /// login); bound when the code is right.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wechat_binding: Option<String>,
 }
 
 /// `POST /api/auth/staff/login`.
@@ -181,9 +177,8 @@ pub struct SessionInfo {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agent {
     pub id: i64,
-    /// Masked.
+    /// Masked. (No name: authorising a phone must not reveal whose it is.)
     pub phone: String,
-    pub name: Option<String>,
     pub scopes: Scopes,
     pub expires_on: Date,
     /// UTC, RFC 3339, when revoked.
@@ -241,13 +236,14 @@ pub struct WeChatTicket {
     pub ticket: String,
 }
 
-/// The outcome of a WeChat login: logged in (`me`), or, the first time, a `binding` to pass
-/// with the phone verification that binds this WeChat identity to the account.
+/// The outcome of a WeChat login: logged in (`me`), or, the first time, `needs_phone`: the
+/// person verifies a phone number next, which binds this WeChat identity to that account. (The
+/// pending binding travels in an HttpOnly cookie of this browser, never in a URL.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeChatLogin {
     pub me: Option<Me>,
-    pub binding: Option<String>,
+    pub needs_phone: bool,
 }
 
 /// `PUT /api/me/identity`: the person's real name and ID number (实名), kept encrypted and

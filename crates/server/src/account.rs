@@ -65,8 +65,9 @@ pub async fn me_for(
         Principal::Person(id) => {
             let row = sqlx::query("SELECT phone_enc, name, id_number_enc FROM users WHERE id = $1")
                 .bind(id)
-                .fetch_one(&state.db.pool)
-                .await?;
+                .fetch_optional(&state.db.pool)
+                .await?
+                .ok_or_else(ApiError::unauthenticated)?;
             let phone = state
                 .vault
                 .decrypt(&row.try_get::<Vec<u8>, _>("phone_enc")?)?;
@@ -94,7 +95,11 @@ pub async fn me_for(
                 name: row.try_get("name")?,
                 id_number,
                 enterprises: enterprises_of(state, id).await?,
-                acting_for,
+                // Shown only while still allowed (an authorisation may have ended since).
+                acting_for: match acting_for {
+                    Some(e) if crate::auth::may_act(state, id, e, None).await? => Some(e),
+                    _ => None,
+                },
             })
         }
         Principal::Staff(id) => {
@@ -102,8 +107,9 @@ pub async fn me_for(
                 "SELECT username, display_name, department, permissions FROM staff WHERE id = $1",
             )
             .bind(id)
-            .fetch_one(&state.db.pool)
-            .await?;
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
             let permissions: String = row.try_get("permissions")?;
             Ok(Me::Staff {
                 id,
@@ -191,6 +197,15 @@ pub async fn set_identity(
     if name.chars().count() > 50 {
         return Err(ApiError::invalid_field_because("name", "too_long").with_arg("max", "50"));
     }
+    crate::ratelimit::hit(
+        &state.db,
+        &format!("identity:{}", person.0),
+        crate::ratelimit::Limit {
+            max: 10,
+            window_secs: 3600,
+        },
+    )
+    .await?;
     let id = IdNumber::parse(&body.id_number, crate::db::today_shanghai())
         .map_err(|e| ApiError::invalid_field("id_number", e))?;
     let hash = state.vault.lookup_hash("id_number", id.expose());
@@ -209,7 +224,12 @@ pub async fn set_identity(
     .bind(&hash)
     .bind(person.0)
     .execute(&state.db.pool)
-    .await?;
+    .await
+    .map_err(|e| match e.as_database_error() {
+        // Another request registered the number meanwhile.
+        Some(db) if db.is_unique_violation() => ApiError::conflict("id_number_taken"),
+        _ => ApiError::from(e),
+    })?;
     Ok(Json(
         me_for(&state, session.principal, session.acting_for, false).await?,
     ))
@@ -349,7 +369,7 @@ pub async fn agents(
 ) -> Result<Json<Vec<Agent>>, ApiError> {
     represented(&state, person.0, enterprise).await?;
     let rows = sqlx::query(
-        "SELECT a.id, u.phone_enc, u.name, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at FROM enterprise_agents a \
+        "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at FROM enterprise_agents a \
          JOIN users u ON u.id = a.user_id WHERE a.enterprise_id = $1 ORDER BY a.id DESC",
     )
     .bind(enterprise)
@@ -377,7 +397,6 @@ fn agent_from(state: &AppState, r: &sqlx::any::AnyRow, today: Date) -> Result<Ag
         phone: Mobile::parse(&phone)
             .map(|m| m.masked())
             .unwrap_or_default(),
-        name: r.try_get("name")?,
         scopes: Scopes {
             subsidies: r.try_get::<i64, _>("scope_subsidies")? == 1,
             licences: r.try_get::<i64, _>("scope_licences")? == 1,
@@ -403,6 +422,15 @@ pub async fn add_agent(
     ApiJson(body): ApiJson<NewAgent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
     represented(&state, person.0, enterprise).await?;
+    crate::ratelimit::hit(
+        &state.db,
+        &format!("agents:{}", person.0),
+        crate::ratelimit::Limit {
+            max: 20,
+            window_secs: 3600,
+        },
+    )
+    .await?;
     if !body.scopes.subsidies && !body.scopes.licences {
         return Err(ApiError::invalid_field_because("scopes", "scope_required"));
     }
@@ -438,7 +466,7 @@ pub async fn add_agent(
     .fetch_one(&state.db.pool)
     .await?;
     let row = sqlx::query(
-        "SELECT a.id, u.phone_enc, u.name, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at FROM enterprise_agents a \
+        "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at FROM enterprise_agents a \
          JOIN users u ON u.id = a.user_id WHERE a.id = $1",
     )
     .bind(id)

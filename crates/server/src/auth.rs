@@ -346,8 +346,9 @@ impl<P: Perm> FromRequestParts<AppState> for StaffWith<P> {
         };
         let permissions: String = sqlx::query_scalar("SELECT permissions FROM staff WHERE id = $1")
             .bind(staff)
-            .fetch_one(&state.db.pool)
-            .await?;
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
         if permissions
             .split(',')
             .any(|p| p.trim() == P::PERMISSION.as_str())

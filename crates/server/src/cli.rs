@@ -311,7 +311,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("  {who}: {how}");
         }
     }
-    axum::serve(listener, crate::app(state))
+    // The peer address feeds the per-client rate limits.
+    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

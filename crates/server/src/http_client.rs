@@ -41,6 +41,7 @@ impl Client {
         let response = request
             .send()
             .await
+            .map_err(|e| e.without_url())
             .with_context(|| format!("calling {}", without_query(url)))?;
         let status = response.status().as_u16();
         Ok((status, response.json().await.unwrap_or(Value::Null)))
@@ -53,13 +54,15 @@ impl Client {
             .get(url)
             .send()
             .await
+            .map_err(|e| e.without_url())
             .with_context(|| format!("calling {}", without_query(url)))?;
         let status = response.status().as_u16();
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 }
 
-/// A URL without its query, for logs and errors: queries may carry secrets and codes.
+/// A URL without its query, for logs and errors: queries may carry secrets and codes (and
+/// reqwest's errors, which would repeat the URL, are stripped of it above).
 pub fn without_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }

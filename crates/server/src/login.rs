@@ -115,9 +115,11 @@ pub async fn verify_code(
     let phone_hash = state.vault.lookup_hash("phone", body.phone.expose());
     let key = hex(&phone_hash[..12]);
     ratelimit::hit(&state.db, &format!("verify:{key}"), VERIFY_PER_PHONE_HOUR).await?;
-    if let Some(binding) = &body.wechat_binding {
-        crate::wechat::check_binding(&state, binding).await?;
-    }
+    // A first WeChat login of this browser waits in a cookie to be bound to this phone's account.
+    let binding = match crate::wechat::binding_from(&headers) {
+        Some(b) if crate::wechat::check_binding(&state, &b).await.is_ok() => Some(b),
+        _ => None,
+    };
     let code = body.code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ApiError::invalid_code("code", "wrong"));
@@ -137,12 +139,19 @@ pub async fn verify_code(
     if expires <= format_utc(now()) || attempts >= CODE_TRIES {
         return Err(ApiError::invalid_code("code", "expired"));
     }
+    // Count the try before comparing, atomically: parallel guesses cannot exceed the tries.
+    let counted =
+        sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2")
+            .bind(id)
+            .bind(CODE_TRIES)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected();
+    if counted != 1 {
+        return Err(ApiError::invalid_code("code", "expired"));
+    }
     let stored: Vec<u8> = row.try_get("code_hash")?;
     if !same(&stored, &secret_hash(&format!("{key}:{code}"))) {
-        sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
         return Err(ApiError::invalid_code("code", "wrong"));
     }
     // Only one request can use a code, however many arrive at once.
@@ -157,12 +166,19 @@ pub async fn verify_code(
         return Err(ApiError::invalid_code("code", "used"));
     }
     let user = find_or_create_user(&state, &body.phone).await?;
-    if let Some(binding) = &body.wechat_binding {
-        crate::wechat::bind(&state, binding, user).await?;
+    if let Some(b) = &binding {
+        crate::wechat::bind(&state, b, user).await?;
     }
     let cookie = auth::start(&state, Principal::Person(user), user_agent(&headers)).await?;
     let me = me_for(&state, Principal::Person(user), None, false).await?;
-    Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
+    let mut response = ([(header::SET_COOKIE, cookie)], Json(me)).into_response();
+    if crate::wechat::binding_from(&headers).is_some() {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            crate::wechat::clear_binding_cookie(&state),
+        );
+    }
+    Ok(response)
 }
 
 fn user_agent(headers: &HeaderMap) -> Option<&str> {
@@ -243,29 +259,44 @@ pub async fn staff_login(
     let password_ok = verify_password(&password_hash, &body.password);
     let step = crate::totp::verify(secret.as_bytes(), &body.totp, now().unix_timestamp())
         .filter(|s| last_step.is_none_or(|l| *s > l));
-    let Some(step) = step.filter(|_| password_ok) else {
-        let failed: i64 = row.try_get::<i64, _>("failed_attempts")? + 1;
+    // Claims the code's time step atomically: two logins with one code cannot both succeed.
+    let claimed =
+        match step.filter(|_| password_ok) {
+            Some(step) => sqlx::query(
+                "UPDATE staff SET failed_attempts = 0, locked_until = NULL, last_totp_step = $1 \
+                 WHERE id = $2 AND (last_totp_step IS NULL OR last_totp_step < $1)",
+            )
+            .bind(step)
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected()
+                == 1,
+            None => false,
+        };
+    if !claimed {
+        // Counted atomically, so parallel failures all count.
+        let failed: i64 = sqlx::query_scalar("UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING failed_attempts")
+            .bind(id)
+            .fetch_one(&state.db.pool)
+            .await?;
         let lock = (failed >= LOCK_AFTER).then(|| {
             let secs = (FIRST_LOCK_SECS << (failed - LOCK_AFTER).min(10)).min(LONGEST_LOCK_SECS);
             (secs, format_utc(now() + Duration::from_secs(secs as u64)))
         });
-        sqlx::query("UPDATE staff SET failed_attempts = $1, locked_until = $2 WHERE id = $3")
-            .bind(failed)
-            .bind(lock.as_ref().map(|(_, until)| until.clone()))
-            .bind(id)
-            .execute(&state.db.pool)
-            .await?;
+        if let Some((_, until)) = &lock {
+            sqlx::query("UPDATE staff SET locked_until = $1 WHERE id = $2")
+                .bind(until)
+                .bind(id)
+                .execute(&state.db.pool)
+                .await?;
+        }
         tracing::warn!(staff = id, failed, "staff login failed");
         return Err(match lock {
             Some((secs, _)) => ApiError::login_locked(secs as u64),
             None => ApiError::invalid_credentials(),
         });
-    };
-    sqlx::query("UPDATE staff SET failed_attempts = 0, locked_until = NULL, last_totp_step = $1 WHERE id = $2")
-        .bind(step)
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
+    }
     let cookie = auth::start(&state, Principal::Staff(id), user_agent(&headers)).await?;
     let me = me_for(&state, Principal::Staff(id), None, false).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())

@@ -1,7 +1,7 @@
 //! What staff do with people's records. Every read of a person's record is written to the
 //! access log that the person sees.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -13,10 +13,11 @@ use crate::db::format_utc;
 use crate::error::ApiError;
 use crate::AppState;
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReadReason {
     /// Why the record is read, e.g. "一照通申请 YZT-2026-000123 审核". Required; shown to the person.
-    reason: String,
+    pub reason: String,
 }
 
 /// A person's record as staff see it: numbers masked.
@@ -28,8 +29,9 @@ pub struct PersonRecord {
     pub id_number: Option<String>,
 }
 
-/// Reads a person's record, logging who, when and why.
-#[utoipa::path(get, path = "/api/staff/people/{id}", tag = "staff", params(("id" = i64, Path), ReadReason),
+/// Reads a person's record, logging who, when and why. A POST: it writes the access log, so it
+/// carries the CSRF header like every other state change.
+#[utoipa::path(post, path = "/api/staff/people/{id}/read", tag = "staff", params(("id" = i64, Path)), request_body = ReadReason,
     responses(
         (status = 200, body = PersonRecord),
         (status = 403, description = "Not staff", body = ErrorBody),
@@ -40,7 +42,7 @@ pub async fn read_person(
     State(state): State<AppState>,
     session: Session,
     Path(id): Path<i64>,
-    Query(q): Query<ReadReason>,
+    crate::json::ApiJson(q): crate::json::ApiJson<ReadReason>,
 ) -> Result<Json<PersonRecord>, ApiError> {
     let Principal::Staff(staff) = session.principal else {
         return Err(ApiError::forbidden_because("staff_only"));

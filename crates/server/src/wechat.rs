@@ -251,24 +251,30 @@ pub async fn check_binding(state: &AppState, token: &str) -> Result<(), ApiError
     }
 }
 
-/// Binds the identity of a binding token to `user` (after their phone was verified).
+/// Binds the identity of a binding token to `user` (after their phone was verified). An
+/// identity already bound to another account stays where it is.
 pub async fn bind(state: &AppState, token: &str, user: i64) -> Result<(), ApiError> {
-    let identity = redeem(state, "binding", token, "wechat_binding").await?;
-    sqlx::query(
-        "INSERT INTO wechat_bindings (openid, unionid, user_id, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (openid) DO UPDATE SET user_id = excluded.user_id, unionid = excluded.unionid",
-    )
-    .bind(&identity.openid)
-    .bind(&identity.unionid)
-    .bind(user)
-    .bind(format_utc(now()))
-    .execute(&state.db.pool)
-    .await?;
+    let identity = redeem(state, "binding", token, "wechat").await?;
+    sqlx::query("INSERT INTO wechat_bindings (openid, unionid, user_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (openid) DO NOTHING")
+        .bind(&identity.openid)
+        .bind(&identity.unionid)
+        .bind(user)
+        .bind(format_utc(now()))
+        .execute(&state.db.pool)
+        .await?;
+    let owner: i64 = sqlx::query_scalar("SELECT user_id FROM wechat_bindings WHERE openid = $1")
+        .bind(&identity.openid)
+        .fetch_one(&state.db.pool)
+        .await?;
+    if owner != user {
+        return Err(ApiError::conflict("wechat_bound"));
+    }
     tracing::info!(user, "WeChat identity bound to an account");
     Ok(())
 }
 
-/// The account an identity is bound to (by openid, or by unionid across our WeChat apps).
+/// The account an identity is bound to (by openid, or by unionid across our WeChat apps; the
+/// first binding wins, so the answer never varies).
 async fn bound_user(state: &AppState, identity: &Identity) -> Result<Option<i64>, ApiError> {
     let by_openid: Option<i64> =
         sqlx::query_scalar("SELECT user_id FROM wechat_bindings WHERE openid = $1")
@@ -280,7 +286,7 @@ async fn bound_user(state: &AppState, identity: &Identity) -> Result<Option<i64>
     }
     match &identity.unionid {
         Some(unionid) => Ok(sqlx::query_scalar(
-            "SELECT user_id FROM wechat_bindings WHERE unionid = $1 LIMIT 1",
+            "SELECT user_id FROM wechat_bindings WHERE unionid = $1 ORDER BY created_at, user_id LIMIT 1",
         )
         .bind(unionid)
         .fetch_optional(&state.db.pool)
@@ -289,12 +295,45 @@ async fn bound_user(state: &AppState, identity: &Identity) -> Result<Option<i64>
     }
 }
 
-/// Logs the identity in if bound; otherwise issues a binding token.
+/// The cookie that carries a pending binding in this browser only: HttpOnly, SameSite=Strict,
+/// sent only to the login endpoints. A binding never travels in a URL, so a link cannot make
+/// someone else bind an attacker's WeChat to their account.
+const BIND_COOKIE: &str = "zhida_wechat_bind";
+
+fn binding_cookie(state: &AppState, token: &str, max_age: u64) -> HeaderValue {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!("{BIND_COOKIE}={token}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
+        .expect("a token is ASCII")
+}
+
+/// The `Set-Cookie` that removes a pending binding.
+pub fn clear_binding_cookie(state: &AppState) -> HeaderValue {
+    binding_cookie(state, "", 0)
+}
+
+/// The pending binding of this browser, if any.
+pub fn binding_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (name, value) = c.trim().split_once('=')?;
+            (name == BIND_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+}
+
+/// Logs the identity in if bound; otherwise issues a binding, in a cookie.
 async fn login_or_binding(
     state: &AppState,
     identity: &Identity,
     headers: &HeaderMap,
-) -> Result<(Option<HeaderValue>, WeChatLogin), ApiError> {
+) -> Result<(HeaderValue, WeChatLogin), ApiError> {
     match bound_user(state, identity).await? {
         Some(user) => {
             let ua = headers
@@ -302,20 +341,23 @@ async fn login_or_binding(
                 .and_then(|v| v.to_str().ok());
             let cookie = auth::start(state, Principal::Person(user), ua).await?;
             Ok((
-                Some(cookie),
+                cookie,
                 WeChatLogin {
                     me: Some(me_for(state, Principal::Person(user), None, false).await?),
-                    binding: None,
+                    needs_phone: false,
                 },
             ))
         }
-        None => Ok((
-            None,
-            WeChatLogin {
-                me: None,
-                binding: Some(issue(state, "binding", identity, BINDING_LIFETIME).await?),
-            },
-        )),
+        None => {
+            let token = issue(state, "binding", identity, BINDING_LIFETIME).await?;
+            Ok((
+                binding_cookie(state, &token, BINDING_LIFETIME.as_secs()),
+                WeChatLogin {
+                    me: None,
+                    needs_phone: true,
+                },
+            ))
+        }
     }
 }
 
@@ -365,12 +407,19 @@ pub async fn ticket(
         EXCHANGES_PER_CLIENT,
     )
     .await?;
+    // Tickets are for the mini-program's own web-view (its user agent says `miniProgram`), not
+    // for a link opened elsewhere.
+    let in_mini_program = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.contains("miniProgram"));
+    if !in_mini_program {
+        return Err(ApiError::invalid_code("ticket", "ticket"));
+    }
     let identity = redeem(&state, "ticket", &body.ticket, "ticket").await?;
     let (cookie, login) = login_or_binding(&state, &identity, &headers).await?;
     let mut response = Json(login).into_response();
-    if let Some(c) = cookie {
-        response.headers_mut().insert(header::SET_COOKIE, c);
-    }
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -383,8 +432,13 @@ pub struct OauthStart {
 
 fn safe_return(path: Option<&str>) -> String {
     match path {
+        // No other site, and no control character (browsers drop tabs, turning "/\t/x" into
+        // "//x", another site).
         Some(p)
-            if p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']) =>
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(char::is_control) =>
         {
             p.to_owned()
         }
@@ -392,15 +446,21 @@ fn safe_return(path: Option<&str>) -> String {
     }
 }
 
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+/// Our address for WeChat to redirect back to: the configured public URL. Only demo mode falls
+/// back to the request's `Host`, which a client chooses.
+fn origin(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     if let Some(url) = &state.settings.public_url {
-        return url.trim_end_matches('/').to_owned();
+        return Ok(url.trim_end_matches('/').to_owned());
+    }
+    if !state.settings.demo {
+        tracing::error!("WeChat OAuth needs ZHIDA_PUBLIC_URL for its redirect address");
+        return Err(ApiError::unavailable());
     }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
+    Ok(format!("http://{host}"))
 }
 
 /// WeChat's browser: starts official-account OAuth (`snsapi_base`).
@@ -412,7 +472,7 @@ pub async fn oauth_start(
     Query(q): Query<OauthStart>,
 ) -> Result<Response, ApiError> {
     let nonce = random_token();
-    let redirect_uri = format!("{}/api/wechat/oauth/callback", origin(&state, &headers));
+    let redirect_uri = format!("{}/api/wechat/oauth/callback", origin(&state, &headers)?);
     let url = state
         .wechat
         .authorize_url(&redirect_uri, &nonce)
@@ -472,9 +532,16 @@ fn percent_decode(s: &str) -> String {
     responses((status = 302, description = "Into the app: logged in, or to the phone step that binds WeChat"), (status = 400, description = "A wrong or replayed state or code", body = ErrorBody)))]
 pub async fn oauth_callback(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     Query(q): Query<OauthCallback>,
 ) -> Result<Response, ApiError> {
+    ratelimit::hit(
+        &state.db,
+        &format!("wechat:ip:{}", client.0),
+        EXCHANGES_PER_CLIENT,
+    )
+    .await?;
     let cookie = headers
         .get_all(header::COOKIE)
         .iter()
@@ -497,10 +564,11 @@ pub async fn oauth_callback(
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ApiError::invalid_code("code", "ticket"))?;
     let identity = state.wechat.oauth_code(&code).await.map_err(refused)?;
-    let (session, login) = login_or_binding(&state, &identity, &headers).await?;
-    let target = match login.binding {
-        Some(binding) => format!("/login?wechat={binding}"),
-        None => safe_return(Some(&percent_decode(return_to))),
+    let (cookie, login) = login_or_binding(&state, &identity, &headers).await?;
+    let target = if login.needs_phone {
+        "/login?wechat=1".to_owned()
+    } else {
+        safe_return(Some(&percent_decode(return_to)))
     };
     let clear = format!("{STATE_COOKIE}=; Path=/api/wechat; HttpOnly; SameSite=Lax; Max-Age=0");
     let mut response = (
@@ -515,9 +583,7 @@ pub async fn oauth_callback(
         header::SET_COOKIE,
         HeaderValue::from_str(&clear).map_err(ApiError::internal)?,
     );
-    if let Some(c) = session {
-        response.headers_mut().append(header::SET_COOKIE, c);
-    }
+    response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -578,6 +644,8 @@ mod tests {
         assert_eq!(safe_return(Some("//evil.example")), "/me");
         assert_eq!(safe_return(Some("https://evil.example")), "/me");
         assert_eq!(safe_return(None), "/me");
+        assert_eq!(safe_return(Some("/\t/evil.example")), "/me");
+        assert_eq!(safe_return(Some("/\u{1}")), "/me");
         assert_eq!(percent_decode(&enc("/me?x=1")), "/me?x=1");
     }
 }

@@ -153,7 +153,7 @@ async fn the_matrix_holds(app: TestApp) {
     let new_agent = r#"{"phone":"13700000009","scopes":{"subsidies":true,"licences":false},"expires_on":"2099-12-31"}"#;
     let act_m = format!(r#"{{"enterprise_id":{m}}}"#);
     let revoke = format!("/api/enterprises/{m}/agents/{agent_row}");
-    let person = format!("/api/staff/people/{resident_id}?reason=%E5%AE%A1%E6%A0%B8");
+    let person = format!("/api/staff/people/{resident_id}/read");
     let session_other = format!("/api/me/sessions/{other_session}");
     // (method, uri, body, [anonymous, resident, representative, agent, pharmacy, staff])
     let rows: Vec<(&str, &str, Option<&str>, [S; 6])> = vec![
@@ -228,9 +228,9 @@ async fn the_matrix_holds(app: TestApp) {
             ],
         ),
         (
-            "GET",
+            "POST",
             &person,
-            None,
+            Some(r#"{"reason":"审核"}"#),
             [
                 S::UNAUTHORIZED,
                 S::FORBIDDEN,
@@ -483,21 +483,31 @@ async fn staff_reads_are_logged_for_the_person(app: TestApp) {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    let read = app.send(Request::get(format!("/api/staff/people/{id}?reason=%E5%AE%A1%E6%A0%B8%E9%AB%98%E9%BE%84%E6%B4%A5%E8%B4%B4")).header("cookie", &staff).body(Body::empty()).unwrap()).await;
+    let read_with = |reason: &'static str| {
+        Request::post(format!("/api/staff/people/{id}/read"))
+            .header("cookie", &staff)
+            .header("content-type", "application/json")
+            .body(Body::from(format!(r#"{{"reason":"{reason}"}}"#)))
+            .unwrap()
+    };
+    let read = app.send(read_with("审核高龄津贴")).await;
     assert_eq!(read.status, StatusCode::OK);
     assert_eq!(
         read.json()["phone"],
         "138****0001",
         "staff see masked numbers"
     );
-    let no_reason = app
-        .send(
-            Request::get(format!("/api/staff/people/{id}?reason="))
+    let no_reason = app.send(read_with("")).await;
+    // A cross-site link cannot make a staff member's browser write the log.
+    let forged = app
+        .send_raw(
+            Request::get(format!("/api/staff/people/{id}/read"))
                 .header("cookie", &staff)
                 .body(Body::empty())
                 .unwrap(),
         )
         .await;
+    assert_eq!(forged.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(
         (no_reason.status, no_reason.json()["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))

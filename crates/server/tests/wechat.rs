@@ -8,6 +8,8 @@ use common::fake_wechat::{self, Fake};
 use common::{Answer, TestApp};
 
 on_both_databases!(
+    tickets_work_only_in_the_mini_program,
+    a_bound_wechat_cannot_be_moved,
     a_mini_program_login_binds_then_logs_in,
     tickets_and_codes_work_once,
     official_account_oauth_binds_then_logs_in,
@@ -15,25 +17,53 @@ on_both_databases!(
     wechat_not_configured_says_so,
 );
 
+/// A mini-program web-view's user agent.
+const WEB_VIEW: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.50 miniProgram/wx-mini-test";
+
 async fn post(app: &TestApp, uri: &str, json: String, cookie: Option<&str>) -> Answer {
-    let mut r = Request::post(uri).header("content-type", "application/json");
+    let mut r = Request::post(uri)
+        .header("content-type", "application/json")
+        .header("user-agent", WEB_VIEW);
     if let Some(c) = cookie {
         r = r.header("cookie", c);
     }
     app.send(r.body(Body::from(json)).unwrap()).await
 }
 
-fn session_cookie(a: &Answer) -> Option<String> {
+fn cookie_named(a: &Answer, name: &str) -> Option<String> {
     a.headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("zhida_session=") && !c.contains("Max-Age=0"))
+        .find(|c| c.starts_with(&format!("{name}=")) && !c.contains("Max-Age=0"))
         .map(|c| c.split(';').next().unwrap().to_owned())
 }
 
-/// Verifies a phone by SMS, binding the WeChat identity of `binding`.
-async fn verify_phone_with_binding(app: &TestApp, phone: &str, binding: &str) -> Answer {
+fn session_cookie(a: &Answer) -> Option<String> {
+    cookie_named(a, "zhida_session")
+}
+
+/// The pending binding this browser was given (an HttpOnly, SameSite=Strict cookie).
+fn binding_cookie(a: &Answer) -> String {
+    let set = a
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("zhida_wechat_bind="))
+        .expect("a binding cookie")
+        .to_owned();
+    assert!(
+        set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+            && set.contains("Path=/api/auth"),
+        "{set}"
+    );
+    cookie_named(a, "zhida_wechat_bind").unwrap()
+}
+
+/// Verifies a phone by SMS in the browser that holds the binding cookie.
+async fn verify_phone_with_binding(app: &TestApp, phone: &str, binding_cookie: &str) -> Answer {
     sqlx::query("DELETE FROM rate_limits")
         .execute(&app.db.pool)
         .await
@@ -50,8 +80,8 @@ async fn verify_phone_with_binding(app: &TestApp, phone: &str, binding: &str) ->
     post(
         app,
         "/api/auth/sms/verify",
-        format!(r#"{{"phone":"{phone}","code":"{code}","wechat_binding":"{binding}"}}"#),
-        None,
+        format!(r#"{{"phone":"{phone}","code":"{code}"}}"#),
+        Some(binding_cookie),
     )
     .await
 }
@@ -84,7 +114,8 @@ async fn a_mini_program_login_binds_then_logs_in(app: TestApp) {
     .await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(first.json()["me"].is_null() && session_cookie(&first).is_none());
-    let binding = first.json()["binding"].as_str().unwrap().to_owned();
+    assert_eq!(first.json()["needs_phone"], true);
+    let binding = binding_cookie(&first);
     let bound = verify_phone_with_binding(&app, "13500000001", &binding).await;
     assert_eq!(bound.status, StatusCode::OK, "{}", bound.text());
     let user = bound.json()["person"]["id"].clone();
@@ -115,12 +146,17 @@ async fn a_mini_program_login_binds_then_logs_in(app: TestApp) {
         )
         .await;
     assert_eq!(me.json()["person"]["id"], user);
-    // A binding is used once.
-    let again = verify_phone_with_binding(&app, "13500000001", &binding).await;
-    assert_eq!(
-        (again.status, again.json()["field"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("wechat_binding"))
+    assert!(
+        bound
+            .header("set-cookie")
+            .contains("zhida_wechat_bind=; Path=/api/auth"),
+        "the cookie is cleared"
     );
+    // A binding is used once: a replayed cookie binds nothing more (the login itself works).
+    let before = bindings(&app).await;
+    let again = verify_phone_with_binding(&app, "13500000003", &binding).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(bindings(&app).await, before);
 }
 
 async fn tickets_and_codes_work_once(app: TestApp) {
@@ -252,15 +288,13 @@ async fn official_account_oauth_binds_then_logs_in(app: TestApp) {
     *fake.browser_openid.lock().unwrap() = "o-carol".into();
     let first = oauth_round(&app).await;
     assert_eq!(first.status, StatusCode::FOUND);
-    let to = first.header("location").to_owned();
-    assert!(
-        to.starts_with("/login?wechat="),
-        "first time: to the phone step: {to}"
+    assert_eq!(
+        first.header("location"),
+        "/login?wechat=1",
+        "first time: to the phone step, no token in the URL"
     );
     assert!(session_cookie(&first).is_none());
-    let bound =
-        verify_phone_with_binding(&app, "13500000002", to.trim_start_matches("/login?wechat="))
-            .await;
+    let bound = verify_phone_with_binding(&app, "13500000002", &binding_cookie(&first)).await;
     assert_eq!(bound.status, StatusCode::OK, "{}", bound.text());
     let second = oauth_round(&app).await;
     assert_eq!(
@@ -314,4 +348,85 @@ async fn wechat_not_configured_says_so(app: TestApp) {
         app.get("/api/wechat/oauth/start").await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+}
+
+async fn tickets_work_only_in_the_mini_program(app: TestApp) {
+    let (app, fake) = with_fake(app).await;
+    let issued = post(
+        &app,
+        "/api/wechat/mini/login",
+        format!(r#"{{"code":"{}"}}"#, fake.code_for("o-erin")),
+        None,
+    )
+    .await;
+    let ticket = issued.json()["ticket"].as_str().unwrap().to_owned();
+    // The same ticket opened as a link in an ordinary browser is refused.
+    let request = Request::post("/api/wechat/ticket")
+        .header("content-type", "application/json")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (Linux; Android 14) Chrome/156.0 Mobile Safari/537.36",
+        )
+        .body(Body::from(format!(r#"{{"ticket":"{ticket}"}}"#)))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert_eq!(
+        (answer.status, answer.json()["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("ticket"))
+    );
+    // And it was not spent: the web-view can still use it.
+    assert_eq!(
+        post(
+            &app,
+            "/api/wechat/ticket",
+            format!(r#"{{"ticket":"{ticket}"}}"#),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+async fn a_bound_wechat_cannot_be_moved(app: TestApp) {
+    let (app, fake) = with_fake(app).await;
+    // Two pending bindings for one WeChat user (two web-views opened before either finished).
+    let mut cookies = Vec::new();
+    for _ in 0..2 {
+        let issued = post(
+            &app,
+            "/api/wechat/mini/login",
+            format!(r#"{{"code":"{}"}}"#, fake.code_for("o-frank")),
+            None,
+        )
+        .await;
+        let ticket = issued.json()["ticket"].as_str().unwrap().to_owned();
+        cookies.push(binding_cookie(
+            &post(
+                &app,
+                "/api/wechat/ticket",
+                format!(r#"{{"ticket":"{ticket}"}}"#),
+                None,
+            )
+            .await,
+        ));
+    }
+    assert_eq!(
+        verify_phone_with_binding(&app, "13500000004", &cookies[0])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let moved = verify_phone_with_binding(&app, "13500000005", &cookies[1]).await;
+    assert_eq!(
+        (moved.status, moved.json()["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+}
+
+async fn bindings(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM wechat_bindings")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
