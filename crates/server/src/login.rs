@@ -38,7 +38,7 @@ const SEND_PER_CLIENT_HOUR: Limit = Limit {
     max: 30,
     window_secs: 3600,
 };
-/// Ten verification attempts an hour per phone, whatever the codes.
+/// Ten verification attempts an hour per phone and client, whatever the codes.
 const VERIFY_PER_PHONE_HOUR: Limit = Limit {
     max: 10,
     window_secs: 3600,
@@ -110,11 +110,19 @@ pub async fn send_code(
 pub async fn verify_code(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientAddr,
     ApiJson(body): ApiJson<VerifyCode>,
 ) -> Result<Response, ApiError> {
     let phone_hash = state.vault.lookup_hash("phone", body.phone.expose());
     let key = hex(&phone_hash[..12]);
-    ratelimit::hit(&state.db, &format!("verify:{key}"), VERIFY_PER_PHONE_HOUR).await?;
+    // Keyed by phone and client together: a stranger's wrong guesses cannot lock the owner out
+    // (each code allows only five tries, which bounds guessing whatever the client).
+    ratelimit::hit(
+        &state.db,
+        &format!("verify:{key}:{}", client.0),
+        VERIFY_PER_PHONE_HOUR,
+    )
+    .await?;
     // A first WeChat login of this browser waits in a cookie to be bound to this phone's account.
     let binding = match crate::wechat::binding_from(&headers) {
         Some(b) if crate::wechat::check_binding(&state, &b).await.is_ok() => Some(b),
