@@ -50,8 +50,24 @@ impl Server {
         let dir = run_dir();
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        // A fixed port, so that the server knows its public address for WeChat's redirect.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let wechat = fake_wechat();
         let mut child = Command::new(&bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--demo"])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--demo"])
+            .arg("--public-url")
+            .arg(format!("http://127.0.0.1:{port}"))
+            .args(["--wechat-api-base", &wechat, "--wechat-open-base", &wechat])
+            .args([
+                "--wechat-mp-appid",
+                "wx-e2e",
+                "--wechat-mp-secret",
+                "e2e-secret",
+            ])
             .arg("--database-url")
             .arg(format!("sqlite://{}", dir.join("e2e.sqlite").display()))
             .arg("--static-dir")
@@ -77,6 +93,80 @@ impl Server {
             _process: Process(child),
         }
     }
+}
+
+/// A local fake of WeChat's OAuth servers (a thread answering plain HTTP): its authorize page
+/// redirects straight back with a one-time code (`snsapi_base` is silent), and
+/// `sns/oauth2/access_token` trades the code for the openid of this browser's WeChat user.
+/// Returns its base URL.
+pub fn fake_wechat() -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut issued: Vec<(String, bool)> = Vec::new();
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let target = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| {
+                        kv.split_once('=')
+                            .filter(|(k, _)| *k == name)
+                            .map(|(_, v)| v.to_owned())
+                    })
+                    .unwrap_or_default()
+            };
+            let response = match path {
+                "/connect/oauth2/authorize" => {
+                    let code = format!("e2e-code-{}", issued.len());
+                    issued.push((code.clone(), false));
+                    let redirect = percent_decode(&param("redirect_uri"));
+                    format!("HTTP/1.1 302 Found\r\nLocation: {redirect}?code={code}&state={}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", param("state"))
+                }
+                "/sns/oauth2/access_token" => {
+                    let code = param("code");
+                    let body = match issued.iter_mut().find(|(c, used)| *c == code && !*used) {
+                        Some(entry)
+                            if param("appid") == "wx-e2e" && param("secret") == "e2e-secret" =>
+                        {
+                            entry.1 = true;
+                            r#"{"access_token":"at","expires_in":7200,"openid":"o-e2e-browser","unionid":"u-e2e","scope":"snsapi_base"}"#.to_owned()
+                        }
+                        _ => r#"{"errcode":40029,"errmsg":"invalid code"}"#.to_owned(),
+                    };
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                }
+                _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_owned(),
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    base
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// chromedriver on a free port.

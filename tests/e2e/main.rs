@@ -49,6 +49,7 @@ fn main() {
         an_agent_switches_to_act_for_the_enterprise,
         a_new_resident_records_their_identity,
         the_policy_library_searches_in_both_languages,
+        wechat_s_browser_logs_in_binds_once_then_logs_in_by_itself,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -668,6 +669,69 @@ async fn the_policy_library_searches_in_both_languages(ctx: &Ctx) -> TestResult 
                 .contains("per month"),
             "the amount in English",
         )?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+/// Waits until the browser is at `path` (with `query`, if given).
+async fn arrive_at(c: &Client, path: &str, query: Option<&str>) -> TestResult {
+    for _ in 0..100 {
+        let url = c.current_url().await?;
+        if url.path() == path && (query.is_none() || url.query() == query) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("never arrived at {path}: at {}", c.current_url().await?).into())
+}
+
+async fn wechat_s_browser_logs_in_binds_once_then_logs_in_by_itself(ctx: &Ctx) -> TestResult {
+    // The phone session's user agent is WeChat's browser, so the login page offers WeChat.
+    let wechat_button = Locator::Css("a[href^='/api/wechat/oauth/start']");
+    in_session(ctx, PHONE, |c| async move {
+        open(ctx, &c, "/login").await?;
+        let button = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(wechat_button)
+            .await?;
+        click_element(&c, &button).await?;
+        // Through WeChat's (fake) authorize page and back: the first time, to the phone step.
+        // (Browsers carry WeChat's `#wechat_redirect` fragment through the redirects.)
+        arrive_at(&c, "/login", Some("wechat=1")).await?;
+        check(page_heading(&c).await? == "登录", "the phone step")?;
+        let note = text_of(&c, "main .demo-hint")
+            .await
+            .map_err(|e| format!("no binding note: {e}"))?;
+        check(note.contains("绑定您的微信"), "says WeChat will be bound")?;
+        page_is_clean(&c).await?;
+        type_into(&c, "#phone", "13600000008").await?;
+        click(&c, "[data-test=send-code]").await?;
+        let hint = text_of(&c, "[data-test=demo-code]")
+            .await
+            .map_err(|e| format!("no demo code: {e}"))?;
+        type_into(&c, "#code", &digits_in(&hint)).await?;
+        click(&c, "[data-test=login]").await?;
+        let phone = text_of(&c, "[data-test=phone]")
+            .await
+            .map_err(|e| format!("after the phone step: {e}"))?;
+        check(phone == "136****0008", "logged in")?;
+        click(&c, "[data-test=logout]").await?;
+        arrive_at(&c, "/login", None).await?;
+        // Next time WeChat alone logs in, straight back to 我的.
+        let button = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(wechat_button)
+            .await
+            .map_err(|e| format!("no WeChat button after logging out: {e}"))?;
+        click_element(&c, &button).await?;
+        arrive_at(&c, "/me", None).await?;
+        let phone = text_of(&c, "[data-test=phone]")
+            .await
+            .map_err(|e| format!("after the WeChat login: {e}"))?;
+        check(phone == "136****0008", "logged in by WeChat")?;
         page_is_clean(&c).await
     })
     .await
