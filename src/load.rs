@@ -33,10 +33,21 @@ where
 {
     let out: Loaded<T> = RwSignal::new(None);
     let prefs = use_prefs();
+    // Answers can arrive out of order (a search typed quickly): only the latest request's
+    // answer is kept.
+    let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
         let locale = prefs.locale.get();
         if let Some(path) = path() {
-            spawn_local(async move { out.put(Some(api_client::get::<T>(&path, locale).await)) });
+            let generation = latest.get() + 1;
+            latest.set(generation);
+            let latest = latest.clone();
+            spawn_local(async move {
+                let answer = api_client::get::<T>(&path, locale).await;
+                if latest.get() == generation {
+                    out.put(Some(answer));
+                }
+            });
         }
     });
     out

@@ -12,7 +12,7 @@ mod setup;
 mod size;
 mod test;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -46,9 +46,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root (the folder above `xtask/`).
+/// The workspace root (the folder above `xtask/`). Read at run time (`cargo run` sets it), not
+/// compile time: a build shared between checkouts must act on the checkout it is run in.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()

@@ -119,15 +119,19 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
 }
 
 fn token_from(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    read_cookie(&parts.headers, COOKIE)
+}
+
+/// The value of the request's cookie `name`, if it has a non-empty one.
+pub fn read_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|c| {
-            let (name, value) = c.trim().split_once('=')?;
-            (name == COOKIE && !value.is_empty()).then(|| value.to_owned())
+            let (n, value) = c.trim().split_once('=')?;
+            (n == name && !value.is_empty()).then(|| value.to_owned())
         })
 }
 

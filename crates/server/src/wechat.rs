@@ -317,15 +317,7 @@ pub fn clear_binding_cookie(state: &AppState) -> HeaderValue {
 
 /// The pending binding of this browser, if any.
 pub fn binding_from(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            let (name, value) = c.trim().split_once('=')?;
-            (name == BIND_COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
+    auth::read_cookie(headers, BIND_COOKIE)
 }
 
 /// Logs the identity in if bound; otherwise issues a binding, in a cookie.
@@ -542,16 +534,7 @@ pub async fn oauth_callback(
         EXCHANGES_PER_CLIENT,
     )
     .await?;
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            c.trim()
-                .strip_prefix(&format!("{STATE_COOKIE}="))
-                .map(str::to_owned)
-        })
+    let cookie = auth::read_cookie(&headers, STATE_COOKIE)
         .ok_or_else(|| ApiError::invalid_code("state", "ticket"))?;
     let (nonce, return_to) = cookie
         .split_once('|')
