@@ -151,7 +151,7 @@ pub fn amount_text(m: &'static Messages, locale: Locale, p: &PolicyInfo) -> Stri
                     )
                 })
                 .collect();
-            format!("{} {}", period, steps.join("; "))
+            format!("{} {}", period, steps.join(m.common.clause_separator))
         }
         AmountInfo::Proportional {
             base,

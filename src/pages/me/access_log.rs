@@ -28,7 +28,7 @@ pub fn AccessLog() -> impl IntoView {
                                         <li class="row-item">
                                             <span>
                                                 <strong>{move || format::stamp(prefs.t(), &at)}</strong>
-                                                " · " {e.staff_name} "（" {e.department} "）"
+                                                " · " {e.staff_name} " · " {e.department}
                                                 <br />
                                                 {e.reason} " · " {e.what}
                                             </span>

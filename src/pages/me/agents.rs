@@ -147,7 +147,7 @@ fn AgentRow(agent: Agent, path: String, reload: RwSignal<u32>) -> impl IntoView 
                         .filter(|(on, _)| *on)
                         .map(|(_, t)| *t)
                         .collect::<Vec<_>>()
-                        .join("、")
+                        .join(prefs.t().common.list_separator)
                 }}
                 " · "
                 {move || format::date(prefs.t(), expires_on)}

@@ -81,7 +81,7 @@ pub fn Profile(account: Me) -> impl IntoView {
                 <dt>{tr(|m| m.account.department)}</dt>
                 <dd>{department}</dd>
                 <dt>{tr(|m| m.account.permissions)}</dt>
-                <dd>{move || permissions.iter().map(|p| permission_text(prefs.t(), *p)).collect::<Vec<_>>().join("、")}</dd>
+                <dd>{move || permissions.iter().map(|p| permission_text(prefs.t(), *p)).collect::<Vec<_>>().join(prefs.t().common.list_separator)}</dd>
             </dl>
         }
         .into_any(),
