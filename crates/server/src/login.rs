@@ -249,14 +249,23 @@ pub async fn staff_login(
         .fetch_optional(&state.db.pool)
         .await?;
     let Some(row) = row else {
-        // Take as long as a real check, so that timing does not tell which usernames exist.
+        // An unknown username answers as a real one would: as long a check, and the same
+        // lockout after repeated failures, so that neither tells which usernames exist.
         let _ = verify_password(DUMMY_HASH, &body.password);
-        return Err(ApiError::invalid_credentials());
+        let key = format!("staff:unknown:{}", body.username.trim().to_lowercase());
+        let (failed, _) = ratelimit::count(&state.db, &key, LONGEST_LOCK_SECS).await?;
+        return Err(if failed >= LOCK_AFTER {
+            let secs = (FIRST_LOCK_SECS << (failed - LOCK_AFTER).min(10)).min(LONGEST_LOCK_SECS);
+            ApiError::login_locked(secs as u64)
+        } else {
+            ApiError::invalid_credentials()
+        });
     };
     let id: i64 = row.try_get("id")?;
     let stamp = format_utc(now());
     let locked: Option<String> = row.try_get("locked_until")?;
     if let Some(until) = locked.filter(|u| *u > stamp) {
+        let _ = verify_password(DUMMY_HASH, &body.password);
         return Err(ApiError::login_locked(seconds_until(&until)));
     }
     let password_hash: String = row.try_get("password_hash")?;

@@ -13,8 +13,18 @@ pub struct Limit {
 
 /// Counts a hit on `key`; refuses with 429 and `Retry-After` when over the limit.
 pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<(), ApiError> {
+    let (count, retry) = count(db, key, limit.window_secs).await?;
+    if count > limit.max {
+        return Err(ApiError::rate_limited(retry));
+    }
+    Ok(())
+}
+
+/// Counts a hit on `key` in the current window: the count so far, and the seconds until the
+/// window ends.
+pub async fn count(db: &Db, key: &str, window_secs: i64) -> Result<(i64, u64), ApiError> {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let window = now - now.rem_euclid(limit.window_secs);
+    let window = now - now.rem_euclid(window_secs);
     let count: i64 = sqlx::query_scalar(
         "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
          ON CONFLICT (key) DO UPDATE SET \
@@ -26,9 +36,5 @@ pub async fn hit(db: &Db, key: &str, limit: Limit) -> Result<(), ApiError> {
     .bind(window)
     .fetch_one(&db.pool)
     .await?;
-    if count > limit.max {
-        let retry = (window + limit.window_secs - now).max(1);
-        return Err(ApiError::rate_limited(retry as u64));
-    }
-    Ok(())
+    Ok((count, (window + window_secs - now).max(1) as u64))
 }

@@ -26,6 +26,7 @@ on_both_databases!(
     demo_mode_shows_codes_and_nothing_else_does,
     a_person_records_their_identity_with_checks,
     over_https_cookies_are_secure_and_hsts_is_sent,
+    unknown_staff_usernames_answer_like_real_ones,
 );
 
 const PHONE: &str = "13912345678";
@@ -615,4 +616,27 @@ async fn over_https_cookies_are_secure_and_hsts_is_sent(app: TestApp) {
         "{}",
         answer.header("set-cookie")
     );
+}
+
+async fn unknown_staff_usernames_answer_like_real_ones(app: TestApp) {
+    let app = app.demo().await;
+    for (username, _) in [("reviewer", ()), ("no-such-person", ())] {
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            statuses.push(staff_login(&app, username, "wrong", "123456").await);
+        }
+        let last = statuses.pop().unwrap();
+        assert!(
+            statuses
+                .iter()
+                .all(|a| a.status == StatusCode::UNAUTHORIZED),
+            "{username}"
+        );
+        assert_eq!(
+            (last.status, last.json()["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("login_locked")),
+            "{username}"
+        );
+        assert_eq!(last.header("retry-after"), "60", "{username}");
+    }
 }
