@@ -41,3 +41,17 @@ pub fn provide_auth() -> Auth {
 pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
+
+/// Posts a login (`path`, `body`); on success the app knows the account and goes to 我的.
+pub async fn log_in<B: serde::Serialize>(
+    auth: Auth,
+    navigate: impl Fn(&str),
+    path: &str,
+    body: &B,
+    locale: crate::i18n::Locale,
+) -> Result<(), api_client::ApiFailure> {
+    let me = api_client::post::<_, Me>(path, body, locale).await?;
+    auth.me.put(Some(me));
+    navigate("/me");
+    Ok(())
+}

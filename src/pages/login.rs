@@ -1,19 +1,17 @@
 //! `/login`: residents and enterprise users log in with their phone and an SMS code.
 
-use crate::router::use_navigate;
-use crate::router::Link;
-use api::account::{CodeSent, Me, SendCode, VerifyCode};
+use api::account::{CodeSent, SendCode, VerifyCode};
 use api::text::fill;
 use api::Mobile;
 use leptos::prelude::*;
-
-use crate::load::Put;
 use leptos::task::spawn_local;
 
 use crate::api_client::{self, ApiFailure};
 use crate::format;
+use crate::load::Put;
 use crate::prefs::{tr, use_prefs, use_title};
-use crate::session::use_auth;
+use crate::router::{use_navigate, Link};
+use crate::session::{self, use_auth};
 
 /// The phone login page.
 #[component]
@@ -80,17 +78,16 @@ pub fn Login() -> impl IntoView {
         busy.put(true);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api_client::post::<_, Me>(
+            match session::log_in(
+                auth,
+                navigate,
                 "/api/auth/sms/verify",
                 &body,
                 prefs.locale.get_untracked(),
             )
             .await
             {
-                Ok(me) => {
-                    auth.me.put(Some(me));
-                    navigate("/me");
-                }
+                Ok(()) => {}
                 Err(e @ ApiFailure::Server(_)) if e.field() == Some("phone") => {
                     phone_error.put(Some(e.message(prefs.t())))
                 }

@@ -1,18 +1,14 @@
 //! `/login/staff`: staff log in with username, password and an authenticator code.
 
-use crate::router::use_navigate;
-use crate::router::Link;
-use api::account::{Me, StaffLogin};
+use api::account::StaffLogin;
 use api::text::fill;
 use leptos::prelude::*;
-
-use crate::load::Put;
 use leptos::task::spawn_local;
 
-use crate::api_client;
-use crate::load::load;
+use crate::load::{load, Put};
 use crate::prefs::{tr, use_prefs, use_title};
-use crate::session::use_auth;
+use crate::router::{use_navigate, Link};
+use crate::session::{self, use_auth};
 
 /// The staff login page.
 #[component]
@@ -48,17 +44,16 @@ pub fn StaffLoginPage() -> impl IntoView {
         busy.put(true);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api_client::post::<_, Me>(
+            match session::log_in(
+                auth,
+                navigate,
                 "/api/auth/staff/login",
                 &body,
                 prefs.locale.get_untracked(),
             )
             .await
             {
-                Ok(me) => {
-                    auth.me.put(Some(me));
-                    navigate("/me");
-                }
+                Ok(()) => {}
                 Err(e) => error.put(Some(e.message(prefs.t()))),
             }
             busy.put(false);

@@ -131,6 +131,19 @@ fn unit() -> anyhow::Result<()> {
         "--test",
         "match_cli",
     ]))?;
+    // Tests of the server that need no database (the database ones run in their own layers).
+    run_checked(cargo().args([
+        "test",
+        "-p",
+        "server",
+        "--test",
+        "sms",
+        "--",
+        "--skip",
+        "sqlite::",
+        "--skip",
+        "postgres::",
+    ]))?;
     // The compatibility gate is JavaScript: Node's test runner checks it.
     run_checked(crate::cmd("node").args(["--test", "tests/compat_gate.test.js"]))
 }

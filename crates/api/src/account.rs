@@ -209,6 +209,7 @@ pub struct AccessLogEntry {
     pub staff_name: String,
     pub department: String,
     pub reason: String,
+    /// What was read, as a code: `profile` (phone, name, ID number).
     pub what: String,
 }
 

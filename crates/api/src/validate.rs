@@ -230,7 +230,7 @@ impl IdNumber {
 
     /// The number with digits 5–14 hidden, as shown to anyone but its owner: `4406**********1234`.
     pub fn masked(&self) -> String {
-        format!("{}{}{}", &self.0[..4], "*".repeat(10), &self.0[14..])
+        mask_id_number(&self.0)
     }
 
     /// The whole number, for the owner and for encryption at rest only.
@@ -297,7 +297,7 @@ impl Mobile {
 
     /// The number with its middle four digits hidden: `138****5678`.
     pub fn masked(&self) -> String {
-        format!("{}****{}", &self.0[..3], &self.0[7..])
+        mask_mobile(&self.0)
     }
 
     /// The whole number, for the owner and for encryption at rest only.
@@ -322,6 +322,26 @@ impl TryFrom<String> for Mobile {
 impl From<Mobile> for String {
     fn from(m: Mobile) -> String {
         m.0
+    }
+}
+
+/// An ID number as shown to anyone but its owner: `4406**********1234` (all stars when it is
+/// not 18 ASCII characters, so nothing leaks).
+pub fn mask_id_number(id: &str) -> String {
+    if id.len() == 18 && id.is_ascii() {
+        format!("{}{}{}", &id[..4], "*".repeat(10), &id[14..])
+    } else {
+        "*".repeat(18)
+    }
+}
+
+/// A mobile number as shown to anyone but its owner: `138****5678` (all stars when it is not
+/// 11 ASCII digits).
+pub fn mask_mobile(phone: &str) -> String {
+    if phone.len() == 11 && phone.is_ascii() {
+        format!("{}****{}", &phone[..3], &phone[7..])
+    } else {
+        "*".repeat(11)
     }
 }
 
@@ -565,6 +585,12 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn malformed_stored_numbers_mask_to_stars() {
+        assert_eq!(mask_id_number("4406"), "*".repeat(18));
+        assert_eq!(mask_mobile("1380"), "*".repeat(11));
     }
 
     #[test]

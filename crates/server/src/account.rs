@@ -11,7 +11,7 @@ use api::account::{
     AccessLogEntry, ActFor, Agent, EnterpriseAccess, EnterpriseRole, Me, NewAgent, Permission,
     Scopes, SessionInfo,
 };
-use api::{Date, ErrorBody, IdNumber, Mobile};
+use api::{Date, ErrorBody, IdNumber};
 
 use crate::auth::{may_act, now, Person, Principal, Session};
 use crate::db::format_utc;
@@ -68,27 +68,16 @@ pub async fn me_for(
                 .fetch_optional(&state.db.pool)
                 .await?
                 .ok_or_else(ApiError::unauthenticated)?;
-            let phone = state
-                .vault
-                .decrypt(&row.try_get::<Vec<u8>, _>("phone_enc")?)?;
+            let sealed_phone: Vec<u8> = row.try_get("phone_enc")?;
             let phone = if reveal_phone {
-                phone
+                state.vault.decrypt(&sealed_phone)?
             } else {
-                Mobile::parse(&phone)
-                    .map(|m| m.masked())
-                    .unwrap_or_default()
+                state.vault.masked_phone(&sealed_phone)?
             };
-            let id_number = match row.try_get::<Option<Vec<u8>>, _>("id_number_enc")? {
-                Some(sealed) => {
-                    let plain = state.vault.decrypt(&sealed)?;
-                    Some(
-                        IdNumber::parse(&plain, crate::db::today_shanghai())
-                            .map(|i| i.masked())
-                            .unwrap_or_else(|_| "*".repeat(18)),
-                    )
-                }
-                None => None,
-            };
+            let id_number = row
+                .try_get::<Option<Vec<u8>>, _>("id_number_enc")?
+                .map(|sealed| state.vault.masked_id_number(&sealed))
+                .transpose()?;
             Ok(Me::Person {
                 id,
                 phone,
@@ -368,10 +357,9 @@ pub async fn agents(
     Path(enterprise): Path<i64>,
 ) -> Result<Json<Vec<Agent>>, ApiError> {
     represented(&state, person.0, enterprise).await?;
-    let rows = sqlx::query(
-        "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at FROM enterprise_agents a \
-         JOIN users u ON u.id = a.user_id WHERE a.enterprise_id = $1 ORDER BY a.id DESC",
-    )
+    let rows = sqlx::query(&format!(
+        "{AGENT_SELECT} WHERE a.enterprise_id = $1 ORDER BY a.id DESC"
+    ))
     .bind(enterprise)
     .fetch_all(&state.db.pool)
     .await?;
@@ -383,10 +371,15 @@ pub async fn agents(
     Ok(Json(out))
 }
 
+/// The columns [`agent_from`] reads.
+const AGENT_SELECT: &str =
+    "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at \
+     FROM enterprise_agents a JOIN users u ON u.id = a.user_id";
+
 fn agent_from(state: &AppState, r: &sqlx::any::AnyRow, today: Date) -> Result<Agent, ApiError> {
     let phone = state
         .vault
-        .decrypt(&r.try_get::<Vec<u8>, _>("phone_enc")?)?;
+        .masked_phone(&r.try_get::<Vec<u8>, _>("phone_enc")?)?;
     let expires_on: Date = r
         .try_get::<String, _>("expires_at")?
         .parse()
@@ -394,9 +387,7 @@ fn agent_from(state: &AppState, r: &sqlx::any::AnyRow, today: Date) -> Result<Ag
     let revoked_at: Option<String> = r.try_get("revoked_at")?;
     Ok(Agent {
         id: r.try_get("id")?,
-        phone: Mobile::parse(&phone)
-            .map(|m| m.masked())
-            .unwrap_or_default(),
+        phone,
         scopes: Scopes {
             subsidies: r.try_get::<i64, _>("scope_subsidies")? == 1,
             licences: r.try_get::<i64, _>("scope_licences")? == 1,
@@ -465,13 +456,10 @@ pub async fn add_agent(
     .bind(format_utc(now()))
     .fetch_one(&state.db.pool)
     .await?;
-    let row = sqlx::query(
-        "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at FROM enterprise_agents a \
-         JOIN users u ON u.id = a.user_id WHERE a.id = $1",
-    )
-    .bind(id)
-    .fetch_one(&state.db.pool)
-    .await?;
+    let row = sqlx::query(&format!("{AGENT_SELECT} WHERE a.id = $1"))
+        .bind(id)
+        .fetch_one(&state.db.pool)
+        .await?;
     Ok((StatusCode::CREATED, Json(agent_from(&state, &row, today)?)))
 }
 

@@ -102,15 +102,28 @@ pub async fn start(
 
 /// The `Set-Cookie` value for a session token (or, with max-age 0, one that clears it).
 fn cookie(state: &AppState, token: &str, max_age: u64) -> HeaderValue {
+    set_cookie(state, COOKIE, token, "/", "Lax", max_age)
+}
+
+/// A `Set-Cookie` for every cookie the server sets: HttpOnly always, `Secure` when the public
+/// address is HTTPS. `value` must be cookie-safe ASCII (tokens, percent-encoded text).
+pub fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: u64,
+) -> HeaderValue {
     let secure = if state.settings.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}"
     ))
-    .expect("a token is ASCII")
+    .expect("cookie values are ASCII")
 }
 
 /// A `Set-Cookie` that removes the session cookie.

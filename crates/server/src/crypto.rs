@@ -86,6 +86,16 @@ impl Vault {
         Ok(String::from_utf8(plain)?)
     }
 
+    /// A stored phone number, decrypted and masked (`138****8000`).
+    pub fn masked_phone(&self, sealed: &[u8]) -> anyhow::Result<String> {
+        Ok(api::validate::mask_mobile(&self.decrypt(sealed)?))
+    }
+
+    /// A stored ID number, decrypted and masked (`4406**********1234`).
+    pub fn masked_id_number(&self, sealed: &[u8]) -> anyhow::Result<String> {
+        Ok(api::validate::mask_id_number(&self.decrypt(sealed)?))
+    }
+
     /// The keyed hash by which an encrypted value is found (equal inputs, equal hashes).
     pub fn lookup_hash(&self, kind: &str, value: &str) -> Vec<u8> {
         let mut mac =

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use api::{ErrorBody, IdNumber, Mobile};
+use api::ErrorBody;
 
 use crate::auth::{now, Principal, Session};
 use crate::db::format_utc;
@@ -19,6 +19,10 @@ pub struct ReadReason {
     /// Why the record is read, e.g. "一照通申请 YZT-2026-000123 审核". Required; shown to the person.
     pub reason: String,
 }
+
+/// What a read showed, as recorded in the access log: a code the app words in the person's
+/// language (`account.what_{code}` in the locale files).
+pub const WHAT_PROFILE: &str = "profile";
 
 /// A person's record as staff see it: numbers masked.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -66,27 +70,21 @@ pub async fn read_person(
         .bind(id)
         .bind(staff)
         .bind(reason)
-        .bind("个人资料（手机号、姓名、身份证号） / profile (phone, name, ID number)")
+        .bind(WHAT_PROFILE)
         .bind(format_utc(now()))
         .execute(&state.db.pool)
         .await?;
     tracing::info!(staff, person = id, "staff read a person's record");
     let phone = state
         .vault
-        .decrypt(&row.try_get::<Vec<u8>, _>("phone_enc")?)?;
-    let id_number = match row.try_get::<Option<Vec<u8>>, _>("id_number_enc")? {
-        Some(sealed) => Some(
-            IdNumber::parse(&state.vault.decrypt(&sealed)?, crate::db::today_shanghai())
-                .map(|i| i.masked())
-                .unwrap_or_default(),
-        ),
-        None => None,
-    };
+        .masked_phone(&row.try_get::<Vec<u8>, _>("phone_enc")?)?;
+    let id_number = row
+        .try_get::<Option<Vec<u8>>, _>("id_number_enc")?
+        .map(|sealed| state.vault.masked_id_number(&sealed))
+        .transpose()?;
     Ok(Json(PersonRecord {
         id,
-        phone: Mobile::parse(&phone)
-            .map(|m| m.masked())
-            .unwrap_or_default(),
+        phone,
         name: row.try_get("name")?,
         id_number,
     }))

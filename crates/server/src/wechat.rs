@@ -80,6 +80,30 @@ fn enc(s: &str) -> String {
 }
 
 impl WeChatApi {
+    /// Trades a code at one of WeChat's `sns/…` endpoints, with the app's id and secret.
+    async fn exchange(
+        &self,
+        app: &Option<(String, String)>,
+        which: &str,
+        endpoint: &str,
+        code_param: &str,
+        code: &str,
+    ) -> Result<Identity, WeChatError> {
+        let Some((appid, secret)) = app else {
+            return Err(WeChatError::Unavailable(format!(
+                "no {which} is configured"
+            )));
+        };
+        self.identity(format!(
+            "{}/{endpoint}?appid={}&secret={}&{code_param}={}&grant_type=authorization_code",
+            self.api_base.trim_end_matches('/'),
+            enc(appid),
+            enc(secret),
+            enc(code)
+        ))
+        .await
+    }
+
     async fn identity(&self, url: String) -> Result<Identity, WeChatError> {
         let (status, body) = self
             .client
@@ -119,34 +143,24 @@ pub fn identity_from(body: &Value) -> Result<Identity, WeChatError> {
 #[async_trait::async_trait]
 impl WeChat for WeChatApi {
     async fn code_to_session(&self, code: &str) -> Result<Identity, WeChatError> {
-        let Some((appid, secret)) = &self.mini else {
-            return Err(WeChatError::Unavailable(
-                "no mini-program is configured".into(),
-            ));
-        };
-        self.identity(format!(
-            "{}/sns/jscode2session?appid={}&secret={}&js_code={}&grant_type=authorization_code",
-            self.api_base.trim_end_matches('/'),
-            enc(appid),
-            enc(secret),
-            enc(code)
-        ))
+        self.exchange(
+            &self.mini,
+            "mini-program",
+            "sns/jscode2session",
+            "js_code",
+            code,
+        )
         .await
     }
 
     async fn oauth_code(&self, code: &str) -> Result<Identity, WeChatError> {
-        let Some((appid, secret)) = &self.official else {
-            return Err(WeChatError::Unavailable(
-                "no official account is configured".into(),
-            ));
-        };
-        self.identity(format!(
-            "{}/sns/oauth2/access_token?appid={}&secret={}&code={}&grant_type=authorization_code",
-            self.api_base.trim_end_matches('/'),
-            enc(appid),
-            enc(secret),
-            enc(code)
-        ))
+        self.exchange(
+            &self.official,
+            "official account",
+            "sns/oauth2/access_token",
+            "code",
+            code,
+        )
         .await
     }
 
@@ -169,6 +183,16 @@ const EXCHANGES_PER_CLIENT: Limit = Limit {
     window_secs: 300,
 };
 const STATE_COOKIE: &str = "zhida_oauth";
+
+/// Every WeChat exchange counts against the client's limit.
+async fn limit_client(state: &AppState, client: &ClientAddr) -> Result<(), ApiError> {
+    ratelimit::hit(
+        &state.db,
+        &format!("wechat:ip:{}", client.0),
+        EXCHANGES_PER_CLIENT,
+    )
+    .await
+}
 
 fn refused(e: WeChatError) -> ApiError {
     match e {
@@ -301,13 +325,7 @@ async fn bound_user(state: &AppState, identity: &Identity) -> Result<Option<i64>
 const BIND_COOKIE: &str = "zhida_wechat_bind";
 
 fn binding_cookie(state: &AppState, token: &str, max_age: u64) -> HeaderValue {
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!("{BIND_COOKIE}={token}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
-        .expect("a token is ASCII")
+    auth::set_cookie(state, BIND_COOKIE, token, "/api/auth", "Strict", max_age)
 }
 
 /// The `Set-Cookie` that removes a pending binding.
@@ -366,12 +384,7 @@ pub async fn mini_login(
     client: ClientAddr,
     ApiJson(body): ApiJson<WeChatCode>,
 ) -> Result<Json<TicketIssued>, ApiError> {
-    ratelimit::hit(
-        &state.db,
-        &format!("wechat:ip:{}", client.0),
-        EXCHANGES_PER_CLIENT,
-    )
-    .await?;
+    limit_client(&state, &client).await?;
     let identity = state
         .wechat
         .code_to_session(body.code.trim())
@@ -393,12 +406,7 @@ pub async fn ticket(
     headers: HeaderMap,
     ApiJson(body): ApiJson<WeChatTicket>,
 ) -> Result<Response, ApiError> {
-    ratelimit::hit(
-        &state.db,
-        &format!("wechat:ip:{}", client.0),
-        EXCHANGES_PER_CLIENT,
-    )
-    .await?;
+    limit_client(&state, &client).await?;
     // Tickets are for the mini-program's own web-view (its user agent says `miniProgram`), not
     // for a link opened elsewhere.
     let in_mini_program = headers
@@ -470,14 +478,13 @@ pub async fn oauth_start(
         .authorize_url(&redirect_uri, &nonce)
         .ok_or_else(ApiError::unavailable)?;
     let return_to = safe_return(q.return_to.as_deref());
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{STATE_COOKIE}={nonce}|{}; Path=/api/wechat; HttpOnly; SameSite=Lax; Max-Age=600{secure}",
-        enc(&return_to)
+    let cookie = auth::set_cookie(
+        &state,
+        STATE_COOKIE,
+        &format!("{nonce}|{}", enc(&return_to)),
+        "/api/wechat",
+        "Lax",
+        600,
     );
     Ok((
         StatusCode::FOUND,
@@ -486,10 +493,7 @@ pub async fn oauth_start(
                 header::LOCATION,
                 HeaderValue::from_str(&url).map_err(ApiError::internal)?,
             ),
-            (
-                header::SET_COOKIE,
-                HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
-            ),
+            (header::SET_COOKIE, cookie),
         ],
     )
         .into_response())
@@ -528,12 +532,7 @@ pub async fn oauth_callback(
     headers: HeaderMap,
     Query(q): Query<OauthCallback>,
 ) -> Result<Response, ApiError> {
-    ratelimit::hit(
-        &state.db,
-        &format!("wechat:ip:{}", client.0),
-        EXCHANGES_PER_CLIENT,
-    )
-    .await?;
+    limit_client(&state, &client).await?;
     let cookie = auth::read_cookie(&headers, STATE_COOKIE)
         .ok_or_else(|| ApiError::invalid_code("state", "ticket"))?;
     let (nonce, return_to) = cookie
@@ -553,7 +552,7 @@ pub async fn oauth_callback(
     } else {
         safe_return(Some(&percent_decode(return_to)))
     };
-    let clear = format!("{STATE_COOKIE}=; Path=/api/wechat; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = auth::set_cookie(&state, STATE_COOKIE, "", "/api/wechat", "Lax", 0);
     let mut response = (
         StatusCode::FOUND,
         [(
@@ -562,10 +561,7 @@ pub async fn oauth_callback(
         )],
     )
         .into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&clear).map_err(ApiError::internal)?,
-    );
+    response.headers_mut().append(header::SET_COOKIE, clear);
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }

@@ -24,13 +24,14 @@ pub fn AccessLog() -> impl IntoView {
                             <ul class="rows" data-test="access-log">
                                 {entries.into_iter().map(|e| {
                                     let at = e.at.clone();
+                                    let what = e.what.clone();
                                     view! {
                                         <li class="row-item">
                                             <span>
                                                 <strong>{move || format::stamp(prefs.t(), &at)}</strong>
                                                 " · " {e.staff_name} " · " {e.department}
                                                 <br />
-                                                {e.reason} " · " {e.what}
+                                                {e.reason} " · " {move || what_text(prefs.t(), &what)}
                                             </span>
                                         </li>
                                     }
@@ -40,5 +41,13 @@ pub fn AccessLog() -> impl IntoView {
                 }
             })}
         </section>
+    }
+}
+
+/// What a staff read showed, in the person's language (an unknown code shows as it is).
+fn what_text(m: &'static crate::i18n::Messages, code: &str) -> String {
+    match code {
+        "profile" => m.account.what_profile.to_owned(),
+        other => other.to_owned(),
     }
 }
