@@ -8,6 +8,7 @@ pub mod account;
 pub mod date;
 pub mod error;
 pub mod policy;
+pub mod subsidy;
 pub mod system;
 pub mod text;
 pub mod validate;

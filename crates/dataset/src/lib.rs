@@ -186,7 +186,7 @@ const GAS_COLUMNS: &[(&str, Kind)] = &[
 ];
 
 /// Reads a whole data set.
-pub fn load(files: &Files<'_>, options: &Options) -> Result<DataSet, DataError> {
+pub fn load(files: &Files<'_>, options: &Options) -> Result<DataSet, DataErrors> {
     let keep = |name: &str| options.keep.as_ref().is_none_or(|k| k.contains(name));
     let threads = options.threads.max(1);
     // Residents are most of the bytes: they are read in `threads` parts while the other files
@@ -242,21 +242,59 @@ pub fn load(files: &Files<'_>, options: &Options) -> Result<DataSet, DataError> 
     for chunk in resident_chunks {
         resident_chunk.append(chunk?);
     }
-    let enterprise_chunk = enterprise_chunk?;
+    let (enterprise_chunk, loan_chunk, gas_chunk) = (enterprise_chunk?, loan_chunk?, gas_chunk?);
+    let mut errors: Vec<DataError> = [&resident_chunk, &enterprise_chunk, &loan_chunk, &gas_chunk]
+        .iter()
+        .flat_map(|c| c.errors.iter().cloned())
+        .collect();
+    if !errors.is_empty() {
+        return Err(DataErrors(errors));
+    }
     let residents_pop = residents.population(SubjectKind::Resident, resident_chunk)?;
     let mut enterprises_pop = enterprises.population(SubjectKind::Enterprise, enterprise_chunk)?;
     let index = IdIndex::new(&enterprises_pop.ids);
-    enterprises_pop
-        .facts
-        .insert("loan_interest".into(), loans.facts(loan_chunk?, &index)?);
-    enterprises_pop
-        .facts
-        .insert("gas_usage".into(), gas.facts(gas_chunk?, &index)?);
+    let loans = loans.facts(loan_chunk, &index);
+    let gas = gas.facts(gas_chunk, &index);
+    match (loans, gas) {
+        (Ok(loans), Ok(gas)) => {
+            enterprises_pop.facts.insert("loan_interest".into(), loans);
+            enterprises_pop.facts.insert("gas_usage".into(), gas);
+        }
+        (l, g) => {
+            errors.extend(l.err().into_iter().flat_map(|e| e.0));
+            errors.extend(g.err().into_iter().flat_map(|e| e.0));
+            return Err(DataErrors(errors));
+        }
+    }
     Ok(DataSet {
         residents: residents_pop,
         enterprises: enterprises_pop,
     })
 }
+
+/// Every bad record of a data set that was refused (at least one), in file order per file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataErrors(pub Vec<DataError>);
+
+impl From<DataError> for DataErrors {
+    fn from(e: DataError) -> DataErrors {
+        DataErrors(vec![e])
+    }
+}
+
+impl std::fmt::Display for DataErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DataErrors {}
 
 /// A file with its header read.
 struct Table<'a> {
@@ -278,6 +316,8 @@ struct Chunk {
     offsets: Vec<u32>,
     /// One per schema column (None when not kept, and for the id).
     columns: Vec<Option<Builder>>,
+    /// Every bad record met (up to [`MAX_ERRORS`]); the chunk's columns are useless if any.
+    errors: Vec<DataError>,
 }
 
 enum Builder {
@@ -295,6 +335,7 @@ impl Chunk {
             *self = other;
             return;
         }
+        self.errors.extend(other.errors);
         let base = self.ids.bytes.len() as u32;
         self.ids.bytes.push_str(&other.ids.bytes);
         self.ids
@@ -447,7 +488,10 @@ impl<'a> Table<'a> {
                 .collect(),
             ..Chunk::default()
         };
-        loop {
+        'records: loop {
+            if chunk.errors.len() >= MAX_ERRORS {
+                break;
+            }
             let start = reader.position();
             let more = reader.record(&mut fields).map_err(|e| DataError {
                 file: self.file,
@@ -463,62 +507,27 @@ impl<'a> Table<'a> {
                 continue;
             }
             if fields.len() != self.width {
-                return Err(self.error(
+                chunk.errors.push(self.error(
                     start,
                     None,
                     format!("expected {} fields, found {}", self.width, fields.len()),
                 ));
+                continue;
             }
             chunk.offsets.push(start as u32);
             for (c, ((_, kind), &pos)) in self.schema.iter().zip(&self.positions).enumerate() {
                 let raw: &[u8] = &fields[pos];
                 let bad = |message: String| self.error(start, Some(c), message);
-                let text = || String::from_utf8_lossy(raw).into_owned();
-                match kind {
-                    Kind::Id | Kind::EnterpriseRef => {
-                        let id = std::str::from_utf8(raw).map_err(|_| bad("not UTF-8".into()))?;
-                        if id.is_empty() {
-                            return Err(bad("an identifier is required".into()));
-                        }
-                        chunk.ids.push(id);
-                        continue;
+                let checked = match check(*kind, raw) {
+                    Ok(v) => v,
+                    Err(message) => {
+                        chunk.errors.push(bad(message));
+                        continue 'records;
                     }
-                    _ => {}
-                }
-                let value: Result<i64, String> = match kind {
-                    Kind::Date { required } => parse_date(raw, *required)
-                        .ok_or_else(|| format!("{:?} is not a date (YYYY-MM-DD)", text())),
-                    Kind::Month => parse_month(raw)
-                        .ok_or_else(|| format!("{:?} is not a month (YYYY-MM)", text())),
-                    Kind::Code => parse_code(raw)
-                        .ok_or_else(|| format!("{:?} is not a 6-digit division code", text())),
-                    Kind::Int { min, max, required } => match parse_int(raw) {
-                        Some(n) if (*min..=*max).contains(&n) => Ok(n),
-                        None if raw.is_empty() && !required => Ok(NULL),
-                        Some(n) => Err(format!("{n} is out of range ({min} to {max})")),
-                        None => Err(format!("{:?} is not a whole number", text())),
-                    },
-                    Kind::Money => match parse_int(raw) {
-                        Some(n) if n >= 0 => Ok(n),
-                        Some(n) => Err(format!("{n} is negative: money is 0 fen or more")),
-                        None => Err(format!("{:?} is not money in whole fen", text())),
-                    },
-                    Kind::Bool => match raw {
-                        b"true" => Ok(1),
-                        b"false" => Ok(0),
-                        b"" => Ok(NULL),
-                        _ => Err(format!("{:?} is not true or false", text())),
-                    },
-                    Kind::Str { .. } | Kind::Uscc => Ok(0),
-                    Kind::Id | Kind::EnterpriseRef => unreachable!("handled above"),
                 };
-                let value = value.map_err(bad)?;
-                match kind {
-                    Kind::Str { required } => {
-                        let s = std::str::from_utf8(raw).map_err(|_| bad("not UTF-8".into()))?;
-                        if *required && s.is_empty() {
-                            return Err(bad("a value is required".into()));
-                        }
+                match checked {
+                    Checked::Id(id) => chunk.ids.push(id),
+                    Checked::Str(s) => {
                         if let Some(Builder::Str {
                             codes,
                             dict,
@@ -528,36 +537,7 @@ impl<'a> Table<'a> {
                             codes.push(intern(s, dict, lookup));
                         }
                     }
-                    Kind::Uscc => {
-                        let s = std::str::from_utf8(raw).map_err(|_| bad("not UTF-8".into()))?;
-                        if let Err(e) = api::Uscc::parse(s) {
-                            let why = match e {
-                                api::ValidationError::UsccCheck => {
-                                    "its check character (the 18th) is wrong".to_owned()
-                                }
-                                api::ValidationError::UsccLength
-                                | api::ValidationError::Required => {
-                                    "it must have 18 characters".to_owned()
-                                }
-                                other => match other.position() {
-                                    Some(p) => format!("character {p} is not allowed there"),
-                                    None => other.code().to_owned(),
-                                },
-                            };
-                            return Err(bad(format!(
-                                "{s:?} is not a valid 统一社会信用代码: {why}"
-                            )));
-                        }
-                        if let Some(Builder::Str {
-                            codes,
-                            dict,
-                            lookup,
-                        }) = &mut chunk.columns[c]
-                        {
-                            codes.push(intern(s, dict, lookup));
-                        }
-                    }
-                    _ => {
+                    Checked::Num(value) => {
                         if let Some(Builder::Num(values)) = &mut chunk.columns[c] {
                             values.push(value);
                         }
@@ -595,22 +575,25 @@ impl<'a> Table<'a> {
     }
 
     /// Turns a fact file's chunk into rows tied to enterprises.
-    fn facts(&self, chunk: Chunk, index: &IdIndex<'_>) -> Result<FactRows, DataError> {
+    fn facts(&self, chunk: Chunk, index: &IdIndex<'_>) -> Result<FactRows, DataErrors> {
         let mut rows = FactRows::default();
         rows.subject.reserve(chunk.ids.len());
+        let mut errors = Vec::new();
         for i in 0..chunk.ids.len() {
             let id = chunk.ids.get(i);
             match index.find(id) {
                 Some(row) => rows.subject.push(row),
-                None => {
-                    return Err(DataError {
-                        file: self.file,
-                        line: line_of(self.data, chunk.offsets[i] as usize),
-                        column: Some((self.positions[0] + 1, self.schema[0].0.to_owned())),
-                        message: format!("no enterprise {id:?} in {ENTERPRISES}"),
-                    })
-                }
+                None if errors.len() < MAX_ERRORS => errors.push(DataError {
+                    file: self.file,
+                    line: line_of(self.data, chunk.offsets[i] as usize),
+                    column: Some((self.positions[0] + 1, self.schema[0].0.to_owned())),
+                    message: format!("no enterprise {id:?} in {ENTERPRISES}"),
+                }),
+                None => {}
             }
+        }
+        if !errors.is_empty() {
+            return Err(DataErrors(errors));
         }
         for ((name, kind), builder) in self.schema.iter().zip(chunk.columns) {
             match (builder, kind) {
@@ -627,6 +610,117 @@ impl<'a> Table<'a> {
         Ok(rows)
     }
 }
+
+/// A field read and checked: an identifier, a number (dates as days, months as
+/// [`Month::index`], booleans as 0/1, [`NULL`] for empty) or text.
+enum Checked<'a> {
+    Id(&'a str),
+    Num(i64),
+    Str(&'a str),
+}
+
+/// Checks one field against its column's kind: what is wrong with it, in a sentence.
+fn check(kind: Kind, raw: &[u8]) -> Result<Checked<'_>, String> {
+    let text = || String::from_utf8_lossy(raw).into_owned();
+    let utf8 = || std::str::from_utf8(raw).map_err(|_| "not UTF-8".to_owned());
+    Ok(Checked::Num(match kind {
+        Kind::Id | Kind::EnterpriseRef => {
+            let id = utf8()?;
+            if id.is_empty() {
+                return Err("an identifier is required".into());
+            }
+            return Ok(Checked::Id(id));
+        }
+        Kind::Date { required } => parse_date(raw, required)
+            .ok_or_else(|| format!("{:?} is not a date (YYYY-MM-DD)", text()))?,
+        Kind::Month => {
+            parse_month(raw).ok_or_else(|| format!("{:?} is not a month (YYYY-MM)", text()))?
+        }
+        Kind::Code => parse_code(raw)
+            .ok_or_else(|| format!("{:?} is not a 6-digit division code", text()))?,
+        Kind::Int { min, max, required } => match parse_int(raw) {
+            Some(n) if (min..=max).contains(&n) => n,
+            None if raw.is_empty() && !required => NULL,
+            Some(n) => return Err(format!("{n} is out of range ({min} to {max})")),
+            None => return Err(format!("{:?} is not a whole number", text())),
+        },
+        Kind::Money => match parse_int(raw) {
+            Some(n) if n >= 0 => n,
+            Some(n) => return Err(format!("{n} is negative: money is 0 fen or more")),
+            None => return Err(format!("{:?} is not money in whole fen", text())),
+        },
+        Kind::Bool => match raw {
+            b"true" => 1,
+            b"false" => 0,
+            b"" => NULL,
+            _ => return Err(format!("{:?} is not true or false", text())),
+        },
+        Kind::Str { required } => {
+            let s = utf8()?;
+            if required && s.is_empty() {
+                return Err("a value is required".into());
+            }
+            return Ok(Checked::Str(s));
+        }
+        Kind::Uscc => {
+            let s = utf8()?;
+            if let Err(e) = api::Uscc::parse(s) {
+                let why = match e {
+                    api::ValidationError::UsccCheck => {
+                        "its check character (the 18th) is wrong".to_owned()
+                    }
+                    api::ValidationError::UsccLength | api::ValidationError::Required => {
+                        "it must have 18 characters".to_owned()
+                    }
+                    other => match other.position() {
+                        Some(p) => format!("character {p} is not allowed there"),
+                        None => other.code().to_owned(),
+                    },
+                };
+                return Err(format!("{s:?} is not a valid 统一社会信用代码: {why}"));
+            }
+            return Ok(Checked::Str(s));
+        }
+    }))
+}
+
+/// The columns of one file of the layout (`residents`, `enterprises`, `loan_interest`,
+/// `gas_usage`), in order.
+fn schema(table: &str) -> Option<&'static [(&'static str, Kind)]> {
+    Some(match table {
+        "residents" => RESIDENT_COLUMNS,
+        "enterprises" => ENTERPRISE_COLUMNS,
+        "loan_interest" => LOAN_COLUMNS,
+        "gas_usage" => GAS_COLUMNS,
+        _ => return None,
+    })
+}
+
+/// Reads one field of the layout as its file would hold it (`""` for no value), with the
+/// same checks as the files get: the value, or what is wrong with it. Used by the
+/// departments' live feeds, so that a value is accepted by the feed exactly when it would be
+/// accepted in a file.
+pub fn parse_field(table: &str, column: &str, raw: &str) -> Result<rules::Value, String> {
+    let kind = schema(table)
+        .and_then(|s| s.iter().find(|(n, _)| *n == column))
+        .map(|(_, k)| *k)
+        .ok_or_else(|| format!("{table} has no column {column:?}"))?;
+    Ok(match check(kind, raw.as_bytes())? {
+        Checked::Id(s) | Checked::Str(s) if s.is_empty() => rules::Value::Null,
+        Checked::Id(s) | Checked::Str(s) => rules::Value::String(s.to_owned()),
+        Checked::Num(NULL) => rules::Value::Null,
+        Checked::Num(n) => match kind {
+            Kind::Date { .. } => rules::Value::Date(Date::from_days_since_epoch(n)),
+            Kind::Code => rules::Value::Code(n as u32),
+            Kind::Money => rules::Value::Money(n),
+            Kind::Bool => rules::Value::Bool(n == 1),
+            _ => rules::Value::Int(n),
+        },
+    })
+}
+
+/// The most bad records reported per part of a file.
+const MAX_ERRORS: usize = 200;
 
 fn intern(s: &str, dict: &mut Vec<String>, lookup: &mut HashMap<String, u32>) -> u32 {
     if s.is_empty() {

@@ -18,7 +18,7 @@ fn load_with(
     enterprises: &str,
     loans: &str,
     gas: &str,
-) -> Result<dataset::DataSet, DataError> {
+) -> Result<dataset::DataSet, dataset::DataErrors> {
     let files = Files {
         residents: residents.as_bytes(),
         enterprises: enterprises.as_bytes(),
@@ -29,7 +29,24 @@ fn load_with(
 }
 
 fn error(residents: &str, enterprises: &str, loans: &str, gas: &str) -> DataError {
-    load_with(residents, enterprises, loans, gas).unwrap_err()
+    let mut errors = load_with(residents, enterprises, loans, gas).unwrap_err().0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    errors.remove(0)
+}
+
+#[test]
+fn every_bad_row_is_named_not_only_the_first() {
+    let residents = RESIDENTS
+        .replace("1950-07-15", "1950-02-30")
+        .replace("R1,1946-03-01,440604,祖庙街道,,0,", "R1,1946-03-01,440604,祖庙街道,,7,");
+    let gas = format!("{GAS}E9,2026-03,5\n");
+    let errors = load_with(&residents, ENTERPRISES, LOANS, &gas).unwrap_err().0;
+    let places: Vec<(&str, usize)> = errors.iter().map(|e| (e.file, e.line)).collect();
+    assert_eq!(places, [("residents.csv", 2), ("residents.csv", 3)]);
+    // Fact rows are tied to enterprises only once every file reads: then the unknown one is named.
+    let errors = load_with(RESIDENTS, ENTERPRISES, LOANS, &gas).unwrap_err().0;
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].file, errors[0].line), ("gas_usage.csv", 3));
 }
 
 #[test]
@@ -210,6 +227,8 @@ fn errors_in_the_second_half_of_a_split_file_have_the_right_line() {
             threads: 4,
         },
     )
-    .unwrap_err();
+    .unwrap_err()
+    .0
+    .remove(0);
     assert_eq!((e.line, e.column.unwrap().0), (902, 2));
 }

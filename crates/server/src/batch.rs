@@ -56,7 +56,7 @@ pub fn policies(dir: Option<&Path>) -> anyhow::Result<Vec<Policy>> {
 }
 
 /// The attributes any of `policies` reads: only these are kept in memory.
-fn used_attributes(policies: &[Policy]) -> BTreeSet<String> {
+pub fn used_attributes(policies: &[Policy]) -> BTreeSet<String> {
     let mut used = BTreeSet::new();
     for p in policies {
         for (_, test) in p.criteria.tests() {
@@ -155,8 +155,13 @@ pub fn run_match(
 }
 
 /// A data error with the folder in front of its file name.
-fn located(dir: &Path, e: &dataset::DataError) -> String {
-    format!("{}/{e}", dir.display())
+fn located(dir: &Path, errors: &dataset::DataErrors) -> String {
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|e| format!("{}/{e}", dir.display()))
+        .collect();
+    lines.join("\n")
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, so that readers see

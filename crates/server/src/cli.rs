@@ -34,6 +34,75 @@ pub enum Command {
     Keygen,
     /// Issue a department's data-feed API key (revoking its previous one); printed once.
     DepartmentKey(DepartmentKeyArgs),
+    /// Load a data set (DATASET.md layout) into the database: all of it, or nothing.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The data set's folder (residents.csv, enterprises.csv, loan_interest.csv, gas_usage.csv).
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(
+        long,
+        env = "ZHIDA_DATABASE_URL",
+        default_value = "sqlite://data/zhida.sqlite"
+    )]
+    pub database_url: String,
+}
+
+/// Marks that the server should match everyone for the current month after an import.
+pub const IMPORTED_KEY: &str = "import_to_match";
+
+/// `zhida import`: reads and checks the whole data set, naming every bad row; on any error
+/// nothing is written. Then applies it as one batch (a repeat changes nothing) and leaves a
+/// mark for the server to match everyone against the policies (at once if it is running).
+pub async fn import_command(args: &ImportArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let read = |name: &str| {
+        let path = args.data.join(name);
+        std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let (residents, enterprises, loans, gas) = (
+        read(dataset::RESIDENTS)?,
+        read(dataset::ENTERPRISES)?,
+        read(dataset::LOAN_INTEREST)?,
+        read(dataset::GAS_USAGE)?,
+    );
+    let files = dataset::Files {
+        residents: &residents,
+        enterprises: &enterprises,
+        loan_interest: &loans,
+        gas_usage: &gas,
+    };
+    let set = dataset::load(&files, &dataset::Options::default()).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .0
+            .iter()
+            .map(|e| format!("  {}/{e}", args.data.display()))
+            .collect();
+        anyhow::anyhow!(
+            "the data set was not imported: nothing was written. {} bad row(s):\n{}",
+            errors.0.len(),
+            lines.join("\n")
+        )
+    })?;
+    let batch = crate::data::batch_of_data_set(&set);
+    drop(set);
+    let db = Db::connect(&args.database_url).await?;
+    db.migrate().await?;
+    let applied = crate::data::apply(&db, None, crate::data::Source::Import, &batch)
+        .await?
+        .map_err(|problems| anyhow::anyhow!("the data set was not imported: {} problem(s), first: {:?}", problems.len(), problems.first()))?;
+    db.set_meta(IMPORTED_KEY, &applied.batch_id.to_string()).await?;
+    println!(
+        "imported batch {}: {} records and fact sets, {} subjects changed, in {:.1} s",
+        applied.batch_id,
+        applied.records,
+        applied.changed.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +296,20 @@ pub struct ServeArgs {
     )]
     pub wechat_mp_secret: String,
 
+    /// The treasury's payment system (POST {url}/payments). Unset in demo mode: payments are
+    /// only logged.
+    #[arg(long, env = "ZHIDA_TREASURY_URL")]
+    pub treasury_url: Option<String>,
+
+    /// The bearer token for the treasury.
+    #[arg(
+        long,
+        env = "ZHIDA_TREASURY_TOKEN",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub treasury_token: String,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "ZHIDA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -293,12 +376,22 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map(|a| (a, args.wechat_mp_secret.clone())),
         client: crate::http_client::Client::new(),
     };
-    let state = AppState::new(db, assets, vault, sms, args.demo, secure)
+    let mut state = AppState::new(db, assets, vault, sms, args.demo, secure)
         .with_wechat(Arc::new(wechat))
         .with_public_url(args.public_url.clone());
+    if let Some(url) = &args.treasury_url {
+        state = state.with_treasury(Arc::new(crate::payments::HttpTreasury {
+            base: url.clone(),
+            token: args.treasury_token.clone(),
+            client: crate::http_client::Client::new(),
+        }));
+    } else if !args.demo {
+        tracing::warn!("no treasury configured (ZHIDA_TREASURY_URL): grants will not be paid");
+    }
     if args.demo && demo::seed_if_empty(&state).await? {
         tracing::info!("demo data seeded");
     }
+    state.start_background().await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

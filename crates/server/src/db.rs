@@ -45,10 +45,19 @@ impl Backend {
 }
 
 /// A connection pool with the backend it talks to. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The URL it was opened with (PostgreSQL's `LISTEN` needs a connection of its own).
+    pub url: String,
+}
+
+impl std::fmt::Debug for Db {
+    /// Without the URL, which may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish()
+    }
 }
 
 impl Db {
@@ -56,6 +65,7 @@ impl Db {
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
+        let original = url.to_owned();
         let mut url = url.to_owned();
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
@@ -90,7 +100,11 @@ impl Db {
             .connect(&url)
             .await
             .with_context(|| format!("connecting to the {} database", backend.as_str()))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            url: original,
+        })
     }
 
     /// Applies every migration not yet applied. Safe to run at every start.

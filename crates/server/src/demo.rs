@@ -171,6 +171,92 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         .await?;
     }
     tx.commit().await?;
+    let applied = crate::data::apply(db, None, crate::data::Source::Demo, &department_data())
+        .await?
+        .map_err(|p| anyhow::anyhow!("the demo data does not apply: {p:?}"))?;
     db.set_meta(SEEDED_KEY, &stamp).await?;
+    crate::matching::after_change(state, &applied.changed).await;
     Ok(true)
+}
+
+/// What the departments know of the demo people and enterprises: the 85-year-old gets the
+/// senior allowance; the disabled resident (grade 1, dibao) both disability subsidies; the
+/// manufacturer the loan-interest subsidy, the gas subsidy (after one click), the
+/// small-to-large award and an R&D grant to apply for (秒报秒批).
+pub fn department_data() -> crate::data::Batch {
+    use rules::{Month, SubjectKind, Value};
+    let date = |s: &str| Value::Date(s.parse().expect("a valid demo date"));
+    let text = |s: &str| Value::String(s.to_owned());
+    let resident = |id: &str, birth: &str, grade: i64, dibao: bool| crate::data::Record {
+        kind: SubjectKind::Resident,
+        id: id.to_owned(),
+        attributes: vec![
+            ("birth_date".into(), date(birth)),
+            ("hukou_district".into(), Value::Code(440604)),
+            ("street".into(), text("祖庙街道")),
+            ("disability_grade".into(), Value::Int(grade)),
+            ("dibao".into(), Value::Bool(dibao)),
+        ],
+    };
+    let month = Month::of(crate::db::today_shanghai());
+    crate::data::Batch {
+        records: vec![
+            resident("DEMO-R1", "1941-03-15", 0, false),
+            resident("DEMO-R2", "1970-06-20", 1, true),
+            crate::data::Record {
+                kind: SubjectKind::Enterprise,
+                id: "DEMO-E1".into(),
+                attributes: vec![
+                    ("name".into(), text("佛山市恒立电气自动化有限公司")),
+                    ("district".into(), Value::Code(440604)),
+                    ("street".into(), text("张槎街道")),
+                    ("industry_code".into(), Value::Int(3821)),
+                    ("established".into(), date("2012-05-18")),
+                    ("high_tech_until".into(), date("2027-12-31")),
+                    ("employees".into(), Value::Int(186)),
+                    ("revenue_y1".into(), Value::Money(2_600_000_000)),
+                    ("revenue_y2".into(), Value::Money(1_800_000_000)),
+                    ("rd_expense_y1".into(), Value::Money(130_000_000)),
+                ],
+            },
+            crate::data::Record {
+                kind: SubjectKind::Enterprise,
+                id: "DEMO-E2".into(),
+                attributes: vec![
+                    ("name".into(), text("佛山市禅城区康宁大药房")),
+                    ("district".into(), Value::Code(440604)),
+                    ("street".into(), text("祖庙街道")),
+                    ("industry_code".into(), Value::Int(5251)),
+                    ("established".into(), date("2019-09-02")),
+                    ("employees".into(), Value::Int(6)),
+                    ("revenue_y1".into(), Value::Money(320_000_000)),
+                    ("revenue_y2".into(), Value::Money(290_000_000)),
+                    ("rd_expense_y1".into(), Value::Money(0)),
+                ],
+            },
+        ],
+        facts: vec![
+            crate::data::FactSet {
+                table: "loan_interest".into(),
+                kind: SubjectKind::Enterprise,
+                subject: "DEMO-E1".into(),
+                month,
+                rows: vec![[
+                    ("product".to_owned(), text("数字贷")),
+                    ("interest_fen".to_owned(), Value::Money(3_600_000)),
+                ]
+                .into_iter()
+                .collect()],
+            },
+            crate::data::FactSet {
+                table: "gas_usage".into(),
+                kind: SubjectKind::Enterprise,
+                subject: "DEMO-E1".into(),
+                month,
+                rows: vec![[("cubic_meters".to_owned(), Value::Int(12_000))]
+                    .into_iter()
+                    .collect()],
+            },
+        ],
+    }
 }

@@ -220,6 +220,12 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<rules::eval::EvalError> for ApiError {
+    fn from(e: rules::eval::EvalError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> ApiError {
         ApiError::internal(format!("{e:#}"))

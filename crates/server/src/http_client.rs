@@ -47,6 +47,32 @@ impl Client {
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
 
+    /// A JSON request with a bearer token and an idempotency key (`Idempotency-Key`), for
+    /// services that must not act twice on a retried request.
+    pub async fn idempotent_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        bearer: &str,
+        key: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(u16, Value)> {
+        let mut request = self.0.request(method, url).header("Idempotency-Key", key);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if !bearer.is_empty() {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| e.without_url())
+            .with_context(|| format!("calling {}", without_query(url)))?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
     /// GETs `url` (with its query); returns the status and the JSON answer.
     pub async fn get_json(&self, url: &str) -> anyhow::Result<(u16, Value)> {
         let response = self

@@ -8,21 +8,26 @@ pub mod auth;
 pub mod batch;
 pub mod cli;
 pub mod crypto;
+pub mod data;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod feeds;
 pub mod headers;
 pub mod http_client;
 pub mod i18n;
 pub mod json;
 pub mod login;
+pub mod matching;
+pub mod payments;
 pub mod policies;
 pub mod ratelimit;
 pub mod routes;
 pub mod sms;
 pub mod staff;
 pub mod static_files;
+pub mod subsidies;
 pub mod totp;
 pub mod wechat;
 
@@ -55,6 +60,12 @@ pub struct AppState {
     pub wechat: Arc<dyn wechat::WeChat>,
     /// The published policies (the reference set until policy administration arrives).
     pub policies: Arc<Vec<rules::Policy>>,
+    /// Where payment instructions go.
+    pub treasury: Arc<dyn payments::Treasury>,
+    /// Wakes the payment sender when instructions were queued.
+    pub wake_payments: Arc<tokio::sync::Notify>,
+    /// This instance's live connections (Server-Sent Events).
+    pub events: Arc<events::Hub>,
     pub settings: Arc<Settings>,
 }
 
@@ -80,6 +91,13 @@ impl AppState {
             sms,
             wechat: Arc::new(wechat::NoWeChat),
             policies: Arc::new(rules::reference_policies()),
+            treasury: if demo {
+                Arc::new(payments::DemoTreasury::default())
+            } else {
+                Arc::new(payments::NoTreasury)
+            },
+            wake_payments: Arc::new(tokio::sync::Notify::new()),
+            events: Arc::new(events::Hub::default()),
             settings: Arc::new(Settings {
                 demo,
                 secure_cookies,
@@ -93,6 +111,44 @@ impl AppState {
     pub fn with_wechat(mut self, wechat: Arc<dyn wechat::WeChat>) -> AppState {
         self.wechat = wechat;
         self
+    }
+
+    /// Another instance's view of the same database: its own live connections.
+    pub fn with_events(mut self, hub: Arc<events::Hub>) -> AppState {
+        self.events = hub;
+        self
+    }
+
+    /// Pays through `treasury`.
+    pub fn with_treasury(mut self, treasury: Arc<dyn payments::Treasury>) -> AppState {
+        self.treasury = treasury;
+        self
+    }
+
+    /// Starts the work that runs beside requests: PostgreSQL's event listener, the payment
+    /// sender, catching up subjects left unmatched, the monthly runs and consent expiry.
+    pub async fn start_background(&self) -> anyhow::Result<()> {
+        events::listen(self).await?;
+        tokio::spawn(payments::sender_loop(self.clone()));
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = matching::sweep_pending(&state).await {
+                    tracing::error!(error = %format!("{e:#}"), "matching pending subjects");
+                }
+                if let Err(e) = matching::after_import(&state).await {
+                    tracing::error!(error = %format!("{e:#}"), "matching after an import");
+                }
+                if let Err(e) = matching::run_due_months(&state).await {
+                    tracing::error!(error = %format!("{e:#}"), "monthly run");
+                }
+                if let Err(e) = matching::expire_consents(&state).await {
+                    tracing::error!(error = %format!("{e:#}"), "consent expiry");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            }
+        });
+        Ok(())
     }
 
     /// The public address (for redirect URLs).

@@ -14,6 +14,7 @@ async fn main() -> std::process::ExitCode {
         Command::Match(args) => cli::match_command(&args),
         Command::Gen(args) => cli::gen_command(&args),
         Command::DepartmentKey(args) => cli::department_key_command(&args).await,
+        Command::Import(args) => cli::import_command(&args).await,
         Command::Keygen => {
             println!("{}", server::crypto::Vault::generate_key());
             Ok(())

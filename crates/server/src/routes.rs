@@ -72,11 +72,27 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::wechat::ticket))
         .routes(routes!(crate::wechat::oauth_start))
         .routes(routes!(crate::wechat::oauth_callback))
+        .routes(routes!(crate::subsidies::home))
+        .routes(routes!(crate::subsidies::notifications))
+        .routes(routes!(crate::subsidies::read_notifications))
+        .routes(routes!(crate::subsidies::check))
+        .routes(routes!(crate::subsidies::apply))
+        .routes(routes!(crate::subsidies::grant))
+        .routes(routes!(crate::subsidies::consent))
+        .routes(routes!(crate::subsidies::decline))
+        .routes(routes!(crate::subsidies::disbursement))
+        .routes(routes!(crate::subsidies::retry_payment))
+        .routes(routes!(crate::events::stream))
+}
+
+/// The departments' feeds: larger bodies than the rest of the API.
+fn feed_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(crate::feeds::push))
 }
 
 /// The OpenAPI 3 document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    api_routes().merge(feed_routes()).split_for_parts().1
 }
 
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
@@ -88,8 +104,10 @@ static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
 /// The whole application: the API, the app's files, and the layers around both.
 pub fn app(state: AppState) -> Router {
     let (api, _) = api_routes().split_for_parts();
+    let (feeds, _) = feed_routes().split_for_parts();
     let api = api
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(feeds.layer(DefaultBodyLimit::max(crate::feeds::FEED_BODY_LIMIT)))
         .layer(CompressionLayer::new());
     Router::new()
         .merge(api)

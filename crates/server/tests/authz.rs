@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use axum::Router;
-use common::TestApp;
+use common::{login_phone, TestApp};
 use server::auth::{ActingFor, Licences, Subsidies};
 use tower::ServiceExt;
 
@@ -29,62 +29,8 @@ struct Roles {
     staff: String,
 }
 
-async fn login_phone(app: &TestApp, phone: &str) -> String {
-    sqlx::query("DELETE FROM rate_limits")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    let send = Request::post("/api/auth/sms/send")
-        .header("content-type", "application/json")
-        .body(Body::from(format!(r#"{{"phone":"{phone}"}}"#)))
-        .unwrap();
-    let code = app.send(send).await.json()["demo_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let verify = Request::post("/api/auth/sms/verify")
-        .header("content-type", "application/json")
-        .body(Body::from(format!(
-            r#"{{"phone":"{phone}","code":"{code}"}}"#
-        )))
-        .unwrap();
-    let answer = app.send(verify).await;
-    assert_eq!(answer.status, StatusCode::OK);
-    answer
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 async fn login_staff(app: &TestApp) -> String {
-    let code = app
-        .get("/api/auth/staff/demo-totp?username=reviewer")
-        .await
-        .json()
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let body = format!(
-        r#"{{"username":"reviewer","password":"{}","totp":"{code}"}}"#,
-        server::demo::STAFF_PASSWORD
-    );
-    let answer = app
-        .send(
-            Request::post("/api/auth/staff/login")
-                .header("content-type", "application/json")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    answer
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    common::login_staff(app, "reviewer").await
 }
 
 async fn roles(app: &TestApp) -> Roles {

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_treasury;
 pub mod fake_wechat;
 
 use std::path::Path;
@@ -121,6 +122,17 @@ impl TestApp {
     pub async fn demo(mut self) -> TestApp {
         self.state = state(&self.db, StaticAssets::default(), self.sms.clone(), true);
         server::demo::seed_if_empty(&self.state).await.unwrap();
+        self.router = server::app(self.state.clone());
+        self
+    }
+
+    /// Pays through the fake treasury at `base`.
+    pub fn with_treasury(mut self, base: &str) -> TestApp {
+        self.state = self.state.clone().with_treasury(Arc::new(server::payments::HttpTreasury {
+            base: base.to_owned(),
+            token: "test-token".into(),
+            client: server::http_client::Client::new(),
+        }));
         self.router = server::app(self.state.clone());
         self
     }
@@ -281,4 +293,82 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// Logs a demo person in with phone and SMS code: their session cookie.
+pub async fn login_phone(app: &TestApp, phone: &str) -> String {
+    sqlx::query("DELETE FROM rate_limits")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let send = Request::post("/api/auth/sms/send")
+        .header("content-type", "application/json")
+        .body(Body::from(format!(r#"{{"phone":"{phone}"}}"#)))
+        .unwrap();
+    let code = app.send(send).await.json()["demo_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verify = Request::post("/api/auth/sms/verify")
+        .header("content-type", "application/json")
+        .body(Body::from(format!(
+            r#"{{"phone":"{phone}","code":"{code}"}}"#
+        )))
+        .unwrap();
+    let answer = app.send(verify).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    answer
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Logs a demo staff member in with password and TOTP: their session cookie.
+pub async fn login_staff(app: &TestApp, username: &str) -> String {
+    let code = app
+        .get(&format!("/api/auth/staff/demo-totp?username={username}"))
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = format!(
+        r#"{{"username":"{username}","password":"{}","totp":"{code}"}}"#,
+        server::demo::STAFF_PASSWORD
+    );
+    let answer = app
+        .send(
+            Request::post("/api/auth/staff/login")
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    answer
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+
+impl TestApp {
+    /// A request with a session cookie (empty: none) and an optional JSON body.
+    pub async fn call(&self, method: &str, uri: &str, cookie: &str, body: Option<&str>) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        if !cookie.is_empty() {
+            request = request.header("cookie", cookie);
+        }
+        let request = match body {
+            Some(b) => request
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_owned())),
+            None => request.body(Body::empty()),
+        };
+        self.send(request.unwrap()).await
+    }
 }
