@@ -169,3 +169,41 @@ fn send_keepalive(path: &str, json: &str) {
 /// The header every state-changing request carries; the server refuses those without it.
 pub const CSRF_HEADER: &str = "X-Requested-With";
 pub const CSRF_VALUE: &str = "zhida";
+
+/// A live stream from the server (Server-Sent Events), closed when dropped.
+pub struct LiveStream {
+    source: web_sys::EventSource,
+    _on_event: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for LiveStream {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+/// Listens to `path` (the server's `/api/events`): `on_change` runs when it says something
+/// changed, and when it reconnects after a lost connection (something may have changed
+/// meanwhile). The browser reconnects by itself.
+pub fn subscribe(path: &str, on_change: impl Fn() + 'static) -> Option<LiveStream> {
+    let source = web_sys::EventSource::new(path).ok()?;
+    let mut readies = 0u32;
+    let on_event = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(
+        move |e: web_sys::Event| {
+            if e.type_() == "ready" {
+                readies += 1;
+                if readies == 1 {
+                    return;
+                }
+            }
+            on_change();
+        },
+    );
+    for name in ["ready", "changed"] {
+        let _ = source.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
+    }
+    Some(LiveStream {
+        source,
+        _on_event: on_event,
+    })
+}

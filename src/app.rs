@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::shell::Shell;
 use crate::pages::{
+    grant::GrantPage,
     landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies,
     policies::PolicyDetail, services::Services, staff_login::StaffLoginPage, wechat::WeChatPage,
 };
@@ -25,6 +26,10 @@ pub fn App() -> impl IntoView {
                 p if p.starts_with("/policies/") => {
                     let id = p["/policies/".len()..].to_owned();
                     view! { <PolicyDetail id /> }.into_any()
+                }
+                p if p.starts_with("/grants/") => {
+                    let id = p["/grants/".len()..].to_owned();
+                    view! { <GrantPage id /> }.into_any()
                 }
                 "/services" => view! { <Services /> }.into_any(),
                 "/me" => view! { <Me /> }.into_any(),

@@ -5,9 +5,21 @@ use leptos::prelude::*;
 
 use crate::prefs::{tr, use_title};
 
-/// The landing page.
+/// The landing page; for a signed-in resident or enterprise user, their subsidies.
 #[component]
 pub fn Landing() -> impl IntoView {
+    let auth = crate::session::use_auth();
+    move || match auth.me.get() {
+        Some(api::account::Me::Person { .. }) => {
+            view! { <crate::pages::home::HomePage /> }.into_any()
+        }
+        _ => view! { <Visitor /> }.into_any(),
+    }
+}
+
+/// What Zhida does, for a visitor.
+#[component]
+fn Visitor() -> impl IntoView {
     use_title(|m| m.landing.title);
     view! {
         <section class="hero" aria-labelledby="hero-title">

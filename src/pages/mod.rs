@@ -1,5 +1,8 @@
 //! One module per page, named after its route.
 
+pub mod check;
+pub mod grant;
+pub mod home;
 pub mod landing;
 pub mod login;
 pub mod me;

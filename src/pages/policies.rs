@@ -212,6 +212,7 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
     view! {
         <p><Link href="/policies">{tr(|m| m.policies.back)}</Link></p>
         {show(policy, move |p: PolicyInfo| {
+            let check_id = p.id.clone();
             let p = StoredValue::new(p);
             let criteria = p.get_value().criteria;
             view! {
@@ -222,6 +223,7 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
                 </p>
                 {p.get_value().sample.then(|| view! { <p class="demo-hint" role="note">{tr(|m| m.policies.sample_notice)}</p> })}
                 <p class="lead">{move || summary(prefs.locale.get(), &p.get_value())}</p>
+                <crate::pages::check::EligibilityPanel id=check_id />
                 <section class="panel" aria-labelledby="criteria-title">
                     <h2 id="criteria-title">{tr(|m| m.policies.criteria_title)}</h2>
                     <ul data-test="criteria">

@@ -266,3 +266,63 @@ fn a_bad_month_is_refused() {
     assert!(!result.status.success());
     assert!(String::from_utf8_lossy(&result.stderr).contains("is not a month"));
 }
+
+fn import(data: &Path, db: &str) -> std::process::Output {
+    zhida()
+        .args(["import", "--database-url", db, "--data"])
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+fn sqlite_count(db: &str, table: &str) -> i64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let db = server::db::Db::connect(db).await.unwrap();
+        db.migrate().await.unwrap();
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn an_import_with_bad_rows_applies_nothing_and_names_every_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    gen(&data, 2000, 300, 7);
+    let db = format!("sqlite://{}", dir.path().join("z.sqlite").display());
+    // Two bad rows: a date that does not exist, a disability grade out of range.
+    let path = data.join("residents.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut f: Vec<String> = lines[5].split(',').map(str::to_owned).collect();
+    f[1] = "1950-02-30".into();
+    lines[5] = f.join(",");
+    let mut f: Vec<String> = lines[9].split(',').map(str::to_owned).collect();
+    f[5] = "9".into();
+    lines[9] = f.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let out = import(&data, &db);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(err.contains("residents.csv:6: column 2 (birth_date)"), "{err}");
+    assert!(err.contains("residents.csv:10: column 6 (disability_grade)"), "{err}");
+    assert_eq!(sqlite_count(&db, "subjects"), 0);
+    assert_eq!(sqlite_count(&db, "feed_batches"), 0);
+
+    // Fixed, it imports whole; the same data set again changes nothing.
+    std::fs::write(&path, text).unwrap();
+    let out = import(&data, &db);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sqlite_count(&db, "subjects"), 2300);
+    let changes = sqlite_count(&db, "subject_changes");
+    let again = import(&data, &db);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 subjects changed"), "{}", String::from_utf8_lossy(&again.stdout));
+    assert_eq!(sqlite_count(&db, "subject_changes"), changes);
+}
