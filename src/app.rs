@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 
 use crate::components::shell::Shell;
+#[cfg(feature = "account")]
+use crate::pages::grant::GrantPage;
 use crate::pages::{
-    grant::GrantPage,
     landing::Landing, login::Login, me::Me, not_found::NotFound, policies::Policies,
     policies::PolicyDetail, services::Services, staff_login::StaffLoginPage, wechat::WeChatPage,
 };
@@ -27,6 +28,7 @@ pub fn App() -> impl IntoView {
                     let id = p["/policies/".len()..].to_owned();
                     view! { <PolicyDetail id /> }.into_any()
                 }
+                #[cfg(feature = "account")]
                 p if p.starts_with("/grants/") => {
                     let id = p["/grants/".len()..].to_owned();
                     view! { <GrantPage id /> }.into_any()

@@ -73,6 +73,13 @@ fn go(location: Location, to: &str) {
     window().scroll_to_with_x_and_y(0.0, 0.0);
 }
 
+/// Loads `path` afresh from the server. Signing in or out changes which bundle of the app the
+/// server sends (the public pages alone for visitors, everything for signed-in people), so
+/// those moves reload the page instead of navigating inside it.
+pub fn full_load(path: &str) {
+    let _ = window().location().assign(path);
+}
+
 /// A function that goes to a path, as a link would.
 pub fn use_navigate() -> impl Fn(&str) + Clone + 'static {
     let location = expect_context::<Location>();

@@ -42,16 +42,16 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Posts a login (`path`, `body`); on success the app knows the account and goes to 我的.
+/// Posts a login (`path`, `body`); on success the app knows the account and goes to 我的,
+/// loading the signed-in bundle of the app.
 pub async fn log_in<B: serde::Serialize>(
     auth: Auth,
-    navigate: impl Fn(&str),
     path: &str,
     body: &B,
     locale: crate::i18n::Locale,
 ) -> Result<(), api_client::ApiFailure> {
     let me = api_client::post::<_, Me>(path, body, locale).await?;
     auth.me.put(Some(me));
-    navigate("/me");
+    crate::router::full_load("/me");
     Ok(())
 }

@@ -34,7 +34,11 @@ pub fn EligibilityPanel(id: String) -> impl IntoView {
 fn Check(id: String) -> impl IntoView {
     let prefs = use_prefs();
     let (tick, _) = live_changes();
-    let encoded = StoredValue::new(js_sys::encode_uri_component(&id).as_string().unwrap_or_default());
+    let encoded = StoredValue::new(
+        js_sys::encode_uri_component(&id)
+            .as_string()
+            .unwrap_or_default(),
+    );
     let path = format!("/api/policies/{}/check", encoded.get_value());
     let check = load::<PolicyCheck>(move || {
         tick.get();
@@ -44,7 +48,8 @@ fn Check(id: String) -> impl IntoView {
     let apply = move || {
         let path = format!("/api/policies/{}/apply", encoded.get_value());
         spawn_local(async move {
-            match api_client::post::<_, ApplyResult>(&path, &(), prefs.locale.get_untracked()).await {
+            match api_client::post::<_, ApplyResult>(&path, &(), prefs.locale.get_untracked()).await
+            {
                 Ok(_) => tick.try_update(|n| *n += 1).unwrap_or(()),
                 Err(e) => error.put(Some(e.message(prefs.t()))),
             }

@@ -97,7 +97,13 @@ pub fn HomePage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let act = move |path: String| {
         spawn_local(async move {
-            match api_client::post::<_, serde::de::IgnoredAny>(&path, &(), prefs.locale.get_untracked()).await {
+            match api_client::post::<_, serde::de::IgnoredAny>(
+                &path,
+                &(),
+                prefs.locale.get_untracked(),
+            )
+            .await
+            {
                 Ok(_) => {
                     error.put(None);
                     tick.try_update(|n| *n += 1);

@@ -10,6 +10,7 @@ use crate::prefs::{tr, use_title};
 pub fn Landing() -> impl IntoView {
     let auth = crate::session::use_auth();
     move || match auth.me.get() {
+        #[cfg(feature = "account")]
         Some(api::account::Me::Person { .. }) => {
             view! { <crate::pages::home::HomePage /> }.into_any()
         }

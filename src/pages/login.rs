@@ -10,7 +10,7 @@ use crate::api_client::{self, ApiFailure};
 use crate::format;
 use crate::load::Put;
 use crate::prefs::{tr, use_prefs, use_title};
-use crate::router::{use_navigate, Link};
+use crate::router::Link;
 use crate::session::{self, use_auth};
 
 /// The phone login page.
@@ -18,7 +18,6 @@ use crate::session::{self, use_auth};
 pub fn Login() -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
-    let navigate = use_navigate();
     use_title(|m| m.login.title);
     let phone = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -76,11 +75,9 @@ pub fn Login() -> impl IntoView {
             code: code.get_untracked().trim().to_owned(),
         };
         busy.put(true);
-        let navigate = navigate.clone();
         spawn_local(async move {
             match session::log_in(
                 auth,
-                navigate,
                 "/api/auth/sms/verify",
                 &body,
                 prefs.locale.get_untracked(),

@@ -1,7 +1,13 @@
 //! One module per page, named after its route.
 
+//! The signed-in pages (feature `account`) are built into a second bundle that the server sends
+//! to signed-in people only, so that a visitor's first load stays small.
+
+#[cfg(feature = "account")]
 pub mod check;
+#[cfg(feature = "account")]
 pub mod grant;
+#[cfg(feature = "account")]
 pub mod home;
 pub mod landing;
 pub mod login;

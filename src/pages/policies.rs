@@ -223,7 +223,7 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
                 </p>
                 {p.get_value().sample.then(|| view! { <p class="demo-hint" role="note">{tr(|m| m.policies.sample_notice)}</p> })}
                 <p class="lead">{move || summary(prefs.locale.get(), &p.get_value())}</p>
-                <crate::pages::check::EligibilityPanel id=check_id />
+                {eligibility(check_id)}
                 <section class="panel" aria-labelledby="criteria-title">
                     <h2 id="criteria-title">{tr(|m| m.policies.criteria_title)}</h2>
                     <ul data-test="criteria">
@@ -249,5 +249,21 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
                 </section>
             }
         })}
+    }
+}
+
+/// Whether the signed-in person qualifies (the signed-in bundle); the way in for a visitor.
+#[cfg(feature = "account")]
+fn eligibility(id: String) -> impl IntoView {
+    view! { <crate::pages::check::EligibilityPanel id /> }
+}
+
+#[cfg(not(feature = "account"))]
+fn eligibility(_id: String) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="check-title" data-test="check">
+            <h2 id="check-title">{tr(|m| m.subsidy.check_title)}</h2>
+            <p><Link href="/login">{tr(|m| m.subsidy.check_login)}</Link></p>
+        </section>
     }
 }

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use crate::load::{load, Put};
 use crate::prefs::{tr, use_prefs, use_title};
-use crate::router::{use_navigate, Link};
+use crate::router::Link;
 use crate::session::{self, use_auth};
 
 /// The staff login page.
@@ -15,7 +15,6 @@ use crate::session::{self, use_auth};
 pub fn StaffLoginPage() -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
-    let navigate = use_navigate();
     use_title(|m| m.login.staff_title);
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -42,11 +41,9 @@ pub fn StaffLoginPage() -> impl IntoView {
             totp: totp.get_untracked(),
         };
         busy.put(true);
-        let navigate = navigate.clone();
         spawn_local(async move {
             match session::log_in(
                 auth,
-                navigate,
                 "/api/auth/staff/login",
                 &body,
                 prefs.locale.get_untracked(),

@@ -45,7 +45,7 @@ pub fn WeChatPage() -> impl IntoView {
             {
                 Ok(WeChatLogin { me: Some(me), .. }) => {
                     auth.me.put(Some(me));
-                    navigate("/me");
+                    crate::router::full_load("/me");
                 }
                 Ok(WeChatLogin {
                     needs_phone: true, ..

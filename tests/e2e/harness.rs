@@ -40,6 +40,10 @@ pub fn run_dir() -> PathBuf {
 /// The server binary, started on a free port with a database of its own.
 pub struct Server {
     pub url: String,
+    /// The population register's data-feed key.
+    pub feed_key: String,
+    /// The fake treasury the server pays through.
+    pub treasury: FakeTreasury,
     _process: Process,
 }
 
@@ -57,6 +61,23 @@ impl Server {
             .unwrap()
             .port();
         let wechat = fake_wechat();
+        let treasury = FakeTreasury::start();
+        let database = format!("sqlite://{}", dir.join("e2e.sqlite").display());
+        let key = Command::new(&bin)
+            .args([
+                "department-key",
+                "public_security",
+                "--database-url",
+                &database,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            key.status.success(),
+            "{}",
+            String::from_utf8_lossy(&key.stderr)
+        );
+        let feed_key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
         let mut child = Command::new(&bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--demo"])
             .arg("--public-url")
@@ -68,8 +89,9 @@ impl Server {
                 "--wechat-mp-secret",
                 "e2e-secret",
             ])
+            .args(["--treasury-url", &treasury.url])
             .arg("--database-url")
-            .arg(format!("sqlite://{}", dir.join("e2e.sqlite").display()))
+            .arg(&database)
             .arg("--static-dir")
             .arg(&static_dir)
             .env("RUST_LOG", "warn")
@@ -90,6 +112,8 @@ impl Server {
         std::thread::spawn(move || lines.for_each(drop));
         Server {
             url,
+            feed_key,
+            treasury,
             _process: Process(child),
         }
     }
@@ -149,6 +173,144 @@ pub fn fake_wechat() -> String {
         }
     });
     base
+}
+
+/// Reads one HTTP/1.1 request: its request line and its body (by `Content-Length`).
+fn read_request(stream: &mut std::net::TcpStream) -> (String, String, String) {
+    use std::io::Read;
+    let mut data = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&data).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                let head = text[..end].to_owned();
+                let body = String::from_utf8_lossy(&data[end + 4..end + 4 + length]).into_owned();
+                let line = head.lines().next().unwrap_or_default().to_owned();
+                return (line, head, body);
+            }
+        }
+    }
+    (String::new(), String::new(), String::new())
+}
+
+fn respond(stream: &mut std::net::TcpStream, status: &str, body: &str) {
+    use std::io::Write;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// A local fake of the treasury's payment system (the protocol of `HttpTreasury`): it accepts
+/// each idempotency key once, and reports payments paid once the test confirms them.
+#[derive(Clone)]
+pub struct FakeTreasury {
+    pub url: String,
+    /// key → (amount in fen, confirmed, times sent)
+    pub entries:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (i64, bool, u32)>>>,
+}
+
+impl FakeTreasury {
+    fn start() -> FakeTreasury {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let fake = FakeTreasury {
+            url: format!("http://{}", listener.local_addr().unwrap()),
+            entries: Default::default(),
+        };
+        let entries = fake.entries.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let (line, head, body) = read_request(&mut stream);
+                let answer = |e: &(i64, bool, u32), key: &str| {
+                    if e.1 {
+                        format!(r#"{{"status":"paid","reference":"E2E-{key}"}}"#)
+                    } else {
+                        r#"{"status":"accepted"}"#.to_owned()
+                    }
+                };
+                if line.starts_with("POST /payments ") {
+                    let key = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("idempotency-key")
+                                .then(|| v.trim().to_owned())
+                        })
+                        .unwrap_or_default();
+                    let amount = serde_json::from_str::<Value>(&body)
+                        .ok()
+                        .and_then(|b| b["amount_fen"].as_i64())
+                        .unwrap_or(-1);
+                    let mut entries = entries.lock().unwrap();
+                    let e = entries.entry(key.clone()).or_insert((amount, false, 0));
+                    e.2 += 1;
+                    let text = answer(e, &key);
+                    respond(&mut stream, "200 OK", &text);
+                } else if let Some(key) = line
+                    .strip_prefix("GET /payments/")
+                    .and_then(|r| r.split(' ').next())
+                {
+                    match entries.lock().unwrap().get(key) {
+                        Some(e) => respond(&mut stream, "200 OK", &answer(e, key)),
+                        None => respond(&mut stream, "404 Not Found", r#"{"error":"unknown"}"#),
+                    }
+                } else {
+                    respond(&mut stream, "404 Not Found", "{}");
+                }
+            }
+        });
+        fake
+    }
+
+    /// The treasury confirms every payment it has accepted.
+    pub fn confirm_all(&self) {
+        for e in self.entries.lock().unwrap().values_mut() {
+            e.1 = true;
+        }
+    }
+}
+
+/// POSTs JSON to the server with a bearer key (a department's feed): the status code and body.
+pub fn post_json(base: &str, path: &str, bearer: &str, body: &Value) -> (u16, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.to_string();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {bearer}\r\nContent-Type: application/json\r\nX-Requested-With: zhida\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }
 
 fn percent_decode(s: &str) -> String {

@@ -50,6 +50,8 @@ fn main() {
         a_new_resident_records_their_identity,
         the_policy_library_searches_in_both_languages,
         wechat_s_browser_logs_in_binds_once_then_logs_in_by_itself,
+        a_resident_sees_a_new_allowance_arrive_live_then_paid,
+        an_enterprise_accepts_one_subsidy_and_applies_for_another,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -732,6 +734,130 @@ async fn wechat_s_browser_logs_in_binds_once_then_logs_in_by_itself(ctx: &Ctx) -
             .await
             .map_err(|e| format!("after the WeChat login: {e}"))?;
         check(phone == "136****0008", "logged in by WeChat")?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+/// Waits (up to 15 s, no reload) for an element.
+async fn appears(
+    c: &Client,
+    selector: &str,
+) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
+    Ok(c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(selector))
+        .await
+        .map_err(|e| format!("{selector} never appeared: {e}"))?)
+}
+
+/// Waits (up to 15 s, no reload) until `selector`'s text contains `text`.
+async fn text_becomes(c: &Client, selector: &str, text: &str) -> TestResult {
+    let mut last = String::new();
+    for _ in 0..150 {
+        if let Ok(e) = c.find(Locator::Css(selector)).await {
+            last = e.text().await.unwrap_or_default();
+            if last.contains(text) {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{selector} never read {text:?}; it reads {last:?}").into())
+}
+
+async fn a_resident_sees_a_new_allowance_arrive_live_then_paid(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000002").await?;
+        check(open(ctx, &c, "/").await? == "我的补贴", "her home")?;
+        appears(&c, "[data-test=recent] [data-test=grant]").await?;
+        page_is_clean(&c).await?;
+        check(
+            c.find_all(Locator::Css("[data-policy=senior-allowance]")).await?.is_empty(),
+            "no senior allowance yet",
+        )?;
+        // The population register corrects her date of birth: she is 80.
+        let year: i32 = js(&c, "return new Date().getFullYear()").await?.as_i64().unwrap_or(2026) as i32;
+        let (status, body) = harness::post_json(
+            &ctx.server.url,
+            "/api/feeds/batches",
+            &ctx.server.feed_key,
+            &serde_json::json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": format!("{}-01-01", year - 81) } }] }),
+        );
+        check(status == 200, format!("the feed was applied: {status} {body}"))?;
+        // The open page shows it without a reload, with a message.
+        let grant = appears(&c, "[data-test=recent] [data-test=grant][data-policy=senior-allowance]").await?;
+        check(grant.text().await?.contains("¥100.00"), "¥100 a month")?;
+        appears(&c, "[data-test=notifications] [data-kind=granted]").await?;
+        appears(&c, "[data-test=unread]").await?;
+        // The grant explains why.
+        click(&c, "[data-policy=senior-allowance] a").await?;
+        appears(&c, "[data-criterion=age-80][data-passed=true]").await?;
+        text_becomes(&c, "[data-criterion=age-80]", "公安").await?;
+        page_is_clean(&c).await?;
+        // The treasury confirms the payment: the page shows it paid.
+        text_becomes(&c, "[data-test=timeline]", "支付中").await?;
+        ctx.server.treasury.confirm_all();
+        text_becomes(&c, "[data-test=grant-status]", "已到账").await?;
+        let sends: Vec<u32> = ctx.server.treasury.entries.lock().unwrap().values().map(|e| e.2).collect();
+        check(sends.iter().all(|n| *n == 1), format!("each instruction sent once: {sends:?}"))?;
+        Ok(())
+    })
+    .await
+}
+
+async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000003").await?;
+        let select = appears(&c, "[data-test=acting-for]").await?;
+        select.select_by_index(1).await?;
+        for _ in 0..50 {
+            let me = js(&c, "return fetch('/api/me').then(r => r.json())").await?;
+            if me["person"]["acting_for"].is_number() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        check(
+            open(ctx, &c, "/").await? == "我的补贴",
+            "the enterprise's home",
+        )?;
+        // The gas subsidy waits for one click (意愿确认).
+        let offer = appears(&c, "[data-test=consent][data-policy=gas-subsidy]").await?;
+        check(
+            offer.text().await?.contains("¥2,400.00"),
+            "¥0.20 × 12,000 m³",
+        )?;
+        page_is_clean(&c).await?;
+        click(
+            &c,
+            "[data-test=consent][data-policy=gas-subsidy] button.primary",
+        )
+        .await?;
+        appears(&c, "[data-test=recent] [data-policy=gas-subsidy]").await?;
+        // The R&D grant is applied for and decided at once (秒报秒批).
+        click(&c, "[data-test=apply][data-policy=hitech-rd] button").await?;
+        let grant = appears(&c, "[data-test=recent] [data-policy=hitech-rd]").await?;
+        check(
+            grant.text().await?.contains("¥130,000.00"),
+            "10% of the R&D expense",
+        )?;
+        ctx.server.treasury.confirm_all();
+        for policy in ["gas-subsidy", "hitech-rd"] {
+            text_becomes(
+                &c,
+                &format!("[data-test=recent] [data-policy={policy}]"),
+                "已到账",
+            )
+            .await?;
+        }
+        // Why it qualified, on the policy's page.
+        open(ctx, &c, "/policies/hitech-rd").await?;
+        appears(
+            &c,
+            "[data-test=check] [data-test=verdict][data-eligible=true]",
+        )
+        .await?;
         page_is_clean(&c).await
     })
     .await

@@ -1,5 +1,6 @@
 //! `cargo xtask bench rules`: times `zhida match` end to end, CSV in to CSV out, over a
 //! generated district (1,400,000 residents and 200,000 enterprises), as the issue sets it.
+//! `cargo xtask bench monthly`: that district imported into SQLite, then one monthly run.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -18,12 +19,41 @@ const RUNS: usize = 7;
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("rules") | None => rules(),
-        Some(other) => bail!("unknown benchmark {other:?}: the benchmarks are: rules"),
+        Some("monthly") => monthly(),
+        Some(other) => bail!("unknown benchmark {other:?}: the benchmarks are: rules, monthly"),
     }
 }
 
-fn rules() -> anyhow::Result<()> {
+/// `cargo xtask bench monthly`: the district imported into a fresh SQLite database, then the
+/// monthly run over it (grants written, payment instructions and notifications queued).
+fn monthly() -> anyhow::Result<()> {
     let zhida = build::server("server", false)?;
+    let data = district(&zhida)?;
+    let db_file = target_dir().join("bench-monthly.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db_file.display()));
+    }
+    let db = format!("sqlite://{}", db_file.display());
+    let started = Instant::now();
+    run_checked(
+        Command::new(&zhida)
+            .args(["import", "--database-url", &db, "--data"])
+            .arg(&data),
+    )?;
+    let import = started.elapsed();
+    let started = Instant::now();
+    run_checked(Command::new(&zhida).args(["run-month", "--month", MONTH, "--database-url", &db]))?;
+    let run = started.elapsed();
+    println!(
+        "bench monthly: {RESIDENTS} residents + {ENTERPRISES} enterprises in SQLite; import {:.1} s; monthly run {:.1} s (target ≤ 30 s)",
+        import.as_secs_f64(),
+        run.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The generated district of the benchmarks (kept between runs).
+fn district(zhida: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
     let data = target_dir().join("bench-data");
     let marker = data.join("params.txt");
     let params =
@@ -34,7 +64,7 @@ fn rules() -> anyhow::Result<()> {
             data.display()
         );
         run_checked(
-            Command::new(&zhida)
+            Command::new(zhida)
                 .args([
                     "gen",
                     "--residents",
@@ -47,6 +77,12 @@ fn rules() -> anyhow::Result<()> {
         )?;
         std::fs::write(&marker, &params)?;
     }
+    Ok(data)
+}
+
+fn rules() -> anyhow::Result<()> {
+    let zhida = build::server("server", false)?;
+    let data = district(&zhida)?;
     let bytes: u64 = std::fs::read_dir(&data)?
         .filter_map(|e| e.ok()?.metadata().ok())
         .map(|m| m.len())

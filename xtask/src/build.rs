@@ -31,7 +31,9 @@ pub fn all() -> anyhow::Result<PathBuf> {
 /// The release app in `dist/`, unless it is newer than every file it is built from.
 pub fn app() -> anyhow::Result<()> {
     let root = root();
-    let built = modified(&root.join("dist/index.html"));
+    // Both bundles: the visitors' (`dist/`) and the signed-in one (`dist/account/`).
+    let built = modified(&root.join("dist/index.html"))
+        .min(modified(&root.join("dist/account/index.html")));
     let newest_input = [
         "src",
         "locales",
@@ -52,9 +54,25 @@ pub fn app() -> anyhow::Result<()> {
         eprintln!("dist/ is up to date");
         return Ok(());
     }
+    // Trunk empties its output folder first: the public bundle goes first, into `dist/`, then
+    // the signed-in one into `dist/account/`, served from `/account/`.
     run_checked(
         cmd("trunk")
             .args(["build", "--release"])
+            .env("PATH", path_with_node_bin()),
+    )?;
+    run_checked(
+        cmd("trunk")
+            .args([
+                "build",
+                "--release",
+                "--features",
+                "account",
+                "--dist",
+                "dist/account",
+                "--public-url",
+                "/account/",
+            ])
             .env("PATH", path_with_node_bin()),
     )?;
     precompress(&root.join("dist"))
@@ -125,6 +143,10 @@ fn precompress(dist: &Path) -> anyhow::Result<()> {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_owned();
+        if path.is_dir() {
+            precompress(&path)?;
+            continue;
+        }
         if !path.is_file() || !compressible(&name) {
             continue;
         }

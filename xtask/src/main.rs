@@ -32,6 +32,7 @@ fn main() -> ExitCode {
                  build                       build the release app (dist/) and the server\n\
                  size                        bytes the landing page loads, against the 150 KB budget\n\
                  bench rules                 time zhida match over a generated district (1.4M residents)\n\
+                 bench monthly               time zhida import + one monthly run over it in SQLite\n\
                  setup                       install the build tools and the test browser only"
             );
             return ExitCode::from(2);

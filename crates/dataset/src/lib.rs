@@ -636,8 +636,9 @@ fn check(kind: Kind, raw: &[u8]) -> Result<Checked<'_>, String> {
         Kind::Month => {
             parse_month(raw).ok_or_else(|| format!("{:?} is not a month (YYYY-MM)", text()))?
         }
-        Kind::Code => parse_code(raw)
-            .ok_or_else(|| format!("{:?} is not a 6-digit division code", text()))?,
+        Kind::Code => {
+            parse_code(raw).ok_or_else(|| format!("{:?} is not a 6-digit division code", text()))?
+        }
         Kind::Int { min, max, required } => match parse_int(raw) {
             Some(n) if (min..=max).contains(&n) => n,
             None if raw.is_empty() && !required => NULL,

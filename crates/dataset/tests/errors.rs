@@ -36,15 +36,20 @@ fn error(residents: &str, enterprises: &str, loans: &str, gas: &str) -> DataErro
 
 #[test]
 fn every_bad_row_is_named_not_only_the_first() {
-    let residents = RESIDENTS
-        .replace("1950-07-15", "1950-02-30")
-        .replace("R1,1946-03-01,440604,祖庙街道,,0,", "R1,1946-03-01,440604,祖庙街道,,7,");
+    let residents = RESIDENTS.replace("1950-07-15", "1950-02-30").replace(
+        "R1,1946-03-01,440604,祖庙街道,,0,",
+        "R1,1946-03-01,440604,祖庙街道,,7,",
+    );
     let gas = format!("{GAS}E9,2026-03,5\n");
-    let errors = load_with(&residents, ENTERPRISES, LOANS, &gas).unwrap_err().0;
+    let errors = load_with(&residents, ENTERPRISES, LOANS, &gas)
+        .unwrap_err()
+        .0;
     let places: Vec<(&str, usize)> = errors.iter().map(|e| (e.file, e.line)).collect();
     assert_eq!(places, [("residents.csv", 2), ("residents.csv", 3)]);
     // Fact rows are tied to enterprises only once every file reads: then the unknown one is named.
-    let errors = load_with(RESIDENTS, ENTERPRISES, LOANS, &gas).unwrap_err().0;
+    let errors = load_with(RESIDENTS, ENTERPRISES, LOANS, &gas)
+        .unwrap_err()
+        .0;
     assert_eq!(errors.len(), 1);
     assert_eq!((errors[0].file, errors[0].line), ("gas_usage.csv", 3));
 }

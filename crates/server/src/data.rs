@@ -321,10 +321,8 @@ pub async fn apply(
         }
     }
     let mut changed_ids = Vec::new();
-    let mut ids: HashMap<(SubjectKind, String), i64> = stored
-        .iter()
-        .map(|(k, s)| (k.clone(), s.id))
-        .collect();
+    let mut ids: HashMap<(SubjectKind, String), i64> =
+        stored.iter().map(|(k, s)| (k.clone(), s.id)).collect();
     for (key, subject) in &next {
         let is_new = subject.id == 0;
         if !is_new && !changes.contains_key(key) {
@@ -377,8 +375,7 @@ pub async fn apply(
             .rows
             .iter()
             .map(|row| {
-                Json::Object(row.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-                    .to_string()
+                Json::Object(row.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()).to_string()
             })
             .collect();
         new_rows.sort();
@@ -419,7 +416,8 @@ pub async fn apply(
                     .collect(),
             )
         };
-        let change = json!({ format!("{} {month}", f.table): [as_json(&old_rows), as_json(&new_rows)] });
+        let change =
+            json!({ format!("{} {month}", f.table): [as_json(&old_rows), as_json(&new_rows)] });
         sqlx::query(
             "INSERT INTO subject_changes (subject_id, batch_id, changes) VALUES ($1, $2, $3)",
         )
@@ -520,8 +518,7 @@ pub async fn load_subject(db: &Db, id: i64) -> anyhow::Result<Option<Known>> {
         let Ok(month) = row.try_get::<String, _>("month")?.parse::<Month>() else {
             continue;
         };
-        let fields: Map<String, Json> =
-            serde_json::from_str(&row.try_get::<String, _>("fields")?)?;
+        let fields: Map<String, Json> = serde_json::from_str(&row.try_get::<String, _>("fields")?)?;
         let fields = fields
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), from_json(fact_field_type(kind, &table, k)?, v))))
@@ -620,16 +617,21 @@ pub async fn load_population(
             .columns
             .insert((*name).to_owned(), Column::from_values(*ty, &column));
     }
-    let row_of: HashMap<i64, u32> = ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+    let row_of: HashMap<i64, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i as u32))
+        .collect();
     for table in &catalogue.fact {
         if table.subject != kind {
             continue;
         }
-        let rows = sqlx::query("SELECT subject_id, fields FROM facts WHERE tbl = $1 AND month = $2")
-            .bind(&table.table)
-            .bind(month.to_string())
-            .fetch_all(&db.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT subject_id, fields FROM facts WHERE tbl = $1 AND month = $2")
+                .bind(&table.table)
+                .bind(month.to_string())
+                .fetch_all(&db.pool)
+                .await?;
         let mut facts = FactRows::default();
         let mut columns: Vec<Vec<Value>> = vec![Vec::new(); table.fields.len()];
         for row in &rows {
@@ -641,7 +643,11 @@ pub async fn load_population(
             let fields: Map<String, Json> =
                 serde_json::from_str(&row.try_get::<String, _>("fields")?)?;
             for (f, column) in table.fields.iter().zip(columns.iter_mut()) {
-                column.push(fields.get(&f.name).map_or(Value::Null, |j| from_json(f.ty, j)));
+                column.push(
+                    fields
+                        .get(&f.name)
+                        .map_or(Value::Null, |j| from_json(f.ty, j)),
+                );
             }
         }
         for (f, column) in table.fields.iter().zip(columns) {

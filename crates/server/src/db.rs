@@ -56,7 +56,9 @@ pub struct Db {
 impl std::fmt::Debug for Db {
     /// Without the URL, which may carry a password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend).finish()
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::{Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
 use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
 
 use crate::db::Backend;
 use crate::AppState;
@@ -139,8 +139,9 @@ pub async fn stream(
         };
         std::future::ready(relevant.then(|| Ok(SseEvent::default().event("changed").data("{}"))))
     });
-    let stream =
-        futures_util::stream::once(std::future::ready(Ok(SseEvent::default().event("ready").data("{}"))))
-            .chain(changes);
+    let stream = futures_util::stream::once(std::future::ready(Ok(SseEvent::default()
+        .event("ready")
+        .data("{}"))))
+    .chain(changes);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -195,7 +195,10 @@ fn as_field(j: &Json_) -> Option<String> {
 
 /// Reads a push into a batch, naming every problem. Only `department`'s own attributes and
 /// tables may be written.
-pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec<(String, &'static str, Option<String>)>> {
+pub fn read_batch(
+    department: &str,
+    body: &FeedBatch,
+) -> Result<data::Batch, Vec<(String, &'static str, Option<String>)>> {
     let catalogue = Catalogue::standard();
     let mut problems = Vec::new();
     let mut batch = data::Batch::default();
@@ -229,7 +232,11 @@ pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec
                 continue;
             }
             let Some(text) = as_field(value) else {
-                problems.push((path, "invalid_value", Some("expected a string, number, boolean or null".into())));
+                problems.push((
+                    path,
+                    "invalid_value",
+                    Some("expected a string, number, boolean or null".into()),
+                ));
                 continue;
             };
             match dataset::parse_field(file_of(kind), name, &text) {
@@ -255,7 +262,11 @@ pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec
             continue;
         }
         let Ok(month) = f.month.parse::<Month>() else {
-            problems.push((at(".month"), "invalid_value", Some(format!("{:?} is not a month (YYYY-MM)", f.month))));
+            problems.push((
+                at(".month"),
+                "invalid_value",
+                Some(format!("{:?} is not a month (YYYY-MM)", f.month)),
+            ));
             continue;
         };
         if f.subject_id.trim().is_empty() {
@@ -274,7 +285,11 @@ pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec
                 let path = at(&format!(".rows[{j}].{}", field.name));
                 let text = row.get(&field.name).map_or(Some(String::new()), as_field);
                 let Some(text) = text else {
-                    problems.push((path, "invalid_value", Some("expected a string, number, boolean or null".into())));
+                    problems.push((
+                        path,
+                        "invalid_value",
+                        Some("expected a string, number, boolean or null".into()),
+                    ));
                     continue;
                 };
                 match dataset::parse_field(&table.table, &field.name, &text) {
@@ -317,11 +332,19 @@ pub fn department_name(d: rules::Department) -> &'static str {
 fn rejected(lang: Lang, problems: Vec<(String, &'static str, Option<String>)>) -> Response {
     let body = FeedRejected {
         code: "invalid_batch".to_owned(),
-        message: i18n::message(lang, "server.feed.invalid_batch", &[("count", problems.len().to_string())]),
+        message: i18n::message(
+            lang,
+            "server.feed.invalid_batch",
+            &[("count", problems.len().to_string())],
+        ),
         problems: problems
             .into_iter()
             .map(|(path, code, detail)| FeedProblem {
-                message: i18n::message(lang, &format!("server.feed.{code}"), &[("path", path.clone())]),
+                message: i18n::message(
+                    lang,
+                    &format!("server.feed.{code}"),
+                    &[("path", path.clone())],
+                ),
                 path,
                 code: code.to_owned(),
                 detail,
@@ -358,7 +381,14 @@ pub async fn push(
         Ok(b) => b,
         Err(problems) => return Ok(rejected(lang, problems)),
     };
-    let applied = match Box::pin(data::apply(&state.db, Some(&department), data::Source::Api, &batch)).await? {
+    let applied = match Box::pin(data::apply(
+        &state.db,
+        Some(&department),
+        data::Source::Api,
+        &batch,
+    ))
+    .await?
+    {
         Ok(a) => a,
         Err(problems) => {
             let problems = problems
@@ -374,7 +404,12 @@ pub async fn push(
             return Ok(rejected(lang, problems));
         }
     };
-    tracing::info!(department, batch = applied.batch_id, changed = applied.changed.len(), "feed batch applied");
+    tracing::info!(
+        department,
+        batch = applied.batch_id,
+        changed = applied.changed.len(),
+        "feed batch applied"
+    );
     Box::pin(crate::matching::after_change(&state, &applied.changed)).await;
     Ok(Json(FeedReceipt {
         batch_id: applied.batch_id,

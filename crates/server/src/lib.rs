@@ -78,10 +78,10 @@ impl AppState {
         demo: bool,
         secure_cookies: bool,
     ) -> AppState {
-        let scripts = assets
-            .index_html()
-            .map(headers::inline_scripts)
-            .unwrap_or_default();
+        // Both bundles' pages: each has its own loader script, allowed by its hash.
+        let mut scripts: Vec<_> = assets.pages().flat_map(headers::inline_scripts).collect();
+        scripts.sort();
+        scripts.dedup();
         let csp = HeaderValue::from_str(&headers::content_security_policy(&scripts))
             .expect("a CSP is ASCII");
         AppState {

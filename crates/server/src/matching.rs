@@ -262,9 +262,8 @@ pub async fn create_grant(
     } else {
         "approved"
     };
-    let deadline = awaiting.then(|| {
-        format_utc(crate::auth::now() + time::Duration::days(CONSENT_DAYS))
-    });
+    let deadline =
+        awaiting.then(|| format_utc(crate::auth::now() + time::Duration::days(CONSENT_DAYS)));
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO grants (policy_id, policy_version, subject_id, period, amount_fen, status, receipt, consent_deadline, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
@@ -285,13 +284,43 @@ pub async fn create_grant(
         return Ok(None);
     };
     let first = if applied { "applied" } else { "matched" };
-    event(tx, id, first, if applied { Actor::Subject } else { Actor::Engine }, None, at).await?;
+    event(
+        tx,
+        id,
+        first,
+        if applied {
+            Actor::Subject
+        } else {
+            Actor::Engine
+        },
+        None,
+        at,
+    )
+    .await?;
     event(tx, id, status, Actor::Engine, None, at).await?;
     if awaiting {
-        notify(tx, subject, "consent_needed", Some(id), &policy.id, Some(amount_fen), at).await?;
+        notify(
+            tx,
+            subject,
+            "consent_needed",
+            Some(id),
+            &policy.id,
+            Some(amount_fen),
+            at,
+        )
+        .await?;
     } else {
         instruct_payment(tx, id, amount_fen, at).await?;
-        notify(tx, subject, "granted", Some(id), &policy.id, Some(amount_fen), at).await?;
+        notify(
+            tx,
+            subject,
+            "granted",
+            Some(id),
+            &policy.id,
+            Some(amount_fen),
+            at,
+        )
+        .await?;
     }
     Ok(Some(id))
 }
@@ -335,7 +364,16 @@ async fn revoke(
         == 1;
     if done {
         event(tx, g.id, "revoked", Actor::Engine, Some("data_changed"), at).await?;
-        notify(tx, g.subject_id, "revoked", Some(g.id), policy, Some(g.amount_fen), at).await?;
+        notify(
+            tx,
+            g.subject_id,
+            "revoked",
+            Some(g.id),
+            policy,
+            Some(g.amount_fen),
+            at,
+        )
+        .await?;
     }
     Ok(done)
 }
@@ -376,7 +414,10 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
         match (existing, decided) {
             (None, Some(amount)) => {
                 let receipt = receipt(policy, &known, &ctx, amount);
-                Box::pin(create_grant(&mut tx, policy, id, &period, amount, &receipt, false, &at)).await?;
+                Box::pin(create_grant(
+                    &mut tx, policy, id, &period, amount, &receipt, false, &at,
+                ))
+                .await?;
             }
             (Some(g), None) if g.status != "revoked" => {
                 revoke(&mut tx, &g, &policy.id, &at).await?;
@@ -391,7 +432,15 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
                     .bind(g.id)
                     .execute(&mut *tx)
                     .await?;
-                event(&mut tx, g.id, "amended", Actor::Engine, Some("data_changed"), &at).await?;
+                event(
+                    &mut tx,
+                    g.id,
+                    "amended",
+                    Actor::Engine,
+                    Some("data_changed"),
+                    &at,
+                )
+                .await?;
             }
             _ => {}
         }
@@ -454,7 +503,9 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
         let policies: Vec<Policy> = state
             .policies
             .iter()
-            .filter(|p| p.subject == kind && is_automatic(p) && p.effective.contains(ctx.reference_date))
+            .filter(|p| {
+                p.subject == kind && is_automatic(p) && p.effective.contains(ctx.reference_date)
+            })
             .cloned()
             .collect();
         if policies.is_empty() {
@@ -499,9 +550,18 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
                 let policy = &policies[g.policy];
                 let known = known_at(&population, &facts, g.row as usize, subject, &provenance);
                 let receipt = receipt(policy, &known, &ctx, g.amount_fen);
-                if create_grant(&mut tx, policy, subject, &period_of(policy, month), g.amount_fen, &receipt, false, &at)
-                    .await?
-                    .is_some()
+                if create_grant(
+                    &mut tx,
+                    policy,
+                    subject,
+                    &period_of(policy, month),
+                    g.amount_fen,
+                    &receipt,
+                    false,
+                    &at,
+                )
+                .await?
+                .is_some()
                 {
                     report.created += 1;
                 }
@@ -572,7 +632,11 @@ pub async fn after_import(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     };
     let report = run_month(state, current_month()).await?;
-    tracing::info!(batch, created = report.created, "matched everyone after an import");
+    tracing::info!(
+        batch,
+        created = report.created,
+        "matched everyone after an import"
+    );
     sqlx::query("DELETE FROM app_meta WHERE key = $1 AND value = $2")
         .bind(crate::cli::IMPORTED_KEY)
         .bind(&batch)
@@ -607,7 +671,16 @@ pub async fn expire_consents(state: &AppState) -> anyhow::Result<usize> {
             == 1;
         if done {
             event(&mut tx, id, "expired", Actor::Engine, None, &at).await?;
-            notify(&mut tx, subject, "expired", Some(id), &policy, row.try_get("amount_fen").ok(), &at).await?;
+            notify(
+                &mut tx,
+                subject,
+                "expired",
+                Some(id),
+                &policy,
+                row.try_get("amount_fen").ok(),
+                &at,
+            )
+            .await?;
             n += 1;
         }
         tx.commit().await?;
@@ -647,7 +720,10 @@ impl Provenance {
         for chunk in subjects.chunks(500) {
             let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
             // Ids are integers from the database: safe to inline.
-            let sql = format!("SELECT id, prov FROM subjects WHERE id IN ({})", list.join(","));
+            let sql = format!(
+                "SELECT id, prov FROM subjects WHERE id IN ({})",
+                list.join(",")
+            );
             for row in sqlx::query(&sql).fetch_all(&db.pool).await? {
                 let prov: Map<String, Json> =
                     serde_json::from_str(&row.try_get::<String, _>("prov")?)?;
@@ -681,7 +757,10 @@ impl Provenance {
         ids.dedup();
         for chunk in ids.chunks(500) {
             let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-            let sql = format!("SELECT id, received_at FROM feed_batches WHERE id IN ({})", list.join(","));
+            let sql = format!(
+                "SELECT id, received_at FROM feed_batches WHERE id IN ({})",
+                list.join(",")
+            );
             for row in sqlx::query(&sql).fetch_all(&db.pool).await? {
                 batches.insert(row.try_get("id")?, row.try_get("received_at")?);
             }
@@ -719,14 +798,22 @@ fn known_at(
         }
     }
     let mut fact_sources = BTreeMap::new();
-    for (table, i) in facts.rows.get(&(row as u32)).map(Vec::as_slice).unwrap_or(&[]) {
+    for (table, i) in facts
+        .rows
+        .get(&(row as u32))
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    {
         let rows = &population.facts[table];
         let m = rows.month[*i];
         let month = Month {
             year: m.div_euclid(12),
             month: (m.rem_euclid(12) + 1) as u8,
         };
-        if let Some(p) = provenance.facts.get(&(id, table.clone(), month.to_string())) {
+        if let Some(p) = provenance
+            .facts
+            .get(&(id, table.clone(), month.to_string()))
+        {
             fact_sources.insert((table.clone(), month), p.clone());
         }
         subject.facts.push(rules::eval::Fact {

@@ -38,8 +38,12 @@ pub struct Instruction {
 pub enum TreasuryStatus {
     /// Received; not yet paid.
     Accepted,
-    Paid { reference: String },
-    Rejected { reason: String },
+    Paid {
+        reference: String,
+    },
+    Rejected {
+        reason: String,
+    },
     /// The treasury has no instruction with this key.
     Unknown,
 }
@@ -68,8 +72,16 @@ fn read_status(status: u16, body: &Json) -> anyhow::Result<TreasuryStatus> {
     if status == 404 {
         return Ok(TreasuryStatus::Unknown);
     }
-    anyhow::ensure!((200..300).contains(&status), "the treasury answered {status}");
-    let text = |k: &str| body.get(k).and_then(Json::as_str).unwrap_or_default().to_owned();
+    anyhow::ensure!(
+        (200..300).contains(&status),
+        "the treasury answered {status}"
+    );
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     match body.get("status").and_then(Json::as_str) {
         Some("accepted") => Ok(TreasuryStatus::Accepted),
         Some("paid") => Ok(TreasuryStatus::Paid {
@@ -94,7 +106,13 @@ impl Treasury for HttpTreasury {
         let url = format!("{}/payments", self.base.trim_end_matches('/'));
         let (status, answer) = self
             .client
-            .idempotent_json(reqwest::Method::POST, &url, &self.token, &i.key, Some(&body))
+            .idempotent_json(
+                reqwest::Method::POST,
+                &url,
+                &self.token,
+                &i.key,
+                Some(&body),
+            )
             .await?;
         read_status(status, &answer)
     }
@@ -120,7 +138,10 @@ pub struct DemoTreasury {
 impl Treasury for DemoTreasury {
     async fn instruct(&self, i: &Instruction) -> anyhow::Result<TreasuryStatus> {
         tracing::info!(key = %i.key, amount_fen = i.amount_fen, "demo treasury: instruction accepted (nothing is paid)");
-        self.accepted.lock().expect("not poisoned").insert(i.key.clone());
+        self.accepted
+            .lock()
+            .expect("not poisoned")
+            .insert(i.key.clone());
         Ok(TreasuryStatus::Accepted)
     }
 
@@ -248,7 +269,11 @@ pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
 }
 
 /// Writes what the treasury answered.
-async fn record(state: &AppState, p: &Due, answer: anyhow::Result<TreasuryStatus>) -> anyhow::Result<()> {
+async fn record(
+    state: &AppState,
+    p: &Due,
+    answer: anyhow::Result<TreasuryStatus>,
+) -> anyhow::Result<()> {
     let now = now_utc();
     let mut tx = state.db.pool.begin().await?;
     match answer {
@@ -281,13 +306,36 @@ async fn record(state: &AppState, p: &Due, answer: anyhow::Result<TreasuryStatus
                 set_grant(&mut tx, p.grant, "payment_instructed", &now).await?;
             }
             set_grant(&mut tx, p.grant, "paid", &now).await?;
-            notify(&mut tx, p.subject, "paid", Some(p.grant), &p.policy, Some(p.amount_fen), &now).await?;
+            notify(
+                &mut tx,
+                p.subject,
+                "paid",
+                Some(p.grant),
+                &p.policy,
+                Some(p.amount_fen),
+                &now,
+            )
+            .await?;
         }
         Ok(TreasuryStatus::Rejected { reason }) => {
-            fail(&mut tx, p, &format!("rejected by the treasury: {reason}"), true, &now).await?;
+            fail(
+                &mut tx,
+                p,
+                &format!("rejected by the treasury: {reason}"),
+                true,
+                &now,
+            )
+            .await?;
         }
         Ok(TreasuryStatus::Unknown) => {
-            fail(&mut tx, p, "the treasury does not know this instruction", false, &now).await?;
+            fail(
+                &mut tx,
+                p,
+                "the treasury does not know this instruction",
+                false,
+                &now,
+            )
+            .await?;
         }
         Err(e) => {
             tracing::warn!(payment = p.id, error = %format!("{e:#}"), "payment attempt failed");
@@ -299,7 +347,12 @@ async fn record(state: &AppState, p: &Due, answer: anyhow::Result<TreasuryStatus
     Ok(())
 }
 
-async fn set_grant(tx: &mut sqlx::Transaction<'static, sqlx::Any>, grant: i64, status: &str, at: &str) -> sqlx::Result<()> {
+async fn set_grant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    grant: i64,
+    status: &str,
+    at: &str,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE grants SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
         .bind(at)
@@ -334,10 +387,11 @@ async fn fail(
 pub async fn retry(state: &AppState, payment: i64, staff: &str) -> anyhow::Result<bool> {
     let now = now_utc();
     let mut tx = state.db.pool.begin().await?;
-    let Some(grant): Option<i64> = sqlx::query_scalar("SELECT grant_id FROM payments WHERE id = $1 AND status = 'failed'")
-        .bind(payment)
-        .fetch_optional(&mut *tx)
-        .await?
+    let Some(grant): Option<i64> =
+        sqlx::query_scalar("SELECT grant_id FROM payments WHERE id = $1 AND status = 'failed'")
+            .bind(payment)
+            .fetch_optional(&mut *tx)
+            .await?
     else {
         return Ok(false);
     };
@@ -346,14 +400,26 @@ pub async fn retry(state: &AppState, payment: i64, staff: &str) -> anyhow::Resul
         .bind(grant)
         .fetch_optional(&mut *tx)
         .await?;
-    let status = if instructed.as_deref() == Some("payment_instructed") { "instructed" } else { "queued" };
+    let status = if instructed.as_deref() == Some("payment_instructed") {
+        "instructed"
+    } else {
+        "queued"
+    };
     sqlx::query("UPDATE payments SET status = $1, errors = 0, next_attempt_at = $2, updated_at = $2 WHERE id = $3")
         .bind(status)
         .bind(&now)
         .bind(payment)
         .execute(&mut *tx)
         .await?;
-    event(&mut tx, grant, "payment_retried", Actor::Staff(staff), None, &now).await?;
+    event(
+        &mut tx,
+        grant,
+        "payment_retried",
+        Actor::Staff(staff),
+        None,
+        &now,
+    )
+    .await?;
     tx.commit().await?;
     state.wake_payments.notify_one();
     Ok(true)

@@ -89,17 +89,33 @@ impl StaticAssets {
             .and_then(|a| std::str::from_utf8(&a.identity).ok())
     }
 
+    /// The text of every page of the app: the public bundle's and the signed-in one's.
+    pub fn pages(&self) -> impl Iterator<Item = &str> {
+        ["/index.html", ACCOUNT_INDEX]
+            .into_iter()
+            .filter_map(|p| self.files.get(p))
+            .filter_map(|a| std::str::from_utf8(&a.identity).ok())
+    }
+
     pub fn has_index(&self) -> bool {
         self.files.contains_key("/index.html")
     }
 
-    /// The answer for a non-API `GET` or `HEAD`: the file at `path`, or `index.html` for any
-    /// path that is not a file, so that deep links into the app work.
+    /// The answer for a non-API `GET` or `HEAD`: the file at `path`, or the app's page for any
+    /// path that is not a file, so that deep links into the app work. The app comes in two
+    /// bundles: visitors get the public pages (`/index.html`, the small first load), people
+    /// with a session everything (`/account/index.html`, when built).
     pub fn respond(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response {
-        let asset = self
-            .files
-            .get(path)
-            .or_else(|| self.files.get("/index.html"));
+        if let Some(asset) = self.files.get(path) {
+            return asset.respond(method, headers);
+        }
+        let signed_in = crate::auth::read_cookie(headers, crate::auth::COOKIE).is_some();
+        let page = if signed_in && self.files.contains_key(ACCOUNT_INDEX) {
+            ACCOUNT_INDEX
+        } else {
+            "/index.html"
+        };
+        let asset = self.files.get(page);
         let Some(asset) = asset else {
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -108,9 +124,17 @@ impl StaticAssets {
             )
                 .into_response();
         };
-        asset.respond(method, headers)
+        let mut response = asset.respond(method, headers);
+        // The same URL answers differently with and without a session.
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Cookie"));
+        response
     }
 }
+
+/// The signed-in bundle's page.
+pub const ACCOUNT_INDEX: &str = "/account/index.html";
 
 impl Asset {
     fn read(path: &Path) -> anyhow::Result<Asset> {

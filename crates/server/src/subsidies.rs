@@ -37,7 +37,10 @@ pub struct Beneficiary {
 impl FromRequestParts<AppState> for Beneficiary {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Beneficiary, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Beneficiary, ApiError> {
         let session = Session::from_request_parts(parts, state).await?;
         let Principal::Person(user) = session.principal else {
             return Err(ApiError::forbidden_because("people_only"));
@@ -126,8 +129,16 @@ fn rule(r: &Requirement) -> Bilingual {
     let list = |values: &[Value]| {
         let shown: Vec<Bilingual> = values.iter().map(show).collect();
         (
-            shown.iter().map(|b| b.zh_cn.as_str()).collect::<Vec<_>>().join("、"),
-            shown.iter().map(|b| b.en.as_str()).collect::<Vec<_>>().join(", "),
+            shown
+                .iter()
+                .map(|b| b.zh_cn.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            shown
+                .iter()
+                .map(|b| b.en.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         )
     };
     match r {
@@ -177,7 +188,9 @@ type SentAt<'a> = &'a dyn Fn(&str) -> Option<String>;
 fn criterion(e: &Explanation, sent_at: SentAt<'_>) -> CriterionResult {
     let (inputs, rule_text, children) = match &e.detail {
         Detail::Test {
-            inputs, requirement, ..
+            inputs,
+            requirement,
+            ..
         } => (
             inputs
                 .iter()
@@ -311,7 +324,9 @@ pub async fn home(State(state): State<AppState>, who: Beneficiary) -> Result<Jso
     if let Some(known) = Box::pin(data::load_subject(&state.db, subject)).await? {
         let ctx = Context::for_month(matching::current_month());
         for p in state.policies.iter().filter(|p| {
-            p.subject == known.kind && p.mode == Mode::ApplyInstant && p.effective.contains(ctx.reference_date)
+            p.subject == known.kind
+                && p.mode == Mode::ApplyInstant
+                && p.effective.contains(ctx.reference_date)
         }) {
             if let Some(amount) = rules::eval::decide(p, &known.subject, &ctx)?.filter(|a| *a > 0) {
                 if current_grant(&state, p, subject).await?.is_none() {
@@ -337,7 +352,11 @@ pub async fn home(State(state): State<AppState>, who: Beneficiary) -> Result<Jso
     }))
 }
 
-async fn inbox(state: &AppState, subject: i64, limit: i64) -> Result<(Vec<Notification>, i64), ApiError> {
+async fn inbox(
+    state: &AppState,
+    subject: i64,
+    limit: i64,
+) -> Result<(Vec<Notification>, i64), ApiError> {
     let rows = sqlx::query(
         "SELECT id, kind, grant_id, policy_id, amount_fen, created_at, read_at FROM notifications \
          WHERE subject_id = $1 ORDER BY id DESC LIMIT $2",
@@ -393,11 +412,13 @@ pub async fn read_notifications(
     who: Beneficiary,
 ) -> Result<axum::http::StatusCode, ApiError> {
     if let Some(subject) = who.subject {
-        sqlx::query("UPDATE notifications SET read_at = $1 WHERE subject_id = $2 AND read_at IS NULL")
-            .bind(now_utc())
-            .bind(subject)
-            .execute(&state.db.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE subject_id = $2 AND read_at IS NULL",
+        )
+        .bind(now_utc())
+        .bind(subject)
+        .execute(&state.db.pool)
+        .await?;
         crate::events::publish(&state, crate::events::Event::Subject(subject)).await;
     }
     Ok(axum::http::StatusCode::NO_CONTENT)
@@ -461,8 +482,14 @@ async fn check_for(
             let (needed, current) = (show(&s.needed), show(&s.current));
             let op = s.relation.symbol();
             Bilingual {
-                zh_cn: format!("{}需 {op} {}（当前 {}）", name.zh_cn, needed.zh_cn, current.zh_cn),
-                en: format!("{} must be {op} {} (now {})", name.en, needed.en, current.en),
+                zh_cn: format!(
+                    "{}需 {op} {}（当前 {}）",
+                    name.zh_cn, needed.zh_cn, current.zh_cn
+                ),
+                en: format!(
+                    "{} must be {op} {} (now {})",
+                    name.en, needed.en, current.en
+                ),
             }
         })
         .collect();
@@ -550,7 +577,11 @@ pub async fn apply(
     }))
 }
 
-async fn own_grant(state: &AppState, who: &Beneficiary, id: i64) -> Result<sqlx::any::AnyRow, ApiError> {
+async fn own_grant(
+    state: &AppState,
+    who: &Beneficiary,
+    id: i64,
+) -> Result<sqlx::any::AnyRow, ApiError> {
     let subject = who.subject.ok_or_else(ApiError::not_found)?;
     sqlx::query(&format!(
         "SELECT {GRANT_COLUMNS}, policy_version, receipt, subject_id FROM grants WHERE id = $1 AND subject_id = $2"
@@ -579,8 +610,8 @@ pub async fn grant(
     let row = own_grant(&state, &who, id).await?;
     let summary = summary_of(&state, &row)?;
     let version: i64 = row.try_get("policy_version")?;
-    let receipt: Json_ = serde_json::from_str(&row.try_get::<String, _>("receipt")?)
-        .map_err(ApiError::internal)?;
+    let receipt: Json_ =
+        serde_json::from_str(&row.try_get::<String, _>("receipt")?).map_err(ApiError::internal)?;
     let policy = state
         .policies
         .iter()
@@ -608,8 +639,13 @@ pub async fn grant(
         None => Vec::new(),
     };
     let catalogue = Catalogue::standard();
-    let kind = data::parse_kind(receipt.get("kind").and_then(Json_::as_str).unwrap_or_default())
-        .unwrap_or(SubjectKind::Resident);
+    let kind = data::parse_kind(
+        receipt
+            .get("kind")
+            .and_then(Json_::as_str)
+            .unwrap_or_default(),
+    )
+    .unwrap_or(SubjectKind::Resident);
     let mut used = Vec::new();
     if let Some(attributes) = receipt.get("attributes").and_then(Json_::as_object) {
         for (name, a) in attributes {
@@ -624,7 +660,12 @@ pub async fn grant(
             });
         }
     }
-    for f in receipt.get("facts").and_then(Json_::as_array).into_iter().flatten() {
+    for f in receipt
+        .get("facts")
+        .and_then(Json_::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(table) = f
             .get("table")
             .and_then(Json_::as_str)
@@ -643,21 +684,22 @@ pub async fn grant(
             at: f.get("at").and_then(Json_::as_str).map(str::to_owned),
         });
     }
-    let timeline = sqlx::query("SELECT status, actor, at FROM grant_events WHERE grant_id = $1 ORDER BY id")
-        .bind(id)
-        .fetch_all(&state.db.pool)
-        .await?
-        .into_iter()
-        .map(|r| -> Result<GrantStep, ApiError> {
-            let actor: String = r.try_get("actor")?;
-            Ok(GrantStep {
-                step: r.try_get("status")?,
-                // Staff are named to staff only.
-                actor: actor.split(':').next().unwrap_or_default().to_owned(),
-                at: r.try_get("at")?,
+    let timeline =
+        sqlx::query("SELECT status, actor, at FROM grant_events WHERE grant_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&state.db.pool)
+            .await?
+            .into_iter()
+            .map(|r| -> Result<GrantStep, ApiError> {
+                let actor: String = r.try_get("actor")?;
+                Ok(GrantStep {
+                    step: r.try_get("status")?,
+                    // Staff are named to staff only.
+                    actor: actor.split(':').next().unwrap_or_default().to_owned(),
+                    at: r.try_get("at")?,
+                })
             })
-        })
-        .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()?;
     let payment_reference: Option<String> =
         sqlx::query_scalar("SELECT treasury_ref FROM payments WHERE grant_id = $1")
             .bind(id)

@@ -311,18 +311,32 @@ fn an_import_with_bad_rows_applies_nothing_and_names_every_one() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nothing was written"), "{err}");
-    assert!(err.contains("residents.csv:6: column 2 (birth_date)"), "{err}");
-    assert!(err.contains("residents.csv:10: column 6 (disability_grade)"), "{err}");
+    assert!(
+        err.contains("residents.csv:6: column 2 (birth_date)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("residents.csv:10: column 6 (disability_grade)"),
+        "{err}"
+    );
     assert_eq!(sqlite_count(&db, "subjects"), 0);
     assert_eq!(sqlite_count(&db, "feed_batches"), 0);
 
     // Fixed, it imports whole; the same data set again changes nothing.
     std::fs::write(&path, text).unwrap();
     let out = import(&data, &db);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(sqlite_count(&db, "subjects"), 2300);
     let changes = sqlite_count(&db, "subject_changes");
     let again = import(&data, &db);
-    assert!(String::from_utf8_lossy(&again.stdout).contains("0 subjects changed"), "{}", String::from_utf8_lossy(&again.stdout));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("0 subjects changed"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
     assert_eq!(sqlite_count(&db, "subject_changes"), changes);
 }

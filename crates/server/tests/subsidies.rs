@@ -44,7 +44,10 @@ async fn push(app: &TestApp, key: &str, body: Value) -> common::Answer {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
 /// Sends due payments until none is left due now.
@@ -66,11 +69,19 @@ async fn demo_with_treasury(app: TestApp) -> (TestApp, fake_treasury::Fake) {
 
 async fn a_feed_needs_its_department_key(app: TestApp) {
     let body = json!({ "records": [{ "subject": "resident", "id": "R1", "attributes": { "birth_date": "1940-01-01" } }] });
-    assert_eq!(push(&app, "zdk_forged", body.clone()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        push(&app, "zdk_forged", body.clone()).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let tax = key(&app, "tax").await;
     // A valid key of another department: its own attributes only.
     let answer = push(&app, &tax, body).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text());
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.text()
+    );
     assert_eq!(answer.json()["problems"][0]["code"], "not_your_attribute");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM subjects").await, 0);
 }
@@ -95,20 +106,44 @@ async fn a_bad_push_applies_nothing_and_names_every_problem(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["path"].as_str().unwrap().to_owned(), p["code"].as_str().unwrap().to_owned()))
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().to_owned(),
+                p["code"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     assert_eq!(
         problems,
         [
-            ("records[1].attributes.birth_date".to_owned(), "invalid_value".to_owned()),
-            ("records[2].attributes.shoe_size".to_owned(), "unknown_attribute".to_owned()),
-            ("records[3].subject".to_owned(), "unknown_subject_kind".to_owned()),
-            ("records[4].attributes.dibao".to_owned(), "not_your_attribute".to_owned()),
+            (
+                "records[1].attributes.birth_date".to_owned(),
+                "invalid_value".to_owned()
+            ),
+            (
+                "records[2].attributes.shoe_size".to_owned(),
+                "unknown_attribute".to_owned()
+            ),
+            (
+                "records[3].subject".to_owned(),
+                "unknown_subject_kind".to_owned()
+            ),
+            (
+                "records[4].attributes.dibao".to_owned(),
+                "not_your_attribute".to_owned()
+            ),
         ]
     );
     assert!(body["message"].as_str().unwrap().contains('4'), "{body}");
-    assert!(body["problems"][0]["detail"].as_str().unwrap().contains("1940-02-30"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM subjects").await, 0, "nothing applied");
+    assert!(body["problems"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("1940-02-30"));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM subjects").await,
+        0,
+        "nothing applied"
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM feed_batches").await, 0);
 
     // Facts for an enterprise nobody registered: refused, nothing applied.
@@ -137,7 +172,10 @@ async fn a_bad_push_applies_nothing_and_names_every_problem(app: TestApp) {
         )
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.json()["problems"][0]["message"].as_str().unwrap().contains("no records"));
+    assert!(answer.json()["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no records"));
 }
 
 async fn a_push_twice_changes_nothing_and_keeps_history(app: TestApp) {
@@ -159,14 +197,20 @@ async fn a_push_twice_changes_nothing_and_keeps_history(app: TestApp) {
     .await
     .unwrap();
     let changes: Value = serde_json::from_str(&row.0).unwrap();
-    assert_eq!(changes, json!({ "birth_date": ["1950-01-01", "1951-01-01"] }));
+    assert_eq!(
+        changes,
+        json!({ "birth_date": ["1950-01-01", "1951-01-01"] })
+    );
     assert_eq!(row.1, "public_security");
     // Fact rows: a month is replaced whole; the same rows again change nothing.
     let mr = key(&app, "market_regulation").await;
     push(&app, &mr, json!({ "records": [{ "subject": "enterprise", "id": "E1", "attributes": { "district": "440604", "industry_code": 3311 } }] })).await;
     let gas = key(&app, "gas_utility").await;
     let rows = json!({ "facts": [{ "table": "gas_usage", "subject_id": "E1", "month": "2026-11", "rows": [{ "cubic_meters": 100 }] }] });
-    assert_eq!(push(&app, &gas, rows.clone()).await.json()["changed_subjects"], 1);
+    assert_eq!(
+        push(&app, &gas, rows.clone()).await.json()["changed_subjects"],
+        1
+    );
     assert_eq!(push(&app, &gas, rows).await.json()["changed_subjects"], 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM facts").await, 1);
 }
@@ -175,7 +219,11 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
     let (app, fake) = demo_with_treasury(app).await;
     let resident = login_phone(&app, "13800000002").await;
     let before = app.call("GET", "/api/home", &resident, None).await.json();
-    assert!(before["recent"].as_array().unwrap().iter().all(|g| g["policy"] != "senior-allowance"));
+    assert!(before["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["policy"] != "senior-allowance"));
     // The population register corrects her date of birth: she is 80.
     let today = server::db::today_shanghai();
     let birth = format!("{}-01-01", today.year() - 81);
@@ -197,8 +245,17 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
 
     // The grant explains why, from the data recorded at the decision.
     let id = grant["id"].as_i64().unwrap();
-    let detail = app.call("GET", &format!("/api/grants/{id}"), &resident, None).await.json();
-    let age = detail["criteria"].as_array().unwrap().iter().find(|c| c["id"] == "age-80").expect("the age criterion").clone();
+    let detail = app
+        .call("GET", &format!("/api/grants/{id}"), &resident, None)
+        .await
+        .json();
+    let age = detail["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "age-80")
+        .expect("the age criterion")
+        .clone();
     assert_eq!(age["passed"], true);
     assert_eq!(age["inputs"][0]["value"]["zh-CN"], birth);
     assert_eq!(age["inputs"][0]["department"]["zh-CN"], "公安");
@@ -208,17 +265,30 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
 
     // Instructed; the treasury confirms later. Paid exactly once, however often the sender runs.
     pay(&app).await;
-    let status: String = sqlx::query_scalar("SELECT status FROM grants WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM grants WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(status, "payment_instructed");
     fake.confirm_all();
     pay(&app).await;
     let home = app.call("GET", "/api/home", &resident, None).await.json();
-    let grant = home["recent"].as_array().unwrap().iter().find(|g| g["id"] == id).unwrap().clone();
+    let grant = home["recent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == id)
+        .unwrap()
+        .clone();
     assert_eq!(grant["status"], "paid");
     assert!(home["received_this_year_fen"].as_i64().unwrap() >= 10000);
     let key = format!("zhida-grant-{id}");
     let entry = fake.entries.lock().unwrap().get(&key).cloned().unwrap();
-    assert_eq!((entry.amount_fen, entry.payee.as_str(), entry.paid), (10000, "DEMO-R2", true));
+    assert_eq!(
+        (entry.amount_fen, entry.payee.as_str(), entry.paid),
+        (10000, "DEMO-R2", true)
+    );
     assert!(fake.conflicts.lock().unwrap().is_empty());
     // Sending again (as after a crash) changes nothing at the treasury.
     sqlx::query("UPDATE payments SET status = 'queued', next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE grant_id = $1")
@@ -227,21 +297,45 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
         .await
         .unwrap();
     pay(&app).await;
-    assert_eq!(fake.paid().iter().filter(|e| e.payee == "DEMO-R2" && e.policy == "senior-allowance").count(), 1);
-    let detail = app.call("GET", &format!("/api/grants/{id}"), &resident, None).await.json();
-    let steps: Vec<&str> = detail["timeline"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(&steps[..4], ["matched", "approved", "payment_instructed", "paid"]);
+    assert_eq!(
+        fake.paid()
+            .iter()
+            .filter(|e| e.payee == "DEMO-R2" && e.policy == "senior-allowance")
+            .count(),
+        1
+    );
+    let detail = app
+        .call("GET", &format!("/api/grants/{id}"), &resident, None)
+        .await
+        .json();
+    let steps: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &steps[..4],
+        ["matched", "approved", "payment_instructed", "paid"]
+    );
     assert_eq!(detail["payment_reference"], format!("TR-{key}"));
 }
 
 async fn a_consent_policy_waits_for_one_click(app: TestApp) {
     let (app, fake) = demo_with_treasury(app).await;
     let rep = login_phone(&app, "13800000003").await;
-    let enterprise: i64 = sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    app.call("POST", "/api/me/acting-for", &rep, Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#))).await;
+    let enterprise: i64 =
+        sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    app.call(
+        "POST",
+        "/api/me/acting-for",
+        &rep,
+        Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#)),
+    )
+    .await;
     let home = app.call("GET", "/api/home", &rep, None).await.json();
     let offer = home["awaiting_consent"][0].clone();
     assert_eq!(offer["policy"], "gas-subsidy");
@@ -249,57 +343,134 @@ async fn a_consent_policy_waits_for_one_click(app: TestApp) {
     assert!(offer["consent_deadline"].is_string());
     let id = offer["id"].as_i64().unwrap();
     pay(&app).await;
-    assert!(fake.entries.lock().unwrap().get(&format!("zhida-grant-{id}")).is_none(), "not paid before consent");
-    let answer = app.call("POST", &format!("/api/grants/{id}/consent"), &rep, None).await;
+    assert!(
+        fake.entries
+            .lock()
+            .unwrap()
+            .get(&format!("zhida-grant-{id}"))
+            .is_none(),
+        "not paid before consent"
+    );
+    let answer = app
+        .call("POST", &format!("/api/grants/{id}/consent"), &rep, None)
+        .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert_eq!(answer.json()["status"], "approved");
     // A second click is a no-op; declining now is refused.
-    assert_eq!(app.call("POST", &format!("/api/grants/{id}/consent"), &rep, None).await.status, StatusCode::OK);
-    assert_eq!(app.call("POST", &format!("/api/grants/{id}/decline"), &rep, None).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.call("POST", &format!("/api/grants/{id}/consent"), &rep, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("POST", &format!("/api/grants/{id}/decline"), &rep, None)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
     pay(&app).await;
     fake.confirm_all();
     pay(&app).await;
-    let detail = app.call("GET", &format!("/api/grants/{id}"), &rep, None).await.json();
+    let detail = app
+        .call("GET", &format!("/api/grants/{id}"), &rep, None)
+        .await
+        .json();
     assert_eq!(detail["grant"]["status"], "paid");
-    assert_eq!(fake.entries.lock().unwrap()[&format!("zhida-grant-{id}")].sends, 1);
+    assert_eq!(
+        fake.entries.lock().unwrap()[&format!("zhida-grant-{id}")].sends,
+        1
+    );
 }
 
 async fn applying_is_decided_at_once(app: TestApp) {
     let (app, fake) = demo_with_treasury(app).await;
-    fake.pay_at_once.store(true, std::sync::atomic::Ordering::SeqCst);
+    fake.pay_at_once
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     let rep = login_phone(&app, "13800000003").await;
-    let enterprise: i64 = sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
-        .fetch_one(&app.db.pool)
+    let enterprise: i64 =
+        sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    app.call(
+        "POST",
+        "/api/me/acting-for",
+        &rep,
+        Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#)),
+    )
+    .await;
+    let check = app
+        .call("GET", "/api/policies/hitech-rd/check", &rep, None)
         .await
-        .unwrap();
-    app.call("POST", "/api/me/acting-for", &rep, Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#))).await;
-    let check = app.call("GET", "/api/policies/hitech-rd/check", &rep, None).await.json();
-    assert_eq!((check["eligible"].clone(), check["can_apply"].clone()), (json!(true), json!(true)));
-    assert_eq!(app.call("GET", "/api/home", &rep, None).await.json()["can_apply"][0]["policy"], "hitech-rd");
-    let answer = app.call("POST", "/api/policies/hitech-rd/apply", &rep, None).await;
+        .json();
+    assert_eq!(
+        (check["eligible"].clone(), check["can_apply"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        app.call("GET", "/api/home", &rep, None).await.json()["can_apply"][0]["policy"],
+        "hitech-rd"
+    );
+    let answer = app
+        .call("POST", "/api/policies/hitech-rd/apply", &rep, None)
+        .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let result = answer.json();
     assert_eq!(result["grant"]["status"], "approved");
     assert_eq!(result["grant"]["amount_fen"], 13_000_000);
     let id = result["grant"]["id"].as_i64().unwrap();
     // Applying again changes nothing.
-    let again = app.call("POST", "/api/policies/hitech-rd/apply", &rep, None).await.json();
+    let again = app
+        .call("POST", "/api/policies/hitech-rd/apply", &rep, None)
+        .await
+        .json();
     assert_eq!(again["grant"]["id"], id);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM grants WHERE policy_id = 'hitech-rd'").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM grants WHERE policy_id = 'hitech-rd'"
+        )
+        .await,
+        1
+    );
     pay(&app).await;
-    assert_eq!(app.call("GET", &format!("/api/grants/{id}"), &rep, None).await.json()["grant"]["status"], "paid");
+    assert_eq!(
+        app.call("GET", &format!("/api/grants/{id}"), &rep, None)
+            .await
+            .json()["grant"]["status"],
+        "paid"
+    );
     // An automatic policy is not applied for; the pharmacy does not qualify and gets reasons.
-    assert_eq!(app.call("POST", "/api/policies/gas-subsidy/apply", &rep, None).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.call("POST", "/api/policies/gas-subsidy/apply", &rep, None)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
     let pharmacy = login_phone(&app, "13800000005").await;
     let e2: i64 = sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E2'")
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    app.call("POST", "/api/me/acting-for", &pharmacy, Some(&format!(r#"{{"enterprise_id":{e2}}}"#))).await;
-    let refused = app.call("POST", "/api/policies/hitech-rd/apply", &pharmacy, None).await.json();
+    app.call(
+        "POST",
+        "/api/me/acting-for",
+        &pharmacy,
+        Some(&format!(r#"{{"enterprise_id":{e2}}}"#)),
+    )
+    .await;
+    let refused = app
+        .call("POST", "/api/policies/hitech-rd/apply", &pharmacy, None)
+        .await
+        .json();
     assert!(refused["grant"].is_null());
     assert_eq!(refused["check"]["eligible"], false);
-    assert!(refused["check"]["criteria"].as_array().unwrap().iter().any(|c| c["passed"] == false));
+    assert!(refused["check"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["passed"] == false));
 }
 
 async fn a_data_change_before_payment_revokes_the_offer(app: TestApp) {
@@ -313,13 +484,28 @@ async fn a_data_change_before_payment_revokes_the_offer(app: TestApp) {
     let gas = key(&app, "gas_utility").await;
     let rows = |m3: i64| json!({ "facts": [{ "table": "gas_usage", "subject_id": "DEMO-E1", "month": month, "rows": [{ "cubic_meters": m3 }] }] });
     push(&app, &gas, rows(15_000)).await;
-    let amount: i64 = sqlx::query_scalar("SELECT amount_fen FROM grants WHERE id = $1").bind(offer).fetch_one(&app.db.pool).await.unwrap();
+    let amount: i64 = sqlx::query_scalar("SELECT amount_fen FROM grants WHERE id = $1")
+        .bind(offer)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(amount, 300_000);
     // Then no gas at all: the offer is withdrawn and the subject told.
     push(&app, &gas, json!({ "facts": [{ "table": "gas_usage", "subject_id": "DEMO-E1", "month": month, "rows": [] }] })).await;
-    let status: String = sqlx::query_scalar("SELECT status FROM grants WHERE id = $1").bind(offer).fetch_one(&app.db.pool).await.unwrap();
+    let status: String = sqlx::query_scalar("SELECT status FROM grants WHERE id = $1")
+        .bind(offer)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(status, "revoked");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM notifications WHERE kind = 'revoked'").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM notifications WHERE kind = 'revoked'"
+        )
+        .await,
+        1
+    );
     // A paid grant is never revoked.
     pay(&app).await;
     let ps = key(&app, "public_security").await;
@@ -338,7 +524,10 @@ async fn the_monthly_run_is_idempotent_and_catches_up(app: TestApp) {
     assert_eq!(matching::due_months(&app.state, now).await.unwrap(), [now]);
     let grants = count(&app, "SELECT COUNT(*) FROM grants").await;
     let first = matching::run_month(&app.state, now).await.unwrap();
-    assert_eq!(first.created, 0, "the demo's grants were made by its data's arrival");
+    assert_eq!(
+        first.created, 0,
+        "the demo's grants were made by its data's arrival"
+    );
     assert!(first.eligible >= 5, "{first:?}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM grants").await, grants);
     // Three months of downtime: each missed month once, in order.
@@ -357,46 +546,109 @@ async fn the_monthly_run_is_idempotent_and_catches_up(app: TestApp) {
         count(&app, "SELECT COUNT(*) FROM (SELECT policy_id, subject_id, period, COUNT(*) AS n FROM grants GROUP BY policy_id, subject_id, period) t WHERE n > 1").await,
         0
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM grants WHERE policy_id = 'small-to-large'").await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM grants WHERE policy_id = 'small-to-large'"
+        )
+        .await,
+        1
+    );
 }
 
 async fn grants_are_private(app: TestApp) {
     let (app, _fake) = demo_with_treasury(app).await;
-    let senior: i64 = sqlx::query_scalar("SELECT g.id FROM grants g JOIN subjects s ON s.id = g.subject_id WHERE s.ref = 'DEMO-R1'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let senior: i64 = sqlx::query_scalar(
+        "SELECT g.id FROM grants g JOIN subjects s ON s.id = g.subject_id WHERE s.ref = 'DEMO-R1'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     let owner = login_phone(&app, "13800000001").await;
     let other = login_phone(&app, "13800000002").await;
     let staff = login_staff(&app, "reviewer").await;
     let uri = format!("/api/grants/{senior}");
-    assert_eq!(app.call("GET", &uri, &owner, None).await.status, StatusCode::OK);
-    assert_eq!(app.call("GET", &uri, &other, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.call("GET", &uri, "", None).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.call("GET", &uri, &staff, None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.call("GET", "/api/home", &staff, None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.call("POST", &format!("/api/grants/{senior}/consent"), &other, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.call("GET", "/api/grants/999999", &owner, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call("GET", &uri, &owner, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("GET", &uri, &other, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call("GET", &uri, "", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.call("GET", &uri, &staff, None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call("GET", "/api/home", &staff, None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call(
+            "POST",
+            &format!("/api/grants/{senior}/consent"),
+            &other,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call("GET", "/api/grants/999999", &owner, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // The manufacturer's agent acts for it within the subsidies scope.
     let agent = login_phone(&app, "13800000004").await;
-    let enterprise: i64 = sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    app.call("POST", "/api/me/acting-for", &agent, Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#))).await;
+    let enterprise: i64 =
+        sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = 'DEMO-E1'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    app.call(
+        "POST",
+        "/api/me/acting-for",
+        &agent,
+        Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#)),
+    )
+    .await;
     let home = app.call("GET", "/api/home", &agent, None).await;
     assert_eq!(home.status, StatusCode::OK);
     assert_eq!(home.json()["audience"], "enterprise");
-    sqlx::query("UPDATE enterprise_agents SET revoked_at = '2026-01-01T00:00:00.000Z'").execute(&app.db.pool).await.unwrap();
-    assert_eq!(app.call("GET", "/api/home", &agent, None).await.status, StatusCode::FORBIDDEN);
+    sqlx::query("UPDATE enterprise_agents SET revoked_at = '2026-01-01T00:00:00.000Z'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.call("GET", "/api/home", &agent, None).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Staff without the policy administration permission see no dashboard.
-    assert_eq!(app.call("GET", "/api/staff/disbursement", &staff, None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.call("GET", "/api/staff/disbursement", &owner, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call("GET", "/api/staff/disbursement", &staff, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call("GET", "/api/staff/disbursement", &owner, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn failed_payments_wait_for_staff_and_retry_safely(app: TestApp) {
     let (app, fake) = demo_with_treasury(app).await;
-    fake.fail_next.store(1000, std::sync::atomic::Ordering::SeqCst);
+    fake.fail_next
+        .store(1000, std::sync::atomic::Ordering::SeqCst);
     for _ in 0..server::payments::MAX_ERRORS {
         sqlx::query("UPDATE payments SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE status = 'queued'")
             .execute(&app.db.pool)
@@ -404,27 +656,68 @@ async fn failed_payments_wait_for_staff_and_retry_safely(app: TestApp) {
             .unwrap();
         send_due(&app.state).await.unwrap();
     }
-    let failed = count(&app, "SELECT COUNT(*) FROM payments WHERE status = 'failed'").await;
+    let failed = count(
+        &app,
+        "SELECT COUNT(*) FROM payments WHERE status = 'failed'",
+    )
+    .await;
     assert!(failed >= 4, "{failed}");
     let admin = login_staff(&app, "policyadmin").await;
-    let board = app.call("GET", "/api/staff/disbursement", &admin, None).await;
+    let board = app
+        .call("GET", "/api/staff/disbursement", &admin, None)
+        .await;
     assert_eq!(board.status, StatusCode::OK, "{}", board.text());
     let board = board.json();
     assert_eq!(board["failed"].as_array().unwrap().len() as i64, failed);
-    assert!(board["failed"][0]["error"].as_str().unwrap().contains("503"));
+    assert!(board["failed"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("503"));
     fake.fail_next.store(0, std::sync::atomic::Ordering::SeqCst);
-    fake.pay_at_once.store(true, std::sync::atomic::Ordering::SeqCst);
+    fake.pay_at_once
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     for p in board["failed"].as_array().unwrap() {
-        let answer = app.call("POST", &format!("/api/staff/payments/{}/retry", p["id"]), &admin, None).await;
+        let answer = app
+            .call(
+                "POST",
+                &format!("/api/staff/payments/{}/retry", p["id"]),
+                &admin,
+                None,
+            )
+            .await;
         assert_eq!(answer.status, StatusCode::NO_CONTENT);
     }
-    assert_eq!(app.call("POST", "/api/staff/payments/999999/retry", &admin, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call("POST", "/api/staff/payments/999999/retry", &admin, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     pay(&app).await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments WHERE status = 'failed'").await, 0);
-    let board = app.call("GET", "/api/staff/disbursement", &admin, None).await.json();
-    let paid: i64 = board["paid_by_month"].as_array().unwrap().iter().map(|m| m["count"].as_i64().unwrap()).sum();
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM payments WHERE status = 'failed'"
+        )
+        .await,
+        0
+    );
+    let board = app
+        .call("GET", "/api/staff/disbursement", &admin, None)
+        .await
+        .json();
+    let paid: i64 = board["paid_by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["count"].as_i64().unwrap())
+        .sum();
     assert_eq!(paid, failed);
-    assert!(board["tallies"].as_array().unwrap().iter().any(|t| t["status"] == "paid"));
+    assert!(board["tallies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["status"] == "paid"));
 }
 
 /// Reads the stream until an event named `name` arrives (or fails after 5 s).
@@ -450,29 +743,56 @@ async fn the_live_stream_tells_the_subject(app: TestApp) {
     let (app, _fake) = demo_with_treasury(app).await;
     server::events::listen(&app.state).await.unwrap();
     let resident = login_phone(&app, "13800000002").await;
-    let request = Request::get("/api/events").header("cookie", &resident).body(Body::empty()).unwrap();
-    let response = tower::ServiceExt::oneshot(server::app(app.state.clone()), request).await.unwrap();
+    let request = Request::get("/api/events")
+        .header("cookie", &resident)
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(server::app(app.state.clone()), request)
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let mut body = response.into_body();
     next_event(&mut body, "ready").await;
     let ps = key(&app, "public_security").await;
     push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": "1940-01-01" } }] })).await;
     next_event(&mut body, "changed").await;
-    assert_eq!(app.call("GET", "/api/events", "", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("GET", "/api/events", "", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
-/// Several instances on one PostgreSQL: an event produced through instance A reaches a client
-/// connected to instance B.
-#[tokio::test]
+mod two_instances_on {
+    mod postgres {
+        /// Several instances on one PostgreSQL: an event produced through instance A reaches a
+        /// client connected to instance B.
+        #[tokio::test]
+        async fn an_event_through_one_instance_reaches_another() {
+            super::super::an_event_through_one_instance_reaches_another().await;
+        }
+    }
+}
+
 async fn an_event_through_one_instance_reaches_another() {
     let a = TestApp::postgres().await.demo().await;
-    let b_state = a.state.clone().with_events(std::sync::Arc::new(server::events::Hub::default()));
+    let b_state = a
+        .state
+        .clone()
+        .with_events(std::sync::Arc::new(server::events::Hub::default()));
     server::events::listen(&a.state).await.unwrap();
     server::events::listen(&b_state).await.unwrap();
     let resident = login_phone(&a, "13800000002").await;
-    let request = Request::get("/api/events").header("cookie", &resident).body(Body::empty()).unwrap();
-    let response = tower::ServiceExt::oneshot(server::app(b_state.clone()), request).await.unwrap();
+    let request = Request::get("/api/events")
+        .header("cookie", &resident)
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(server::app(b_state.clone()), request)
+        .await
+        .unwrap();
     let mut body = response.into_body();
     next_event(&mut body, "ready").await;
     let ps = key(&a, "public_security").await;

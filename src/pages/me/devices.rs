@@ -1,6 +1,5 @@
 //! The account's signed-in devices: sign one out, or all.
 
-use crate::router::use_navigate;
 use api::account::SessionInfo;
 use api::text::fill;
 use leptos::prelude::*;
@@ -17,21 +16,19 @@ use crate::session::use_auth;
 pub fn Devices() -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
-    let navigate = use_navigate();
     let reload = RwSignal::new(0u32);
     let list = load::<Vec<SessionInfo>>(move || {
         let _ = reload.try_get();
         Some("/api/me/sessions".to_owned())
     });
     let logout_all = move |_| {
-        let navigate = navigate.clone();
         spawn_local(async move {
             if api_client::post::<_, ()>("/api/auth/logout-all", &(), prefs.locale.get_untracked())
                 .await
                 .is_ok()
             {
                 auth.me.put(None);
-                navigate("/login");
+                crate::router::full_load("/login");
             }
         });
     };

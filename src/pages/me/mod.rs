@@ -1,13 +1,19 @@
 //! `/me` (我的): the account page when logged in (profile, acting for an enterprise, agents,
 //! devices, who looked at my data, log out), the way in when not; display settings either way.
 
+#[cfg(feature = "account")]
 mod access_log;
+#[cfg(feature = "account")]
 mod agents;
+#[cfg(feature = "account")]
 mod devices;
+#[cfg(feature = "account")]
 mod identity;
+#[cfg(feature = "account")]
 mod profile;
 
 use crate::router::Link;
+#[cfg(feature = "account")]
 use api::account::Me as Account;
 use api::system::Version;
 use leptos::prelude::*;
@@ -27,7 +33,14 @@ pub fn Me() -> impl IntoView {
     view! {
         <h1 class="page-title">{tr(|m| m.me.title)}</h1>
         {move || match auth.me.get() {
+            #[cfg(feature = "account")]
             Some(account) => view! { <LoggedIn account /> }.into_any(),
+            // Signed in, but this is the visitors' bundle: load the signed-in one.
+            #[cfg(not(feature = "account"))]
+            Some(_) => {
+                crate::router::full_load("/me");
+                ().into_any()
+            }
             None => view! {
                 <p class="lead">{tr(|m| m.me.login_prompt)}</p>
                 <p><Link href="/login" class="button primary">{tr(|m| m.landing.login)}</Link></p>
@@ -55,6 +68,7 @@ pub fn Me() -> impl IntoView {
 }
 
 /// Everything a logged-in account sees of itself.
+#[cfg(feature = "account")]
 #[component]
 fn LoggedIn(account: Account) -> impl IntoView {
     let represented: Vec<_> = match &account {

@@ -1,6 +1,5 @@
 //! The account's profile (numbers masked), the enterprise it acts for, and logging out.
 
-use crate::router::use_navigate;
 use api::account::{ActFor, EnterpriseRole, Me, Permission};
 use api::text::fill;
 use leptos::prelude::*;
@@ -18,17 +17,15 @@ use crate::session::use_auth;
 pub fn Profile(account: Me) -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
-    let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
     let logout = move |_| {
-        let navigate = navigate.clone();
         spawn_local(async move {
             match api_client::post::<_, ()>("/api/auth/logout", &(), prefs.locale.get_untracked())
                 .await
             {
                 Ok(()) => {
                     auth.me.put(None);
-                    navigate("/login");
+                    crate::router::full_load("/login");
                 }
                 Err(e) => error.put(Some(e.message(prefs.t()))),
             }

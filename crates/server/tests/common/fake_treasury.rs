@@ -67,20 +67,36 @@ fn answer(e: &Entry, key: &str) -> Value {
     }
 }
 
-async fn instruct(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Value>) -> impl IntoResponse {
+async fn instruct(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> impl IntoResponse {
     if fake.failing() {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "busy" })));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "busy" })),
+        );
     }
     let Some(key) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "Idempotency-Key is required" })));
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "Idempotency-Key is required" })),
+        );
     };
     let pay = fake.pay_at_once.load(Ordering::SeqCst);
     let mut entries = fake.entries.lock().unwrap();
     let entry = entries.entry(key.to_owned()).or_insert_with(|| Entry {
         amount_fen: body["amount_fen"].as_i64().unwrap_or(-1),
         payee: body["payee"]["id"].as_str().unwrap_or_default().to_owned(),
-        policy: body["purpose"]["policy"].as_str().unwrap_or_default().to_owned(),
-        period: body["purpose"]["period"].as_str().unwrap_or_default().to_owned(),
+        policy: body["purpose"]["policy"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        period: body["purpose"]["period"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         paid: pay,
         sends: 0,
     });
@@ -93,11 +109,17 @@ async fn instruct(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json
 
 async fn status(State(fake): State<Fake>, Path(key): Path<String>) -> impl IntoResponse {
     if fake.failing() {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": "busy" })));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "busy" })),
+        );
     }
     match fake.entries.lock().unwrap().get(&key) {
         Some(e) => (StatusCode::OK, Json(answer(e, &key))),
-        None => (StatusCode::NOT_FOUND, Json(json!({ "error": "unknown key" }))),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "unknown key" })),
+        ),
     }
 }
 

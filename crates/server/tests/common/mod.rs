@@ -128,11 +128,14 @@ impl TestApp {
 
     /// Pays through the fake treasury at `base`.
     pub fn with_treasury(mut self, base: &str) -> TestApp {
-        self.state = self.state.clone().with_treasury(Arc::new(server::payments::HttpTreasury {
-            base: base.to_owned(),
-            token: "test-token".into(),
-            client: server::http_client::Client::new(),
-        }));
+        self.state = self
+            .state
+            .clone()
+            .with_treasury(Arc::new(server::payments::HttpTreasury {
+                base: base.to_owned(),
+                token: "test-token".into(),
+                client: server::http_client::Client::new(),
+            }));
         self.router = server::app(self.state.clone());
         self
     }
@@ -354,7 +357,6 @@ pub async fn login_staff(app: &TestApp, username: &str) -> String {
         .unwrap()
         .to_owned()
 }
-
 
 impl TestApp {
     /// A request with a session cookie (empty: none) and an optional JSON body.
