@@ -29,6 +29,10 @@ pub fn App() -> impl IntoView {
                     view! { <PolicyDetail id /> }.into_any()
                 }
                 #[cfg(feature = "account")]
+                "/staff/disbursement" => {
+                    view! { <crate::pages::disbursement::DisbursementPage /> }.into_any()
+                }
+                #[cfg(feature = "account")]
                 p if p.starts_with("/grants/") => {
                     let id = p["/grants/".len()..].to_owned();
                     view! { <GrantPage id /> }.into_any()

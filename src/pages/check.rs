@@ -2,7 +2,10 @@
 //! criterion with their own data and its source; what would make them qualify; when time
 //! alone will; and 申报 for a policy decided at once.
 
-use api::subsidy::{ApplyResult, PolicyCheck};
+use api::policy::Bilingual;
+use api::subsidy::{
+    ApplyResult, CriterionResult, NewObjection, Objection, ObjectionKind, PolicyCheck,
+};
 use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -62,6 +65,7 @@ fn Check(id: String) -> impl IntoView {
                 return view! { <p>{tr(|m| m.subsidy.check_unknown)}</p> }.into_any();
             }
             let verdict = if c.eligible { tr(|m| m.subsidy.check_yes) } else { tr(|m| m.subsidy.check_no) };
+            let criteria_copy = c.criteria.clone();
             let suggestions = c.suggestions.clone();
             view! {
                 <p data-test="verdict" data-eligible=c.eligible.to_string()>
@@ -79,7 +83,108 @@ fn Check(id: String) -> impl IntoView {
                     <p class="hint">{tr(|m| m.subsidy.apply_hint)}</p>
                     <button class="button primary" data-test="apply" on:click=move |_| apply()>{tr(|m| m.subsidy.apply)}</button>
                 })}
+                <Objections policy=c.policy.clone() data=disputable(&criteria_copy) />
             }.into_any()
         })}
+    }
+}
+
+/// The data a check read, once each: what an objection can be about.
+fn disputable(criteria: &[CriterionResult]) -> Vec<(String, Bilingual)> {
+    fn walk(c: &CriterionResult, out: &mut Vec<(String, Bilingual)>) {
+        for i in &c.inputs {
+            if !out.iter().any(|(k, _)| *k == i.key) {
+                out.push((i.key.clone(), i.name.clone()));
+            }
+        }
+        c.children.iter().for_each(|c| walk(c, out));
+    }
+    let mut out = Vec::new();
+    criteria.iter().for_each(|c| walk(c, &mut out));
+    out
+}
+
+/// 我认为我符合条件 / 我的数据有误: the form, and the objections sent about this policy with
+/// their answers.
+#[component]
+fn Objections(policy: String, data: Vec<(String, Bilingual)>) -> impl IntoView {
+    let prefs = use_prefs();
+    let reload = RwSignal::new(0u32);
+    let (tick, _) = live_changes();
+    let list = load::<Vec<Objection>>(move || {
+        reload.get();
+        tick.get();
+        Some("/api/objections".to_owned())
+    });
+    let kind = RwSignal::new(ObjectionKind::ThinkEligible);
+    let attribute = RwSignal::new(data.first().map(|(k, _)| k.clone()).unwrap_or_default());
+    let explanation = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let path = StoredValue::new(format!(
+        "/api/policies/{}/objections",
+        js_sys::encode_uri_component(&policy)
+    ));
+    let mine = StoredValue::new(policy);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = NewObjection {
+            kind: kind.get_untracked(),
+            attribute: attribute.get_untracked(),
+            explanation: explanation.get_untracked(),
+        };
+        spawn_local(async move {
+            match api_client::post::<_, Objection>(
+                &path.get_value(),
+                &body,
+                prefs.locale.get_untracked(),
+            )
+            .await
+            {
+                Ok(_) => {
+                    error.put(None);
+                    explanation.put(String::new());
+                    reload.try_update(|n| *n += 1);
+                }
+                Err(e) => error.put(Some(e.message(prefs.t()))),
+            }
+        });
+    };
+    let choice = move |value: ObjectionKind, label: crate::prefs::Key, id: &'static str| {
+        view! {
+            <label class="choice" for=id>
+                <input type="radio" id=id name="objection-kind" prop:checked=move || kind.get() == value on:change=move |_| kind.set(value) />
+                {tr(label)}
+            </label>
+        }
+    };
+    view! {
+        <h3>{tr(|m| m.subsidy.objection_title)}</h3>
+        <ul class="rows" data-test="objections">
+            {move || list.get().and_then(Result::ok).unwrap_or_default().into_iter().filter(|o| o.policy == mine.get_value()).map(|o| {
+                let m = prefs.t();
+                let department = pick(prefs.locale.get(), &o.department);
+                let status = match &o.answer {
+                    Some(a) => fill(m.subsidy.objection_answer, &[("department", &department), ("answer", a)]),
+                    None => fill(m.subsidy.objection_waiting, &[("department", &department)]),
+                };
+                view! { <li class="row-item" data-answered=o.answer.is_some().to_string()><span>{o.explanation}</span><span class="hint">{status}</span></li> }
+            }).collect_view()}
+        </ul>
+        <form class="form" on:submit=submit data-test="objection-form">
+            <p class="hint">{tr(|m| m.subsidy.objection_intro)}</p>
+            <fieldset>
+                <legend>{tr(|m| m.subsidy.objection_kind)}</legend>
+                {choice(ObjectionKind::ThinkEligible, |m| m.subsidy.objection_think_eligible, "objection-eligible")}
+                {choice(ObjectionKind::DataWrong, |m| m.subsidy.objection_data_wrong, "objection-data")}
+            </fieldset>
+            <label for="objection-attribute">{tr(|m| m.subsidy.objection_attribute)}</label>
+            <select id="objection-attribute" on:change=move |ev| attribute.set(event_target_value(&ev))>
+                {data.into_iter().map(|(k, name)| view! { <option value=k>{move || pick(prefs.locale.get(), &name)}</option> }).collect_view()}
+            </select>
+            <label for="objection-explanation">{tr(|m| m.subsidy.objection_explanation)}</label>
+            <textarea id="objection-explanation" rows="3" maxlength="1000" prop:value=explanation on:input=move |ev| explanation.set(event_target_value(&ev))></textarea>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <button type="submit" class="button">{tr(|m| m.subsidy.objection_submit)}</button>
+        </form>
     }
 }

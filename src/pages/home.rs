@@ -56,6 +56,7 @@ fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {
         "consent_needed" => t.kind_consent_needed,
         "paid" => t.kind_paid,
         "revoked" => t.kind_revoked,
+        "objection_answered" => t.kind_objection_answered,
         _ => t.kind_expired,
     };
     let name = n.name.as_ref().map(|b| pick(locale, b)).unwrap_or_default();

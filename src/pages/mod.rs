@@ -6,6 +6,8 @@
 #[cfg(feature = "account")]
 pub mod check;
 #[cfg(feature = "account")]
+pub mod disbursement;
+#[cfg(feature = "account")]
 pub mod grant;
 #[cfg(feature = "account")]
 pub mod home;

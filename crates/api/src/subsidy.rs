@@ -115,6 +115,8 @@ pub struct Home {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsedValue {
+    /// The attribute (or fact table) it is, as an objection names it.
+    pub key: String,
     pub name: Bilingual,
     /// Shown as is (dates `YYYY-MM-DD`, money in yuan, codes as codes).
     pub value: Bilingual,
@@ -238,4 +240,43 @@ pub struct Disbursement {
     pub tallies: Vec<GrantTally>,
     pub failed: Vec<FailedPayment>,
     pub paid_by_month: Vec<MonthPaid>,
+}
+
+/// What an objection says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionKind {
+    /// 我认为我符合条件.
+    ThinkEligible,
+    /// 我的数据有误.
+    DataWrong,
+}
+
+/// An objection as the person writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewObjection {
+    pub kind: ObjectionKind,
+    /// The attribute or fact table disputed (a `key` of the check's values).
+    pub attribute: String,
+    /// In the person's words: 5 to 1,000 characters.
+    pub explanation: String,
+}
+
+/// An objection and where it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Objection {
+    pub id: i64,
+    pub policy: String,
+    pub kind: ObjectionKind,
+    pub attribute: Bilingual,
+    /// The department it was sent to: the one that owns the disputed data.
+    pub department: Bilingual,
+    pub explanation: String,
+    pub answer: Option<String>,
+    pub created_at: String,
+    pub answered_at: Option<String>,
 }

@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod json;
 pub mod login;
 pub mod matching;
+pub mod objections;
 pub mod payments;
 pub mod policies;
 pub mod ratelimit;

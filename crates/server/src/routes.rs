@@ -83,6 +83,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::subsidies::disbursement))
         .routes(routes!(crate::subsidies::retry_payment))
         .routes(routes!(crate::events::stream))
+        .routes(routes!(crate::objections::create))
+        .routes(routes!(crate::objections::mine))
+        .routes(routes!(crate::objections::for_department))
+        .routes(routes!(crate::objections::answer))
 }
 
 /// The departments' feeds: larger bodies than the rest of the API.

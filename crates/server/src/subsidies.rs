@@ -195,6 +195,12 @@ fn criterion(e: &Explanation, sent_at: SentAt<'_>) -> CriterionResult {
             inputs
                 .iter()
                 .map(|i| UsedValue {
+                    key: i
+                        .name
+                        .strip_prefix("sum(")
+                        .and_then(|n| n.split('.').next())
+                        .unwrap_or(&i.name)
+                        .to_owned(),
                     name: bi(&i.description),
                     value: show(&i.value),
                     department: department(i.department),
@@ -653,6 +659,7 @@ pub async fn grant(
                 continue;
             };
             used.push(UsedValue {
+                key: name.clone(),
                 name: bi(&attr.description),
                 value: show(subject.get(name)),
                 department: department(attr.department),
@@ -675,6 +682,7 @@ pub async fn grant(
         };
         let rows = f.get("rows").and_then(Json_::as_array).map_or(0, Vec::len);
         used.push(UsedValue {
+            key: table.table.clone(),
             name: bi(&table.description),
             value: Bilingual {
                 zh_cn: format!("{} 月 {rows} 条记录", ctx.month),

@@ -75,7 +75,7 @@ async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
     let data = dir.path().join("data");
     let month = server::matching::current_month().to_string();
     ok(zhida()
-        .args(["gen", "--residents", "20000", "--enterprises", "4000"])
+        .args(["gen", "--residents", "60000", "--enterprises", "8000"])
         .args(["--month", &month, "--seed", "11", "--out"])
         .arg(&data)
         .output()

@@ -26,6 +26,7 @@ on_both_databases!(
     grants_are_private,
     failed_payments_wait_for_staff_and_retry_safely,
     the_live_stream_tells_the_subject,
+    objections_reach_the_owning_department_and_come_back_answered,
 );
 
 async fn key(app: &TestApp, department: &str) -> String {
@@ -763,6 +764,131 @@ async fn the_live_stream_tells_the_subject(app: TestApp) {
     assert_eq!(
         app.call("GET", "/api/events", "", None).await.status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn objections_reach_the_owning_department_and_come_back_answered(app: TestApp) {
+    let app = app.demo().await;
+    let resident = login_phone(&app, "13800000002").await;
+    let uri = "/api/policies/senior-allowance/objections";
+    let body = |attribute: &str, text: &str| {
+        json!({ "kind": "data_wrong", "attribute": attribute, "explanation": text }).to_string()
+    };
+    let sent = app
+        .call(
+            "POST",
+            uri,
+            &resident,
+            Some(&body(
+                "birth_date",
+                "我的出生日期登记错了，应为1945年1月1日",
+            )),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
+    assert_eq!(sent.json()["department"]["zh-CN"], "公安");
+    assert!(sent.json()["answer"].is_null());
+    let short = app
+        .call("POST", uri, &resident, Some(&body("birth_date", "错")))
+        .await;
+    assert_eq!(
+        (short.status, short.json()["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("explanation"))
+    );
+    let unused = app
+        .call(
+            "POST",
+            uri,
+            &resident,
+            Some(&body("dibao", "低保信息有误，请核实")),
+        )
+        .await;
+    assert_eq!(
+        (unused.status, unused.json()["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("attribute"))
+    );
+    assert_eq!(
+        app.call("POST", uri, "", Some(&body("birth_date", "出生日期有误")))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let staff = login_staff(&app, "reviewer").await;
+    assert_eq!(
+        app.call(
+            "POST",
+            uri,
+            &staff,
+            Some(&body("birth_date", "出生日期有误"))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The population register sees it; civil affairs does not, and cannot answer it.
+    let ps = key(&app, "public_security").await;
+    let ca = key(&app, "civil_affairs").await;
+    let with_key = |k: &str, method: &str, uri: &str, body: Option<&str>| {
+        let mut r = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {k}"));
+        if body.is_some() {
+            r = r.header("content-type", "application/json");
+        }
+        r.body(Body::from(body.unwrap_or_default().to_owned()))
+            .unwrap()
+    };
+    let listed = app
+        .send(with_key(&ps, "GET", "/api/feeds/objections", None))
+        .await
+        .json();
+    assert_eq!(listed[0]["subject_id"], "DEMO-R2");
+    assert_eq!(listed[0]["attribute"], "birth_date");
+    let id = listed[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.send(with_key(&ca, "GET", "/api/feeds/objections", None))
+            .await
+            .json(),
+        json!([])
+    );
+    let answer = format!("/api/feeds/objections/{id}/answer");
+    let reply = r#"{"answer":"已核实并更正出生日期"}"#;
+    assert_eq!(
+        app.send(with_key(&ca, "POST", &answer, Some(reply)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.send(with_key(&ps, "POST", &answer, Some(reply)))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.send(with_key(&ps, "POST", &answer, Some(reply)))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+
+    // The person sees the answer, and is told.
+    let mine = app
+        .call("GET", "/api/objections", &resident, None)
+        .await
+        .json();
+    assert_eq!(mine[0]["answer"], "已核实并更正出生日期");
+    let home = app.call("GET", "/api/home", &resident, None).await.json();
+    assert_eq!(home["notifications"][0]["kind"], "objection_answered");
+    // Another person sees none of it.
+    let other = login_phone(&app, "13800000001").await;
+    assert_eq!(
+        app.call("GET", "/api/objections", &other, None)
+            .await
+            .json(),
+        json!([])
     );
 }
 

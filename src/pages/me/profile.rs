@@ -33,12 +33,27 @@ pub fn Profile(account: Me) -> impl IntoView {
     };
     let not_set = move || prefs.t().account.not_set.to_owned();
     let details = match account {
-        Me::Person { phone, name, id_number, enterprises, acting_for, .. } => {
+        Me::Person {
+            phone,
+            name,
+            id_number,
+            enterprises,
+            acting_for,
+            ..
+        } => {
             let choose = move |ev: leptos::ev::Event| {
                 let value = event_target_value(&ev);
-                let body = ActFor { enterprise_id: value.parse().ok() };
+                let body = ActFor {
+                    enterprise_id: value.parse().ok(),
+                };
                 spawn_local(async move {
-                    match api_client::post::<_, Me>("/api/me/acting-for", &body, prefs.locale.get_untracked()).await {
+                    match api_client::post::<_, Me>(
+                        "/api/me/acting-for",
+                        &body,
+                        prefs.locale.get_untracked(),
+                    )
+                    .await
+                    {
                         Ok(me) => auth.me.put(Some(me)),
                         Err(e) => error.put(Some(e.message(prefs.t()))),
                     }
@@ -71,7 +86,14 @@ pub fn Profile(account: Me) -> impl IntoView {
             }
             .into_any()
         }
-        Me::Staff { display_name, department, permissions, .. } => view! {
+        Me::Staff {
+            display_name,
+            department,
+            permissions,
+            ..
+        } => {
+            let admin = permissions.contains(&api::account::Permission::PolicyAdmin);
+            view! {
             <dl class="facts">
                 <dt>{tr(|m| m.account.name)}</dt>
                 <dd data-test="name">{display_name}</dd>
@@ -80,8 +102,12 @@ pub fn Profile(account: Me) -> impl IntoView {
                 <dt>{tr(|m| m.account.permissions)}</dt>
                 <dd>{move || permissions.iter().map(|p| permission_text(prefs.t(), *p)).collect::<Vec<_>>().join(prefs.t().common.list_separator)}</dd>
             </dl>
+            {admin.then(|| view! {
+                <p><a class="button" href="/staff/disbursement">{tr(|m| m.disbursement.open)}</a></p>
+            })}
+            }
+            .into_any()
         }
-        .into_any(),
     };
     view! {
         <section class="panel" aria-labelledby="profile-title">
