@@ -37,6 +37,11 @@ pub fn App() -> impl IntoView {
                     let id = p["/grants/".len()..].to_owned();
                     view! { <GrantPage id /> }.into_any()
                 }
+                #[cfg(feature = "selfcheck")]
+                "/self-check" => view! { <crate::pages::self_check::SelfCheck /> }.into_any(),
+                // The calculator is a bundle of its own: a link that loads it.
+                #[cfg(not(feature = "selfcheck"))]
+                "/self-check" => view! { <p><SelfCheckLink /></p> }.into_any(),
                 "/services" => view! { <Services /> }.into_any(),
                 "/me" => view! { <Me /> }.into_any(),
                 "/login" => view! { <Login /> }.into_any(),
@@ -45,5 +50,16 @@ pub fn App() -> impl IntoView {
                 _ => view! { <NotFound /> }.into_any(),
             }}
         </Shell>
+    }
+}
+
+/// A link to the policy calculator (政策计算器), which the browser loads afresh: it is a bundle
+/// of its own (`target="_self"` keeps the in-app router from handling it).
+#[component]
+pub fn SelfCheckLink() -> impl IntoView {
+    view! {
+        <a href="/self-check" target="_self" class="button" data-test="self-check-link">
+            {crate::prefs::tr(|m| m.self_check.open)}
+        </a>
     }
 }

@@ -29,6 +29,7 @@ fn Visitor() -> impl IntoView {
             <div class="actions">
                 <Link href="/login" class="button primary">{tr(|m| m.landing.login)}</Link>
                 <Link href="/policies" class="button">{tr(|m| m.landing.browse_policies)}</Link>
+                <crate::app::SelfCheckLink />
             </div>
         </section>
         <section class="features" aria-labelledby="features-title">

@@ -16,6 +16,8 @@ pub mod login;
 pub mod me;
 pub mod not_found;
 pub mod policies;
+#[cfg(feature = "selfcheck")]
+pub mod self_check;
 pub mod services;
 pub mod staff_login;
 pub mod wechat;

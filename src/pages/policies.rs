@@ -48,6 +48,7 @@ pub fn Policies() -> impl IntoView {
         <div class="panel form library-filters" role="search">
             <label for="policy-search">{tr(|m| m.policies.search_label)}</label>
             <p class="hint" id="policy-search-hint">{tr(|m| m.policies.search_hint)}</p>
+            <p><crate::app::SelfCheckLink /></p>
             <input id="policy-search" type="search" aria-describedby="policy-search-hint" prop:value=q on:input=move |ev| q.set(event_target_value(&ev)) />
             <div class="filters">
                 {select("filter-audience", |m| m.policies.audience_label, audience, vec![("", |m| m.policies.all), ("resident", |m| m.policies.audience_resident), ("enterprise", |m| m.policies.audience_enterprise)])}

@@ -52,6 +52,7 @@ fn main() {
         wechat_s_browser_logs_in_binds_once_then_logs_in_by_itself,
         a_resident_sees_a_new_allowance_arrive_live_then_paid,
         an_enterprise_accepts_one_subsidy_and_applies_for_another,
+        the_policy_calculator_works_in_the_browser_alone,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -858,6 +859,44 @@ async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) ->
             "[data-test=check] [data-test=verdict][data-eligible=true]",
         )
         .await?;
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+async fn the_policy_calculator_works_in_the_browser_alone(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        check(open(ctx, &c, "/policies").await? == "政策库", "the library")?;
+        click(&c, "[data-test=self-check-link]").await?;
+        heading_becomes(&c, "政策计算器").await?;
+        check(
+            text_of(&c, "[data-test=private]").await?.contains("不会发送到服务器"),
+            "the page says the answers stay here",
+        )?;
+        // A resident of 91 with hukou here.
+        let birth = c.find(Locator::Css("#q-birth")).await?;
+        c.execute(
+            "arguments[0].value = '1935-01-01'; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::to_value(&birth)?],
+        )
+        .await?;
+        let senior = appears(&c, "[data-test=self-check-results] [data-policy=senior-allowance][data-eligible=true]").await?;
+        check(senior.text().await?.contains("¥300.00"), "the 90–99 tier")?;
+        check(
+            c.find_all(Locator::Css("[data-policy=disability-nursing][data-eligible=true]")).await?.is_empty(),
+            "no disability, no nursing subsidy",
+        )?;
+        // Nothing was sent: the only API call is the session check every page makes.
+        let calls = js(
+            &c,
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/'))",
+        )
+        .await?;
+        let calls: Vec<String> = serde_json::from_value(calls)?;
+        check(
+            calls.iter().all(|u| u.ends_with("/api/auth/session")),
+            format!("no answers sent: {calls:?}"),
+        )?;
         page_is_clean(&c).await
     })
     .await

@@ -32,10 +32,19 @@ pub fn all() -> anyhow::Result<PathBuf> {
 pub fn app() -> anyhow::Result<()> {
     let root = root();
     // Both bundles: the visitors' (`dist/`) and the signed-in one (`dist/account/`).
-    let built = modified(&root.join("dist/index.html"))
-        .min(modified(&root.join("dist/account/index.html")));
+    let built = [
+        "dist/index.html",
+        "dist/account/index.html",
+        "dist/selfcheck/index.html",
+    ]
+    .iter()
+    .map(|p| modified(&root.join(p)))
+    .min()
+    .flatten();
     let newest_input = [
         "src",
+        "crates/rules",
+        "policies",
         "locales",
         "style",
         "public",
@@ -72,6 +81,20 @@ pub fn app() -> anyhow::Result<()> {
                 "dist/account",
                 "--public-url",
                 "/account/",
+            ])
+            .env("PATH", path_with_node_bin()),
+    )?;
+    run_checked(
+        cmd("trunk")
+            .args([
+                "build",
+                "--release",
+                "--features",
+                "selfcheck",
+                "--dist",
+                "dist/selfcheck",
+                "--public-url",
+                "/selfcheck/",
             ])
             .env("PATH", path_with_node_bin()),
     )?;

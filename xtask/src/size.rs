@@ -25,6 +25,14 @@ pub fn report(print: bool) -> anyhow::Result<()> {
             "signed-in bundle, total",
         )?;
     }
+    if dist.join("selfcheck/index.html").exists() {
+        bundle(
+            &dist,
+            "selfcheck/index.html",
+            print,
+            "policy calculator bundle, total",
+        )?;
+    }
     anyhow::ensure!(
         first <= BUDGET_BROTLI,
         "the first load is {first} bytes brotli, over the budget of {BUDGET_BROTLI}"

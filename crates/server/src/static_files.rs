@@ -91,7 +91,7 @@ impl StaticAssets {
 
     /// The text of every page of the app: the public bundle's and the signed-in one's.
     pub fn pages(&self) -> impl Iterator<Item = &str> {
-        ["/index.html", ACCOUNT_INDEX]
+        ["/index.html", ACCOUNT_INDEX, SELF_CHECK_INDEX]
             .into_iter()
             .filter_map(|p| self.files.get(p))
             .filter_map(|a| std::str::from_utf8(&a.identity).ok())
@@ -110,7 +110,11 @@ impl StaticAssets {
             return asset.respond(method, headers);
         }
         let signed_in = crate::auth::read_cookie(headers, crate::auth::COOKIE).is_some();
-        let page = if signed_in && self.files.contains_key(ACCOUNT_INDEX) {
+        let page = if path.trim_end_matches('/') == "/self-check"
+            && self.files.contains_key(SELF_CHECK_INDEX)
+        {
+            SELF_CHECK_INDEX
+        } else if signed_in && self.files.contains_key(ACCOUNT_INDEX) {
             ACCOUNT_INDEX
         } else {
             "/index.html"
@@ -135,6 +139,8 @@ impl StaticAssets {
 
 /// The signed-in bundle's page.
 pub const ACCOUNT_INDEX: &str = "/account/index.html";
+/// The policy calculator's bundle's page (it carries the rules engine).
+pub const SELF_CHECK_INDEX: &str = "/selfcheck/index.html";
 
 impl Asset {
     fn read(path: &Path) -> anyhow::Result<Asset> {
