@@ -629,6 +629,11 @@ fn check(kind: Kind, raw: &[u8]) -> Result<Checked<'_>, String> {
             if id.is_empty() {
                 return Err("an identifier is required".into());
             }
+            if id.chars().any(char::is_control) {
+                return Err(format!(
+                    "{id:?}: an identifier may not contain control characters"
+                ));
+            }
             return Ok(Checked::Id(id));
         }
         Kind::Date { required } => parse_date(raw, required)

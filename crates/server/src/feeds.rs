@@ -216,7 +216,7 @@ pub fn read_batch(
             problems.push((at(".subject"), "unknown_subject_kind", None));
             continue;
         };
-        if r.id.trim().is_empty() || r.id.len() > 64 {
+        if r.id.trim().is_empty() || r.id.len() > 64 || r.id.chars().any(char::is_control) {
             problems.push((at(".id"), "invalid_id", None));
             continue;
         }
@@ -269,7 +269,7 @@ pub fn read_batch(
             ));
             continue;
         };
-        if f.subject_id.trim().is_empty() {
+        if f.subject_id.trim().is_empty() || f.subject_id.chars().any(char::is_control) {
             problems.push((at(".subject_id"), "invalid_id", None));
             continue;
         }

@@ -242,87 +242,181 @@ pub async fn instruct_payment(
     Ok(())
 }
 
-/// Creates a grant, unless one exists for (policy version, subject, period). Automatic
-/// grants and instant applications are approved and their payment queued; consent policies
-/// wait for the subject. Returns the new grant's id.
-#[allow(clippy::too_many_arguments)]
+/// A grant to create.
+pub struct NewGrant<'a> {
+    pub policy: &'a Policy,
+    pub subject: i64,
+    pub period: String,
+    pub amount_fen: i64,
+    pub receipt: String,
+    /// Made by the subject's application (秒报秒批) rather than by matching.
+    pub applied: bool,
+}
+
+impl NewGrant<'_> {
+    /// A consent policy's grant waits for the subject; every other is approved at once.
+    fn awaiting(&self) -> bool {
+        self.policy.mode == Mode::AutomaticAfterConsent && !self.applied
+    }
+
+    fn status(&self) -> &'static str {
+        if self.awaiting() {
+            "awaiting_consent"
+        } else {
+            "approved"
+        }
+    }
+}
+
+/// The rows of a multi-row `VALUES`: `row` makes one row from a source of numbered placeholders
+/// (`$1`, `$2`, … across all rows).
+fn values(rows: usize, row: impl Fn(&mut dyn FnMut() -> String) -> String) -> String {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    let out: Vec<String> = (0..rows).map(|_| row(&mut next)).collect();
+    out.join(", ")
+}
+
+/// Creates grants, leaving out any that exists for its (policy version, subject, period).
+/// Approved ones get their payment queued; each gets its timeline and a notification. A few
+/// statements per few hundred grants, so that a whole district's month writes quickly. Returns
+/// the new grants' ids, in the order given (`None` where one existed).
+pub async fn create_grants(
+    tx: &mut Transaction<'static, Any>,
+    grants: &[NewGrant<'_>],
+    at: &str,
+) -> sqlx::Result<Vec<Option<i64>>> {
+    let mut out = Vec::with_capacity(grants.len());
+    let deadline = format_utc(crate::auth::now() + time::Duration::days(CONSENT_DAYS));
+    for chunk in grants.chunks(400) {
+        let sql = format!(
+            "INSERT INTO grants (policy_id, policy_version, subject_id, period, amount_fen, status, receipt, consent_deadline, created_at, updated_at) VALUES {} \
+             ON CONFLICT (policy_id, policy_version, subject_id, period) DO NOTHING RETURNING id, policy_id, subject_id, period",
+            values(chunk.len(), |p| {
+                let v: Vec<String> = (0..9).map(|_| p()).collect();
+                format!("({}, {})", v.join(", "), v[8])
+            })
+        );
+        let mut q = sqlx::query(&sql);
+        for g in chunk {
+            q = q
+                .bind(&g.policy.id)
+                .bind(i64::from(g.policy.version))
+                .bind(g.subject)
+                .bind(&g.period)
+                .bind(g.amount_fen)
+                .bind(g.status())
+                .bind(&g.receipt)
+                .bind(g.awaiting().then(|| deadline.clone()))
+                .bind(at);
+        }
+        let mut created: HashMap<(String, i64, String), i64> = HashMap::new();
+        for row in q.fetch_all(&mut **tx).await? {
+            created.insert(
+                (
+                    row.try_get("policy_id")?,
+                    row.try_get("subject_id")?,
+                    row.try_get("period")?,
+                ),
+                row.try_get("id")?,
+            );
+        }
+        let ids: Vec<Option<i64>> = chunk
+            .iter()
+            .map(|g| {
+                created
+                    .get(&(g.policy.id.clone(), g.subject, g.period.clone()))
+                    .copied()
+            })
+            .collect();
+        let new: Vec<(&NewGrant<'_>, i64)> = chunk
+            .iter()
+            .zip(&ids)
+            .filter_map(|(g, id)| Some((g, (*id)?)))
+            .collect();
+        out.extend(ids);
+        if new.is_empty() {
+            continue;
+        }
+        // The timeline: matched (or applied), then the status it starts in.
+        let sql = format!(
+            "INSERT INTO grant_events (grant_id, status, actor, note, at) VALUES {}",
+            values(new.len() * 2, |p| format!(
+                "({}, {}, {}, NULL, {})",
+                p(),
+                p(),
+                p(),
+                p()
+            ))
+        );
+        let mut q = sqlx::query(&sql);
+        for (g, id) in &new {
+            let (first, actor) = if g.applied {
+                ("applied", Actor::Subject)
+            } else {
+                ("matched", Actor::Engine)
+            };
+            q = q.bind(*id).bind(first).bind(actor.label()).bind(at);
+            q = q
+                .bind(*id)
+                .bind(g.status())
+                .bind(Actor::Engine.label())
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+        let paying: Vec<&(&NewGrant<'_>, i64)> =
+            new.iter().filter(|(g, _)| !g.awaiting()).collect();
+        if !paying.is_empty() {
+            let sql = format!(
+                "INSERT INTO payments (grant_id, amount_fen, status, next_attempt_at, created_at, updated_at) VALUES {} ON CONFLICT (grant_id) DO NOTHING",
+                values(paying.len(), |p| {
+                    let (id, fen, at) = (p(), p(), p());
+                    format!("({id}, {fen}, 'queued', {at}, {at}, {at})")
+                })
+            );
+            let mut q = sqlx::query(&sql);
+            for (g, id) in &paying {
+                q = q.bind(*id).bind(g.amount_fen).bind(at);
+            }
+            q.execute(&mut **tx).await?;
+        }
+        let sql = format!(
+            "INSERT INTO notifications (subject_id, kind, grant_id, policy_id, amount_fen, created_at) VALUES {}",
+            values(new.len(), |p| {
+                let v: Vec<String> = (0..6).map(|_| p()).collect();
+                format!("({})", v.join(", "))
+            })
+        );
+        let mut q = sqlx::query(&sql);
+        for (g, id) in &new {
+            let kind = if g.awaiting() {
+                "consent_needed"
+            } else {
+                "granted"
+            };
+            q = q
+                .bind(g.subject)
+                .bind(kind)
+                .bind(*id)
+                .bind(&g.policy.id)
+                .bind(g.amount_fen)
+                .bind(at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(out)
+}
+
+/// Creates one grant (see [`create_grants`]): its id, or `None` when it existed.
 pub async fn create_grant(
     tx: &mut Transaction<'static, Any>,
-    policy: &Policy,
-    subject: i64,
-    period: &str,
-    amount_fen: i64,
-    receipt: &Json,
-    applied: bool,
+    grant: NewGrant<'_>,
     at: &str,
 ) -> sqlx::Result<Option<i64>> {
-    let awaiting = policy.mode == Mode::AutomaticAfterConsent && !applied;
-    let status = if awaiting {
-        "awaiting_consent"
-    } else {
-        "approved"
-    };
-    let deadline =
-        awaiting.then(|| format_utc(crate::auth::now() + time::Duration::days(CONSENT_DAYS)));
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO grants (policy_id, policy_version, subject_id, period, amount_fen, status, receipt, consent_deadline, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-         ON CONFLICT (policy_id, policy_version, subject_id, period) DO NOTHING RETURNING id",
-    )
-    .bind(&policy.id)
-    .bind(i64::from(policy.version))
-    .bind(subject)
-    .bind(period)
-    .bind(amount_fen)
-    .bind(status)
-    .bind(receipt.to_string())
-    .bind(deadline)
-    .bind(at)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let first = if applied { "applied" } else { "matched" };
-    event(
-        tx,
-        id,
-        first,
-        if applied {
-            Actor::Subject
-        } else {
-            Actor::Engine
-        },
-        None,
-        at,
-    )
-    .await?;
-    event(tx, id, status, Actor::Engine, None, at).await?;
-    if awaiting {
-        notify(
-            tx,
-            subject,
-            "consent_needed",
-            Some(id),
-            &policy.id,
-            Some(amount_fen),
-            at,
-        )
-        .await?;
-    } else {
-        instruct_payment(tx, id, amount_fen, at).await?;
-        notify(
-            tx,
-            subject,
-            "granted",
-            Some(id),
-            &policy.id,
-            Some(amount_fen),
-            at,
-        )
-        .await?;
-    }
-    Ok(Some(id))
+    Ok(create_grants(tx, std::slice::from_ref(&grant), at).await?[0])
 }
 
 /// Cancels a grant whose payment has not left for the treasury (its instruction was never
@@ -414,10 +508,15 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
         match (existing, decided) {
             (None, Some(amount)) => {
                 let receipt = receipt(policy, &known, &ctx, amount);
-                Box::pin(create_grant(
-                    &mut tx, policy, id, &period, amount, &receipt, false, &at,
-                ))
-                .await?;
+                let grant = NewGrant {
+                    policy,
+                    subject: id,
+                    period: period.clone(),
+                    amount_fen: amount,
+                    receipt: receipt.to_string(),
+                    applied: false,
+                };
+                Box::pin(create_grant(&mut tx, grant, &at)).await?;
             }
             (Some(g), None) if g.status != "revoked" => {
                 revoke(&mut tx, &g, &policy.id, &at).await?;
@@ -512,7 +611,15 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
             continue;
         }
         let keep = crate::batch::used_attributes(&policies);
+        let phase = std::time::Instant::now();
         let (population, ids) = data::load_population(&state.db, kind, &keep, month).await?;
+        tracing::info!(
+            kind = data::kind_str(kind),
+            subjects = population.len(),
+            ms = phase.elapsed().as_millis() as u64,
+            "monthly run: data loaded"
+        );
+        let phase = std::time::Instant::now();
         report.subjects += population.len();
         // The engine uses both cores: off the async workers.
         let (population, policies, eligible) = tokio::task::spawn_blocking(move || {
@@ -523,6 +630,7 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
         let eligible = eligible?;
         let eligible: Vec<_> = eligible.into_iter().filter(|g| g.amount_fen > 0).collect();
         report.eligible += eligible.len();
+        let eligible_count = eligible.len();
         // Leave out what exists (a re-run after a crash, or grants made by events).
         let mut existing: HashSet<(usize, i64)> = HashSet::new();
         for (i, p) in policies.iter().enumerate() {
@@ -540,35 +648,46 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
             .into_iter()
             .filter(|g| !existing.contains(&(g.policy, ids[g.row as usize])))
             .collect();
+        tracing::info!(
+            eligible = eligible_count,
+            new = todo.len(),
+            ms = phase.elapsed().as_millis() as u64,
+            "monthly run: evaluated"
+        );
+        let phase = std::time::Instant::now();
         let facts = FactIndex::new(&population);
         for chunk in todo.chunks(2000) {
             let subject_ids: Vec<i64> = chunk.iter().map(|g| ids[g.row as usize]).collect();
             let provenance = Provenance::load(&state.db, &subject_ids).await?;
+            let new: Vec<NewGrant<'_>> = chunk
+                .iter()
+                .map(|g| {
+                    let subject = ids[g.row as usize];
+                    let policy = &policies[g.policy];
+                    let known = known_at(&population, &facts, g.row as usize, subject, &provenance);
+                    NewGrant {
+                        policy,
+                        subject,
+                        period: period_of(policy, month),
+                        amount_fen: g.amount_fen,
+                        receipt: receipt(policy, &known, &ctx, g.amount_fen).to_string(),
+                        applied: false,
+                    }
+                })
+                .collect();
             let mut tx = state.db.pool.begin().await?;
-            for g in chunk {
-                let subject = ids[g.row as usize];
-                let policy = &policies[g.policy];
-                let known = known_at(&population, &facts, g.row as usize, subject, &provenance);
-                let receipt = receipt(policy, &known, &ctx, g.amount_fen);
-                if create_grant(
-                    &mut tx,
-                    policy,
-                    subject,
-                    &period_of(policy, month),
-                    g.amount_fen,
-                    &receipt,
-                    false,
-                    &at,
-                )
+            report.created += create_grants(&mut tx, &new, &at)
                 .await?
-                .is_some()
-                {
-                    report.created += 1;
-                }
-            }
+                .iter()
+                .flatten()
+                .count();
             tx.commit().await?;
             state.wake_payments.notify_one();
         }
+        tracing::info!(
+            ms = phase.elapsed().as_millis() as u64,
+            "monthly run: grants written"
+        );
     }
     sqlx::query("UPDATE monthly_runs SET finished_at = $1, grants = $2 WHERE month = $3")
         .bind(now_utc())

@@ -564,12 +564,14 @@ pub async fn apply(
     let mut tx = state.db.pool.begin().await?;
     matching::create_grant(
         &mut tx,
-        policy,
-        subject,
-        &matching::period_of(policy, ctx.month),
-        amount,
-        &receipt,
-        true,
+        matching::NewGrant {
+            policy,
+            subject,
+            period: matching::period_of(policy, ctx.month),
+            amount_fen: amount,
+            receipt: receipt.to_string(),
+            applied: true,
+        },
         &at,
     )
     .await?;
