@@ -174,6 +174,9 @@ pub struct FeedProblem {
     pub detail: Option<String>,
 }
 
+/// A problem found in a push: its path in the body, its code, and what exactly is wrong.
+type Issue = (String, &'static str, Option<String>);
+
 /// The file of DATASET.md a kind of subject's attributes are checked as.
 fn file_of(kind: SubjectKind) -> &'static str {
     match kind {
@@ -195,10 +198,7 @@ fn as_field(j: &Json_) -> Option<String> {
 
 /// Reads a push into a batch, naming every problem. Only `department`'s own attributes and
 /// tables may be written.
-pub fn read_batch(
-    department: &str,
-    body: &FeedBatch,
-) -> Result<data::Batch, Vec<(String, &'static str, Option<String>)>> {
+pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec<Issue>> {
     let catalogue = Catalogue::standard();
     let mut problems = Vec::new();
     let mut batch = data::Batch::default();
@@ -329,7 +329,7 @@ pub fn department_name(d: rules::Department) -> &'static str {
     }
 }
 
-fn rejected(lang: Lang, problems: Vec<(String, &'static str, Option<String>)>) -> Response {
+fn rejected(lang: Lang, problems: Vec<Issue>) -> Response {
     let body = FeedRejected {
         code: "invalid_batch".to_owned(),
         message: i18n::message(
