@@ -5,17 +5,23 @@ use leptos::prelude::*;
 
 use crate::prefs::{tr, use_title};
 
-/// The landing page; for a signed-in resident or enterprise user, their subsidies.
+/// The landing page; for a signed-in resident or enterprise user (in the signed-in bundle),
+/// their subsidies.
 #[component]
 pub fn Landing() -> impl IntoView {
-    let auth = crate::session::use_auth();
-    move || match auth.me.get() {
-        #[cfg(feature = "account")]
-        Some(api::account::Me::Person { .. }) => {
-            view! { <crate::pages::home::HomePage /> }.into_any()
-        }
-        _ => view! { <Visitor /> }.into_any(),
+    #[cfg(feature = "account")]
+    {
+        let auth = crate::session::use_auth();
+        (move || match auth.me.get() {
+            Some(api::account::Me::Person { .. }) => {
+                view! { <crate::pages::home::HomePage /> }.into_any()
+            }
+            _ => view! { <Visitor /> }.into_any(),
+        })
+        .into_any()
     }
+    #[cfg(not(feature = "account"))]
+    view! { <Visitor /> }.into_any()
 }
 
 /// What Zhida does, for a visitor.

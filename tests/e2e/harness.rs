@@ -216,14 +216,17 @@ fn respond(stream: &mut std::net::TcpStream, status: &str, body: &str) {
     );
 }
 
+/// The fake treasury's instructions: key → (amount in fen, confirmed, times sent).
+pub type Ledger =
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (i64, bool, u32)>>>;
+
 /// A local fake of the treasury's payment system (the protocol of `HttpTreasury`): it accepts
 /// each idempotency key once, and reports payments paid once the test confirms them.
 #[derive(Clone)]
 pub struct FakeTreasury {
     pub url: String,
     /// key → (amount in fen, confirmed, times sent)
-    pub entries:
-        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (i64, bool, u32)>>>,
+    pub entries: Ledger,
 }
 
 impl FakeTreasury {

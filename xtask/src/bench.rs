@@ -20,7 +20,20 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("rules") | None => rules(),
         Some("monthly") => monthly(),
-        Some(other) => bail!("unknown benchmark {other:?}: the benchmarks are: rules, monthly"),
+        Some("events") => live("event_to_screen", None),
+        Some("home") => {
+            let db = target_dir().join("bench-monthly.sqlite");
+            if !db.exists() {
+                monthly()?;
+            }
+            live(
+                "home_under_load",
+                Some(format!("sqlite://{}", db.display())),
+            )
+        }
+        Some(other) => {
+            bail!("unknown benchmark {other:?}: the benchmarks are: rules, monthly, events, home")
+        }
     }
 }
 
@@ -50,6 +63,29 @@ fn monthly() -> anyhow::Result<()> {
         run.as_secs_f64()
     );
     Ok(())
+}
+
+/// A benchmark of the live paths (`crates/server/tests/bench_live.rs`), built like the server
+/// that `cargo xtask run` starts, over HTTP on loopback; it prints its percentiles.
+fn live(test: &str, database: Option<String>) -> anyhow::Result<()> {
+    let mut c = Command::new("cargo");
+    c.args([
+        "test",
+        "--profile",
+        "server",
+        "-p",
+        "server",
+        "--test",
+        "bench_live",
+        "--",
+        "--ignored",
+        "--nocapture",
+        test,
+    ]);
+    if let Some(db) = database {
+        c.env("ZHIDA_BENCH_DB", db);
+    }
+    run_checked(&mut c)
 }
 
 /// The generated district of the benchmarks (kept between runs).

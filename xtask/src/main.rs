@@ -33,6 +33,8 @@ fn main() -> ExitCode {
                  size                        bytes the landing page loads, against the 150 KB budget\n\
                  bench rules                 time zhida match over a generated district (1.4M residents)\n\
                  bench monthly               time zhida import + one monthly run over it in SQLite\n\
+                 bench events                feed call to SSE message, 200 calls/s, 400 open apps\n\
+                 bench home                  GET /api/home at 500 requests/s over that district\n\
                  setup                       install the build tools and the test browser only"
             );
             return ExitCode::from(2);

@@ -69,10 +69,28 @@ async fn settled(db: &server::db::Db, month: &str) -> bool {
     finished == 1 && marker.is_none() && unpaid == 0
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+mod sqlite {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("z.sqlite").display());
+        super::killed_at_random_moments(&url, dir.path()).await;
+    }
+}
+
+mod postgres {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
+        let dir = tempfile::tempdir().unwrap();
+        // A database of its own, dropped with `app`.
+        let app = crate::common::TestApp::postgres().await;
+        super::killed_at_random_moments(&app.db.url, dir.path()).await;
+    }
+}
+
+async fn killed_at_random_moments(db_url: &str, scratch: &Path) {
+    let dir = scratch;
+    let data = dir.join("data");
     let month = server::matching::current_month().to_string();
     ok(zhida()
         .args(["gen", "--residents", "60000", "--enterprises", "8000"])
@@ -80,9 +98,8 @@ async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
         .arg(&data)
         .output()
         .unwrap());
-    let db_url = format!("sqlite://{}", dir.path().join("z.sqlite").display());
     ok(zhida()
-        .args(["import", "--database-url", &db_url, "--data"])
+        .args(["import", "--database-url", db_url, "--data"])
         .arg(&data)
         .output()
         .unwrap());
@@ -96,21 +113,21 @@ async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
         .as_nanos() as u64;
     eprintln!("kill moments from seed {seed}");
     let mut rng = Lcg(seed);
-    let db = server::db::Db::connect(&db_url).await.unwrap();
+    let db = server::db::Db::connect(db_url).await.unwrap();
     db.migrate().await.unwrap();
     let mut kills = 0;
     for _ in 0..12 {
         if settled(&db, &month).await {
             break;
         }
-        let mut child = serve(&db_url, &treasury, dir.path());
+        let mut child = serve(db_url, &treasury, dir);
         tokio::time::sleep(Duration::from_millis(200 + rng.next(1500))).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         kills += 1;
     }
     // The last start runs to the end.
-    let mut child = serve(&db_url, &treasury, dir.path());
+    let mut child = serve(db_url, &treasury, dir);
     let started = Instant::now();
     while !settled(&db, &month).await {
         assert!(
@@ -125,7 +142,7 @@ async fn killed_at_random_moments_it_pays_every_eligible_grant_exactly_once() {
 
     // The independent computation: the batch command over the same files, for the policies
     // paid without any action (consent and application policies wait for the subject).
-    let expected_csv = dir.path().join("expected.csv");
+    let expected_csv = dir.join("expected.csv");
     ok(zhida()
         .args(["match", "--month", &month, "--data"])
         .arg(&data)
