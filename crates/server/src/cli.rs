@@ -361,6 +361,16 @@ pub struct ServeArgs {
     )]
     pub treasury_token: String,
 
+    /// Also tell people of their grants and payments by SMS, through the SMS gateway.
+    #[arg(long, env = "ZHIDA_NOTIFY_SMS", value_parser = clap::builder::BoolishValueParser::new(),
+          num_args = 0..=1, default_value = "false", default_missing_value = "true")]
+    pub notify_sms: bool,
+
+    /// The mini-program's subscription-message template (订阅消息) for grant and payment news;
+    /// set, people who logged in with WeChat are told there too.
+    #[arg(long, env = "ZHIDA_WECHAT_SUBSCRIBE_TEMPLATE")]
+    pub wechat_subscribe_template: Option<String>,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "ZHIDA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -438,6 +448,27 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }));
     } else if !args.demo {
         tracing::warn!("no treasury configured (ZHIDA_TREASURY_URL): grants will not be paid");
+    }
+    let mut notifiers: Vec<Arc<dyn crate::notifier::Notifier>> = Vec::new();
+    if let (true, Some(url)) = (args.notify_sms, &args.sms_gateway_url) {
+        notifiers.push(Arc::new(crate::notifier::SmsNotifier {
+            url: url.clone(),
+            token: args.sms_gateway_token.clone(),
+            client: crate::http_client::Client::new(),
+        }));
+    }
+    if let (Some(template), Some(appid)) =
+        (&args.wechat_subscribe_template, &args.wechat_mini_appid)
+    {
+        notifiers.push(Arc::new(crate::notifier::WeChatSubscribe::new(
+            args.wechat_api_base.clone(),
+            appid.clone(),
+            args.wechat_mini_secret.clone(),
+            template.clone(),
+        )));
+    }
+    if !notifiers.is_empty() {
+        state = state.with_notifiers(notifiers);
     }
     if args.demo && demo::seed_if_empty(&state).await? {
         tracing::info!("demo data seeded");

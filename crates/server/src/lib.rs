@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod json;
 pub mod login;
 pub mod matching;
+pub mod notifier;
 pub mod objections;
 pub mod payments;
 pub mod policies;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub wake_payments: Arc<tokio::sync::Notify>,
     /// This instance's live connections (Server-Sent Events).
     pub events: Arc<events::Hub>,
+    /// The channels that tell people outside the app (SMS, WeChat subscription messages).
+    pub notifiers: Arc<Vec<Arc<dyn notifier::Notifier>>>,
     pub settings: Arc<Settings>,
 }
 
@@ -99,6 +102,11 @@ impl AppState {
             },
             wake_payments: Arc::new(tokio::sync::Notify::new()),
             events: Arc::new(events::Hub::default()),
+            notifiers: Arc::new(if demo {
+                vec![Arc::new(notifier::DemoNotifier) as Arc<dyn notifier::Notifier>]
+            } else {
+                Vec::new()
+            }),
             settings: Arc::new(Settings {
                 demo,
                 secure_cookies,
@@ -120,6 +128,12 @@ impl AppState {
         self
     }
 
+    /// Tells people outside the app through `notifiers`.
+    pub fn with_notifiers(mut self, notifiers: Vec<Arc<dyn notifier::Notifier>>) -> AppState {
+        self.notifiers = Arc::new(notifiers);
+        self
+    }
+
     /// Pays through `treasury`.
     pub fn with_treasury(mut self, treasury: Arc<dyn payments::Treasury>) -> AppState {
         self.treasury = treasury;
@@ -131,6 +145,7 @@ impl AppState {
     pub async fn start_background(&self) -> anyhow::Result<()> {
         events::listen(self).await?;
         tokio::spawn(payments::sender_loop(self.clone()));
+        tokio::spawn(notifier::delivery_loop(self.clone()));
         let state = self.clone();
         tokio::spawn(async move {
             loop {

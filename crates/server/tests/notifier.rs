@@ -1,0 +1,142 @@
+//! Telling people outside the app: SMS through the gateway and WeChat subscription messages,
+//! each against a local fake that speaks the service's protocol.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use common::TestApp;
+use serde_json::{json, Value};
+use server::notifier::{deliver_due, Notifier, SmsNotifier, WeChatSubscribe};
+
+on_both_databases!(grants_are_told_by_sms_and_wechat_and_failures_are_retried);
+
+#[derive(Clone, Default)]
+struct Fake {
+    sms: Arc<Mutex<Vec<Value>>>,
+    wechat: Arc<Mutex<Vec<Value>>>,
+    tokens: Arc<AtomicUsize>,
+    fail_sms: Arc<AtomicUsize>,
+}
+
+async fn sms(State(f): State<Fake>, Json(body): Json<Value>) -> StatusCode {
+    if f.fail_sms
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    f.sms.lock().unwrap().push(body);
+    StatusCode::OK
+}
+
+async fn token(
+    State(f): State<Fake>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    if q.get("appid").map(String::as_str) != Some("wx-mini")
+        || q.get("secret").map(String::as_str) != Some("mini-secret")
+    {
+        return Json(json!({ "errcode": 40013, "errmsg": "invalid appid" }));
+    }
+    f.tokens.fetch_add(1, Ordering::SeqCst);
+    Json(json!({ "access_token": "AT-1", "expires_in": 7200 }))
+}
+
+async fn subscribe(
+    State(f): State<Fake>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    if q.get("access_token").map(String::as_str) != Some("AT-1") {
+        return Json(json!({ "errcode": 40001, "errmsg": "invalid credential" }));
+    }
+    f.wechat.lock().unwrap().push(body);
+    Json(json!({ "errcode": 0, "errmsg": "ok" }))
+}
+
+async fn start() -> (String, Fake) {
+    let fake = Fake::default();
+    let app = Router::new()
+        .route("/sms", post(sms))
+        .route("/cgi-bin/token", get(token))
+        .route("/cgi-bin/message/subscribe/send", post(subscribe))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, fake)
+}
+
+async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp) {
+    let (base, fake) = start().await;
+    let app = app.demo().await;
+    // 李姨 logged in with WeChat once: her openid is bound to her account.
+    sqlx::query("INSERT INTO wechat_bindings (openid, user_id, created_at) SELECT 'o-li', id, '2026-01-01T00:00:00.000Z' FROM users WHERE resident_ref = 'DEMO-R2'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let notifiers: Vec<Arc<dyn Notifier>> = vec![
+        Arc::new(SmsNotifier {
+            url: format!("{base}/sms"),
+            token: "t".into(),
+            client: server::http_client::Client::new(),
+        }),
+        Arc::new(WeChatSubscribe::new(
+            base.clone(),
+            "wx-mini".into(),
+            "mini-secret".into(),
+            "TPL-1".into(),
+        )),
+    ];
+    let state = app.state.clone().with_notifiers(notifiers);
+    // The first SMS fails: that notification waits for its next attempt, the rest go.
+    fake.fail_sms.store(1, Ordering::SeqCst);
+    let tried = deliver_due(&state).await.unwrap();
+    assert!(tried >= 5, "the demo's grants: {tried}");
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL AND delivery_error LIKE '%503%'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failed, 1);
+    sqlx::query("UPDATE notifications SET next_delivery_at = '2000-01-01T00:00:00.000Z'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    deliver_due(&state).await.unwrap();
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(pending, 0, "every notification delivered");
+    // Nothing is delivered twice once marked.
+    assert_eq!(deliver_due(&state).await.unwrap(), 0);
+
+    let sms = fake.sms.lock().unwrap().clone();
+    let to_li: Vec<&Value> = sms.iter().filter(|m| m["phone"] == "13800000002").collect();
+    assert_eq!(to_li.len(), 2, "both disability subsidies: {sms:?}");
+    assert!(to_li.iter().all(|m| m["template"] == "subsidy_granted"));
+    assert!(to_li.iter().any(
+        |m| m["params"]["policy"] == "重度残疾人护理补贴" && m["params"]["amount"] == "¥238.00"
+    ));
+    // The enterprise's news reaches its legal representative.
+    assert!(sms
+        .iter()
+        .any(|m| m["phone"] == "13800000003" && m["template"] == "subsidy_consent_needed"));
+    let wechat = fake.wechat.lock().unwrap().clone();
+    assert_eq!(wechat.len(), 2, "only 李姨 is bound to WeChat: {wechat:?}");
+    assert!(wechat
+        .iter()
+        .all(|m| m["touser"] == "o-li" && m["template_id"] == "TPL-1"));
+    assert_eq!(
+        fake.tokens.load(Ordering::SeqCst),
+        1,
+        "the access token is kept"
+    );
+}
