@@ -44,7 +44,34 @@ pub struct Server {
     pub feed_key: String,
     /// The fake treasury the server pays through.
     pub treasury: FakeTreasury,
-    _process: Process,
+    /// The PostgreSQL database this run made (admin URL, name), dropped at the end.
+    postgres: Option<(String, String)>,
+    process: Option<Process>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        drop(self.process.take());
+        if let Some((admin, name)) = &self.postgres {
+            psql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+/// Runs one SQL command with `psql` on the PostgreSQL server at `admin`.
+fn psql(admin: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args([admin, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .output()
+        .unwrap_or_else(|e| panic!("running psql: {e}"));
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl Server {
@@ -62,7 +89,22 @@ impl Server {
             .port();
         let wechat = fake_wechat();
         let treasury = FakeTreasury::start();
-        let database = format!("sqlite://{}", dir.join("e2e.sqlite").display());
+        // SQLite by default; `ZHIDA_E2E_PG_URL` (a PostgreSQL server's admin URL) runs the
+        // suite on a fresh PostgreSQL database instead, dropped at the end.
+        let (database, postgres) = match std::env::var("ZHIDA_E2E_PG_URL") {
+            Ok(admin) => {
+                let name = format!("zhida_e2e_{}", std::process::id());
+                psql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
+                psql(&admin, &format!("CREATE DATABASE {name}"));
+                let base = admin.split('?').next().unwrap_or(&admin);
+                let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
+                (format!("{server}/{name}"), Some((admin, name)))
+            }
+            Err(_) => (
+                format!("sqlite://{}", dir.join("e2e.sqlite").display()),
+                None,
+            ),
+        };
         let key = Command::new(&bin)
             .args([
                 "department-key",
@@ -114,7 +156,8 @@ impl Server {
             url,
             feed_key,
             treasury,
-            _process: Process(child),
+            postgres,
+            process: Some(Process(child)),
         }
     }
 }

@@ -788,8 +788,12 @@ async fn a_resident_sees_a_new_allowance_arrive_live_then_paid(ctx: &Ctx) -> Tes
         );
         check(status == 200, format!("the feed was applied: {status} {body}"))?;
         // The open page shows it without a reload, with a message.
-        let grant = appears(&c, "[data-test=recent] [data-test=grant][data-policy=senior-allowance]").await?;
-        check(grant.text().await?.contains("¥100.00"), "¥100 a month")?;
+        text_becomes(
+            &c,
+            "[data-test=recent] [data-test=grant][data-policy=senior-allowance]",
+            "¥100.00",
+        )
+        .await?;
         appears(&c, "[data-test=notifications] [data-kind=granted]").await?;
         appears(&c, "[data-test=unread]").await?;
         // The grant explains why.
@@ -825,11 +829,15 @@ async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) ->
             "the enterprise's home",
         )?;
         // The gas subsidy waits for one click (意愿确认).
-        let offer = appears(&c, "[data-test=consent][data-policy=gas-subsidy]").await?;
-        check(
-            offer.text().await?.contains("¥2,400.00"),
-            "¥0.20 × 12,000 m³",
-        )?;
+        // ¥0.20 × 12,000 m³. (The page re-renders as payments progress: elements are found
+        // afresh, never held.)
+        appears(&c, "[data-test=consent][data-policy=gas-subsidy]").await?;
+        text_becomes(
+            &c,
+            "[data-test=consent][data-policy=gas-subsidy]",
+            "¥2,400.00",
+        )
+        .await?;
         page_is_clean(&c).await?;
         click(
             &c,
@@ -839,11 +847,13 @@ async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) ->
         appears(&c, "[data-test=recent] [data-policy=gas-subsidy]").await?;
         // The R&D grant is applied for and decided at once (秒报秒批).
         click(&c, "[data-test=apply][data-policy=hitech-rd] button").await?;
-        let grant = appears(&c, "[data-test=recent] [data-policy=hitech-rd]").await?;
-        check(
-            grant.text().await?.contains("¥130,000.00"),
-            "10% of the R&D expense",
-        )?;
+        // 10% of the R&D expense.
+        text_becomes(
+            &c,
+            "[data-test=recent] [data-policy=hitech-rd]",
+            "¥130,000.00",
+        )
+        .await?;
         ctx.server.treasury.confirm_all();
         for policy in ["gas-subsidy", "hitech-rd"] {
             text_becomes(

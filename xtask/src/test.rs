@@ -187,22 +187,31 @@ fn end_to_end() -> anyhow::Result<()> {
     let root = root();
     let axe = root.join("node_modules/axe-core/axe.min.js");
     anyhow::ensure!(axe.exists(), "{} is missing: run npm ci", axe.display());
-    run_checked(
-        cargo()
-            .args([
-                "test",
-                "-p",
-                "zhida-app",
-                "--features",
-                "e2e",
-                "--test",
-                "e2e",
-            ])
-            .env("ZHIDA_BIN", &server)
-            .env("ZHIDA_STATIC_DIR", root.join("dist"))
-            .env("ZHIDA_AXE", &axe)
-            .env("CHROMIUM", setup::CHROMIUM),
-    )
+    let suite = || {
+        let mut c = cargo();
+        c.args([
+            "test",
+            "-p",
+            "zhida-app",
+            "--features",
+            "e2e",
+            "--test",
+            "e2e",
+        ])
+        .env("ZHIDA_BIN", &server)
+        .env("ZHIDA_STATIC_DIR", root.join("dist"))
+        .env("ZHIDA_AXE", &axe)
+        .env("CHROMIUM", setup::CHROMIUM);
+        c
+    };
+    // The whole suite on SQLite, then on PostgreSQL.
+    eprintln!("end-to-end on SQLite");
+    run_checked(&mut suite())?;
+    ensure_postgres()?;
+    eprintln!("end-to-end on PostgreSQL");
+    let pg = std::env::var("ZHIDA_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    run_checked(suite().env("ZHIDA_E2E_PG_URL", pg))
 }
 
 /// The PostgreSQL server the tests use must answer. When it does not and this machine has a

@@ -276,6 +276,8 @@ async fn record(
 ) -> anyhow::Result<()> {
     let now = now_utc();
     let mut tx = state.db.pool.begin().await?;
+    // Whether the subject can see a difference (only then is their app told).
+    let mut changed = true;
     match answer {
         Ok(TreasuryStatus::Accepted) => {
             if p.status == "queued" {
@@ -288,6 +290,7 @@ async fn record(
                 set_grant(&mut tx, p.grant, "payment_instructed", &now).await?;
             } else {
                 // Not paid yet: ask again soon.
+                changed = false;
                 sqlx::query("UPDATE payments SET errors = 0, next_attempt_at = $1 WHERE id = $2")
                     .bind(format_utc(crate::auth::now() + Duration::from_secs(2)))
                     .bind(p.id)
@@ -343,7 +346,9 @@ async fn record(
         }
     }
     tx.commit().await?;
-    crate::events::publish(state, crate::events::Event::Subject(p.subject)).await;
+    if changed {
+        crate::events::publish(state, crate::events::Event::Subject(p.subject)).await;
+    }
     Ok(())
 }
 
