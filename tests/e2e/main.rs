@@ -145,9 +145,22 @@ async fn heading_becomes(c: &Client, text: &str) -> TestResult {
     .into())
 }
 
+/// Clicks the element `selector` finds. Pages that update live may re-render it between
+/// finding and clicking: then it is found afresh and clicked again.
 async fn click(c: &Client, selector: &str) -> TestResult {
-    let element = c.find(Locator::Css(selector)).await?;
-    click_element(c, &element).await
+    let mut last = None;
+    for _ in 0..10 {
+        let element = c.find(Locator::Css(selector)).await?;
+        match click_element(c, &element).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.to_string().contains("stale element") => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| "the element kept going stale".into()))
 }
 
 /// Scrolls an element to the middle of the screen, as a person would, then clicks it: on a
