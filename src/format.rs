@@ -10,17 +10,7 @@ use crate::i18n::Messages;
 
 /// Fen as yuan with thousands separators and two decimals: `¥1,234.50`, `-¥0.05`.
 pub fn money(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let fen = fen.unsigned_abs();
-    let yuan = (fen / 100).to_string();
-    let mut grouped = String::with_capacity(yuan.len() + yuan.len() / 3);
-    for (i, digit) in yuan.chars().enumerate() {
-        if i > 0 && (yuan.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}¥{grouped}.{:02}", fen % 100)
+    api::text::yuan(fen)
 }
 
 /// A date in the locale's words: `2026年11月29日`, `29 Nov 2026`.

@@ -64,40 +64,23 @@ pub fn app() -> anyhow::Result<()> {
         return Ok(());
     }
     // Trunk empties its output folder first: the public bundle goes first, into `dist/`, then
-    // the signed-in one into `dist/account/`, served from `/account/`.
+    // each feature's bundle into `dist/<feature>/`, served from `/<feature>/`.
     run_checked(
         cmd("trunk")
             .args(["build", "--release"])
             .env("PATH", path_with_node_bin()),
     )?;
-    run_checked(
-        cmd("trunk")
-            .args([
-                "build",
-                "--release",
-                "--features",
-                "account",
-                "--dist",
-                "dist/account",
-                "--public-url",
-                "/account/",
-            ])
-            .env("PATH", path_with_node_bin()),
-    )?;
-    run_checked(
-        cmd("trunk")
-            .args([
-                "build",
-                "--release",
-                "--features",
-                "selfcheck",
-                "--dist",
-                "dist/selfcheck",
-                "--public-url",
-                "/selfcheck/",
-            ])
-            .env("PATH", path_with_node_bin()),
-    )?;
+    for feature in ["account", "selfcheck"] {
+        run_checked(
+            cmd("trunk")
+                .args(["build", "--release", "--features", feature])
+                .arg("--dist")
+                .arg(format!("dist/{feature}"))
+                .arg("--public-url")
+                .arg(format!("/{feature}/"))
+                .env("PATH", path_with_node_bin()),
+        )?;
+    }
     precompress(&root.join("dist"))
 }
 

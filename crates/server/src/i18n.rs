@@ -107,6 +107,22 @@ pub fn message(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     api::text::fill(template, &args)
 }
 
+/// The message `key` in both languages, for text the app shows in the person's language.
+pub fn bilingual(key: &str, args: &[(&str, String)]) -> api::policy::Bilingual {
+    api::policy::Bilingual {
+        zh_cn: message(Lang::ZhCn, key, args),
+        en: message(Lang::En, key, args),
+    }
+}
+
+/// Builds text in both languages from a function of the language.
+pub fn both(text: impl Fn(Lang) -> String) -> api::policy::Bilingual {
+    api::policy::Bilingual {
+        zh_cn: text(Lang::ZhCn),
+        en: text(Lang::En),
+    }
+}
+
 /// The keys of both catalogues, for tests that keep them in step.
 pub fn keys(lang: Lang) -> Vec<String> {
     let catalogue = match lang {

@@ -32,9 +32,7 @@ pub struct Outgoing {
 
 impl Outgoing {
     fn amount_text(&self) -> String {
-        self.amount_fen
-            .map(|f| format!("¥{}.{:02}", f / 100, f % 100))
-            .unwrap_or_default()
+        self.amount_fen.map(api::text::yuan).unwrap_or_default()
     }
 }
 
@@ -153,7 +151,7 @@ impl Notifier for WeChatSubscribe {
                 "data": {
                     "thing1": { "value": m.policy.chars().take(20).collect::<String>() },
                     "amount2": { "value": m.amount_text() },
-                    "phrase3": { "value": m.kind },
+                    "phrase3": { "value": crate::i18n::message(crate::i18n::Lang::ZhCn, &format!("server.notify.{}", m.kind), &[]) },
                 },
             });
             let (_, answer) = self.client.post_json(&url, "", &body).await?;

@@ -19,6 +19,7 @@ use crate::db::now_utc;
 use crate::error::ApiError;
 use crate::feeds::{department_name, Department};
 use crate::json::ApiJson;
+use crate::policies::bi;
 use crate::subsidies::Beneficiary;
 use crate::AppState;
 
@@ -51,13 +52,6 @@ fn disputable(policy: &Policy) -> Vec<(String, rules::Text, rules::Department)> 
     out
 }
 
-fn bi(t: &rules::Text) -> Bilingual {
-    Bilingual {
-        zh_cn: t.zh_cn.clone(),
-        en: t.en.clone(),
-    }
-}
-
 fn kind_str(k: ObjectionKind) -> &'static str {
     match k {
         ObjectionKind::ThinkEligible => "think_eligible",
@@ -66,26 +60,21 @@ fn kind_str(k: ObjectionKind) -> &'static str {
 }
 
 fn department_text(name: &str) -> Bilingual {
-    let d = Catalogue::standard()
+    let catalogue = Catalogue::standard();
+    catalogue
         .resident
         .iter()
-        .chain(&Catalogue::standard().enterprise)
+        .chain(&catalogue.enterprise)
         .map(|a| a.department)
-        .chain(Catalogue::standard().fact.iter().map(|t| t.department))
-        .find(|d| department_name(*d) == name);
-    match d {
-        Some(d) => {
-            let (zh, en) = d.names();
-            Bilingual {
-                zh_cn: zh.into(),
-                en: en.into(),
-            }
-        }
-        None => Bilingual {
-            zh_cn: name.into(),
-            en: name.into(),
-        },
-    }
+        .chain(catalogue.fact.iter().map(|t| t.department))
+        .find(|d| department_name(*d) == name)
+        .map_or_else(
+            || Bilingual {
+                zh_cn: name.into(),
+                en: name.into(),
+            },
+            crate::subsidies::department,
+        )
 }
 
 fn objection_of(state: &AppState, r: &sqlx::any::AnyRow) -> Result<Objection, ApiError> {

@@ -14,7 +14,7 @@ use rules::{Catalogue, Policy, SubjectKind, Text};
 use crate::error::ApiError;
 use crate::AppState;
 
-fn bi(t: &Text) -> Bilingual {
+pub fn bi(t: &Text) -> Bilingual {
     Bilingual {
         zh_cn: t.zh_cn.clone(),
         en: t.en.clone(),

@@ -22,7 +22,9 @@ use crate::auth::{may_act, Principal, Session, StaffWith};
 use crate::data;
 use crate::db::now_utc;
 use crate::error::ApiError;
+use crate::i18n::{bilingual, both, message, Lang};
 use crate::matching::{self, Actor};
+use crate::policies::bi;
 use crate::AppState;
 
 /// The resident or enterprise a request is about: the person themself, or the enterprise they
@@ -74,13 +76,6 @@ impl FromRequestParts<AppState> for Beneficiary {
     }
 }
 
-fn bi(t: &rules::Text) -> Bilingual {
-    Bilingual {
-        zh_cn: t.zh_cn.clone(),
-        en: t.en.clone(),
-    }
-}
-
 fn same(s: String) -> Bilingual {
     Bilingual {
         zh_cn: s.clone(),
@@ -107,74 +102,61 @@ fn mode(m: Mode) -> GrantMode {
 /// A value as people read it: money in yuan, codes with their zeros, yes/no.
 fn show(v: &Value) -> Bilingual {
     match v {
-        Value::Null => Bilingual {
-            zh_cn: "无".into(),
-            en: "none".into(),
-        },
-        Value::Money(fen) => same(format!("¥{}.{:02}", fen / 100, fen % 100)),
-        Value::Bool(true) => Bilingual {
-            zh_cn: "是".into(),
-            en: "yes".into(),
-        },
-        Value::Bool(false) => Bilingual {
-            zh_cn: "否".into(),
-            en: "no".into(),
-        },
+        Value::Null => bilingual("server.values.none", &[]),
+        Value::Money(fen) => same(api::text::yuan(*fen)),
+        Value::Bool(true) => bilingual("server.values.yes", &[]),
+        Value::Bool(false) => bilingual("server.values.no", &[]),
         Value::String(s) => same(s.clone()),
         other => same(other.to_string()),
     }
 }
 
+/// What a test requires, in words.
 fn rule(r: &Requirement) -> Bilingual {
-    let list = |values: &[Value]| {
-        let shown: Vec<Bilingual> = values.iter().map(show).collect();
-        (
-            shown
-                .iter()
-                .map(|b| b.zh_cn.as_str())
-                .collect::<Vec<_>>()
-                .join("、"),
-            shown
-                .iter()
-                .map(|b| b.en.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        )
+    let text = |lang: Lang, b: &Bilingual| match lang {
+        Lang::ZhCn => b.zh_cn.clone(),
+        Lang::En => b.en.clone(),
     };
     match r {
         Requirement::Compare { op, value } => {
             let v = show(value);
-            Bilingual {
-                zh_cn: format!("{} {}", op.symbol(), v.zh_cn),
-                en: format!("{} {}", op.symbol(), v.en),
-            }
+            both(|lang| {
+                message(
+                    lang,
+                    "server.values.compare",
+                    &[("op", op.symbol().to_owned()), ("value", text(lang, &v))],
+                )
+            })
         }
         Requirement::OneOf { values } => {
-            let (z, e) = list(values);
-            Bilingual {
-                zh_cn: format!("属于 {z}"),
-                en: format!("one of {e}"),
-            }
+            let shown: Vec<Bilingual> = values.iter().map(show).collect();
+            both(|lang| {
+                let separator = message(lang, "common.list_separator", &[]);
+                let list: Vec<String> = shown.iter().map(|b| text(lang, b)).collect();
+                message(
+                    lang,
+                    "server.values.one_of",
+                    &[("values", list.join(&separator))],
+                )
+            })
         }
         Requirement::Between { low, high } => {
             let (l, h) = (show(low), show(high));
-            Bilingual {
-                zh_cn: format!("{} 至 {}", l.zh_cn, h.zh_cn),
-                en: format!("{} to {}", l.en, h.en),
-            }
+            both(|lang| {
+                message(
+                    lang,
+                    "server.values.between",
+                    &[("low", text(lang, &l)), ("high", text(lang, &h))],
+                )
+            })
         }
-        Requirement::Empty => Bilingual {
-            zh_cn: "无记录".into(),
-            en: "no record".into(),
-        },
-        Requirement::NotEmpty => Bilingual {
-            zh_cn: "有记录".into(),
-            en: "on record".into(),
-        },
+        Requirement::Empty => bilingual("server.values.empty", &[]),
+        Requirement::NotEmpty => bilingual("server.values.not_empty", &[]),
     }
 }
 
-fn department(d: rules::Department) -> Bilingual {
+/// A department's name in both languages.
+pub fn department(d: rules::Department) -> Bilingual {
     let (zh, en) = d.names();
     Bilingual {
         zh_cn: zh.into(),
@@ -486,17 +468,26 @@ async fn check_for(
                 .attribute(policy.subject, &s.attribute)
                 .map_or_else(|| same(s.attribute.clone()), |a| bi(&a.description));
             let (needed, current) = (show(&s.needed), show(&s.current));
-            let op = s.relation.symbol();
-            Bilingual {
-                zh_cn: format!(
-                    "{}需 {op} {}（当前 {}）",
-                    name.zh_cn, needed.zh_cn, current.zh_cn
-                ),
-                en: format!(
-                    "{} must be {op} {} (now {})",
-                    name.en, needed.en, current.en
-                ),
-            }
+            let op = s.relation.symbol().to_owned();
+            both(|lang| {
+                let pick = |b: &Bilingual| {
+                    if lang == Lang::ZhCn {
+                        b.zh_cn.clone()
+                    } else {
+                        b.en.clone()
+                    }
+                };
+                message(
+                    lang,
+                    "server.values.suggestion",
+                    &[
+                        ("name", pick(&name)),
+                        ("op", op.clone()),
+                        ("needed", pick(&needed)),
+                        ("current", pick(&current)),
+                    ],
+                )
+            })
         })
         .collect();
     check.eligible_from = evaluation.eligible_from.map(|d| d.to_string());
@@ -686,10 +677,10 @@ pub async fn grant(
         used.push(UsedValue {
             key: table.table.clone(),
             name: bi(&table.description),
-            value: Bilingual {
-                zh_cn: format!("{} 月 {rows} 条记录", ctx.month),
-                en: format!("{rows} record(s) in {}", ctx.month),
-            },
+            value: bilingual(
+                "server.values.fact_rows",
+                &[("month", ctx.month.to_string()), ("rows", rows.to_string())],
+            ),
             department: department(table.department),
             at: f.get("at").and_then(Json_::as_str).map(str::to_owned),
         });
