@@ -7,6 +7,7 @@
 pub mod account;
 pub mod date;
 pub mod error;
+pub mod licence;
 pub mod policy;
 pub mod subsidy;
 pub mod system;
