@@ -371,6 +371,40 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHIDA_WECHAT_SUBSCRIBE_TEMPLATE")]
     pub wechat_subscribe_template: Option<String>,
 
+    /// Where uploaded materials are kept when no object store is configured (default: the
+    /// `uploads` folder beside the SQLite database, or `data/uploads`).
+    #[arg(long, env = "ZHIDA_UPLOADS_DIR")]
+    pub uploads_dir: Option<PathBuf>,
+
+    /// An S3-compatible object store for uploads instead of a folder, e.g.
+    /// `https://oss-cn-shenzhen.aliyuncs.com` or a MinIO address (path-style requests).
+    #[arg(long, env = "ZHIDA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    #[arg(long, env = "ZHIDA_S3_BUCKET", default_value = "zhida-uploads")]
+    pub s3_bucket: String,
+
+    #[arg(long, env = "ZHIDA_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    #[arg(long, env = "ZHIDA_S3_ACCESS_KEY", default_value = "")]
+    pub s3_access_key: String,
+
+    #[arg(
+        long,
+        env = "ZHIDA_S3_SECRET_KEY",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    pub s3_secret_key: String,
+
+    /// The Ed25519 key that signs licence QR codes: its 32-byte seed in base64 (make one with
+    /// `head -c 32 /dev/urandom | base64`). Required outside demo mode; in demo mode a key
+    /// file is kept in the data folder. Its public key is served at
+    /// `/.well-known/zhida-licence-key.json`.
+    #[arg(long, env = "ZHIDA_LICENCE_KEY", hide_env_values = true)]
+    pub licence_key: Option<String>,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "ZHIDA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -470,6 +504,28 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !notifiers.is_empty() {
         state = state.with_notifiers(notifiers);
     }
+    state = state.with_licence_key(licence_key(&args)?);
+    state = match &args.s3_endpoint {
+        Some(endpoint) => state.with_storage(Arc::new(crate::storage::S3 {
+            endpoint: endpoint.clone(),
+            bucket: args.s3_bucket.clone(),
+            region: args.s3_region.clone(),
+            access_key: args.s3_access_key.clone(),
+            secret_key: args.s3_secret_key.clone(),
+            client: reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(60))
+                .build()?,
+        })),
+        None => {
+            let dir = args
+                .uploads_dir
+                .clone()
+                .unwrap_or_else(|| data_dir(&args).join("uploads"));
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            state.with_storage(Arc::new(crate::storage::LocalDir::new(dir)))
+        }
+    };
     if args.demo && demo::seed_if_empty(&state).await? {
         tracing::info!("demo data seeded");
     }
@@ -503,8 +559,12 @@ fn data_key(args: &ServeArgs) -> anyhow::Result<String> {
     if !args.demo {
         anyhow::bail!("ZHIDA_DATA_KEY is not set: it protects personal data at rest. Make one with `zhida keygen`");
     }
-    let dir = args
-        .database_url
+    demo_key_file(args, "zhida.key", crate::crypto::Vault::generate_key)
+}
+
+/// The folder beside the SQLite database (or `data`).
+fn data_dir(args: &ServeArgs) -> PathBuf {
+    args.database_url
         .strip_prefix("sqlite://")
         .and_then(|p| {
             std::path::Path::new(p.split('?').next().unwrap_or(p))
@@ -512,21 +572,45 @@ fn data_key(args: &ServeArgs) -> anyhow::Result<String> {
                 .map(|d| d.to_path_buf())
         })
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from("data"));
-    let file = dir.join("zhida.key");
+        .unwrap_or_else(|| PathBuf::from("data"))
+}
+
+/// Demo mode only: a key kept in a file of the data folder, made on first use.
+fn demo_key_file(
+    args: &ServeArgs,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
+    let dir = data_dir(args);
+    let file = dir.join(name);
     if let Ok(key) = std::fs::read_to_string(&file) {
         return Ok(key.trim().to_owned());
     }
     std::fs::create_dir_all(&dir)?;
-    let key = crate::crypto::Vault::generate_key();
+    let key = make();
     std::fs::write(&file, &key).with_context(|| format!("writing {}", file.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
     }
-    tracing::warn!(file = %file.display(), "demo mode: generated a data key; set ZHIDA_DATA_KEY outside demo mode");
+    tracing::warn!(file = %file.display(), "demo mode: generated a key; configure it outside demo mode");
     Ok(key)
+}
+
+/// The licence signing key: configured, or (demo mode only) kept in a file in the data folder.
+fn licence_key(args: &ServeArgs) -> anyhow::Result<licensing::SigningKey> {
+    let text = match &args.licence_key {
+        Some(k) => k.clone(),
+        None if args.demo => demo_key_file(args, "licence.key", || {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.encode(crate::crypto::random_bytes::<32>())
+        })?,
+        None => anyhow::bail!(
+            "ZHIDA_LICENCE_KEY is not set: it signs licence QR codes. Make one with `head -c 32 /dev/urandom | base64`"
+        ),
+    };
+    licensing::seal::key_from_base64(&text).map_err(|e| anyhow::anyhow!(e))
 }
 
 async fn shutdown_signal() {

@@ -56,6 +56,13 @@ impl ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
     }
 
+    /// An upload over `max` bytes.
+    pub fn file_too_large(max: usize) -> ApiError {
+        let mut e = ApiError::payload_too_large().with_field("file");
+        e.key = "errors.file_too_large".to_owned();
+        e.with_arg("max_mb", (max / (1024 * 1024)).to_string())
+    }
+
     pub fn unsupported_content_type() -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::UnsupportedContentType)
             .with_field("Content-Type")

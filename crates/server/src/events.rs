@@ -27,6 +27,8 @@ pub enum Event {
     Subject(i64),
     /// Possibly everyone's (a monthly run).
     Everyone,
+    /// A licence application moved (or a permit of its licence was revoked).
+    Application(i64),
 }
 
 impl Event {
@@ -34,12 +36,15 @@ impl Event {
         match self {
             Event::Subject(id) => id.to_string(),
             Event::Everyone => "*".to_owned(),
+            Event::Application(id) => format!("a{id}"),
         }
     }
 
     fn decode(s: &str) -> Option<Event> {
         if s == "*" {
             Some(Event::Everyone)
+        } else if let Some(id) = s.strip_prefix('a') {
+            id.parse().ok().map(Event::Application)
         } else {
             s.parse().ok().map(Event::Subject)
         }
@@ -134,6 +139,7 @@ pub async fn stream(
         let relevant = match e {
             Ok(Event::Everyone) => true,
             Ok(Event::Subject(s)) => Some(s) == mine,
+            Ok(Event::Application(_)) => false,
             // Missed some: reload to be sure.
             Err(_) => true,
         };
@@ -144,4 +150,26 @@ pub async fn stream(
         .data("{}"))))
     .chain(changes);
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// The live stream of one licence application: `ready`, then `changed` whenever it moves.
+pub fn application_stream(state: &AppState, id: i64) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let changes = BroadcastStream::new(state.events.subscribe()).filter_map(move |e| {
+        let relevant = match e {
+            Ok(Event::Application(a)) => a == id,
+            Ok(Event::Everyone) | Err(_) => true,
+            Ok(Event::Subject(_)) => false,
+        };
+        std::future::ready(
+            relevant.then(|| Ok::<_, Infallible>(SseEvent::default().event("changed").data("{}"))),
+        )
+    });
+    let stream = futures_util::stream::once(std::future::ready(Ok(SseEvent::default()
+        .event("ready")
+        .data("{}"))))
+    .chain(changes);
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
 }

@@ -18,6 +18,7 @@ pub mod headers;
 pub mod http_client;
 pub mod i18n;
 pub mod json;
+pub mod licences;
 pub mod login;
 pub mod matching;
 pub mod notifier;
@@ -29,6 +30,7 @@ pub mod routes;
 pub mod sms;
 pub mod staff;
 pub mod static_files;
+pub mod storage;
 pub mod subsidies;
 pub mod totp;
 pub mod wechat;
@@ -70,6 +72,10 @@ pub struct AppState {
     pub events: Arc<events::Hub>,
     /// The channels that tell people outside the app (SMS, WeChat subscription messages).
     pub notifiers: Arc<Vec<Arc<dyn notifier::Notifier>>>,
+    /// Where uploaded materials are kept.
+    pub storage: Arc<dyn storage::Storage>,
+    /// Signs licence QR payloads (its public key is published).
+    pub licence_key: Arc<licensing::SigningKey>,
     pub settings: Arc<Settings>,
 }
 
@@ -107,6 +113,14 @@ impl AppState {
             } else {
                 Vec::new()
             }),
+            // Until configured (`with_storage`): a directory of this process's own.
+            storage: Arc::new(storage::LocalDir::new(
+                std::env::temp_dir().join(format!("zhida-uploads-{}", uuid::Uuid::new_v4())),
+            )),
+            // Until configured (`with_licence_key`): a key of this process's own.
+            licence_key: Arc::new(licensing::SigningKey::from_bytes(
+                &crypto::random_bytes::<32>(),
+            )),
             settings: Arc::new(Settings {
                 demo,
                 secure_cookies,
@@ -165,6 +179,18 @@ impl AppState {
             }
         });
         Ok(())
+    }
+
+    /// Keeps uploads in `storage`.
+    pub fn with_storage(mut self, storage: Arc<dyn storage::Storage>) -> AppState {
+        self.storage = storage;
+        self
+    }
+
+    /// Signs licences with `key`.
+    pub fn with_licence_key(mut self, key: licensing::SigningKey) -> AppState {
+        self.licence_key = Arc::new(key);
+        self
     }
 
     /// The public address (for redirect URLs).

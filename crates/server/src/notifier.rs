@@ -31,6 +31,15 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
+    /// The SMS template: `subsidy_<kind>`, or the licence kind itself (`licence_<stage>`).
+    pub fn template(&self) -> String {
+        if self.kind.starts_with("licence_") {
+            self.kind.clone()
+        } else {
+            format!("subsidy_{}", self.kind)
+        }
+    }
+
     fn amount_text(&self) -> String {
         self.amount_fen.map(api::text::yuan).unwrap_or_default()
     }
@@ -57,7 +66,7 @@ impl Notifier for SmsNotifier {
         for phone in &to.phones {
             let body = json!({
                 "phone": phone,
-                "template": format!("subsidy_{}", m.kind),
+                "template": m.template(),
                 "params": { "policy": m.policy, "amount": m.amount_text() },
             });
             let (status, _) = self.client.post_json(&self.url, &self.token, &body).await?;
@@ -190,6 +199,20 @@ async fn recipient(state: &AppState, subject: i64) -> anyhow::Result<Recipient> 
     .bind(subject)
     .fetch_all(&state.db.pool)
     .await?;
+    accounts(state, rows).await
+}
+
+/// One account: a licence applicant.
+async fn user_recipient(state: &AppState, user: i64) -> anyhow::Result<Recipient> {
+    let rows = sqlx::query("SELECT id, phone_enc FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_all(&state.db.pool)
+        .await?;
+    accounts(state, rows).await
+}
+
+/// The phones and WeChat openids of accounts (rows of `id`, `phone_enc`).
+async fn accounts(state: &AppState, rows: Vec<sqlx::any::AnyRow>) -> anyhow::Result<Recipient> {
     let mut to = Recipient::default();
     for row in rows {
         let user: i64 = row.try_get("id")?;
@@ -205,17 +228,103 @@ async fn recipient(state: &AppState, subject: i64) -> anyhow::Result<Recipient> 
     Ok(to)
 }
 
+/// The two inboxes whose notifications go out: subsidies' (by subject) and licence
+/// applicants' (by account).
+#[derive(Clone, Copy)]
+enum Inbox {
+    Subsidies,
+    Licences,
+}
+
+impl Inbox {
+    fn table(self) -> &'static str {
+        match self {
+            Inbox::Subsidies => "notifications",
+            Inbox::Licences => "licence_notifications",
+        }
+    }
+
+    fn columns(self) -> &'static str {
+        match self {
+            Inbox::Subsidies => "id, subject_id, kind, policy_id, amount_fen, delivery_attempts",
+            Inbox::Licences => {
+                "n.id, n.user_id, n.stage, a.number, a.business_name, n.delivery_attempts"
+            }
+        }
+    }
+
+    fn from(self) -> &'static str {
+        match self {
+            Inbox::Subsidies => "notifications n",
+            Inbox::Licences => {
+                "licence_notifications n JOIN licence_applications a ON a.id = n.application_id"
+            }
+        }
+    }
+
+    async fn recipient_and_message(
+        self,
+        state: &AppState,
+        row: &sqlx::any::AnyRow,
+    ) -> anyhow::Result<(Recipient, Outgoing)> {
+        match self {
+            Inbox::Subsidies => {
+                let policy: Option<String> = row.try_get("policy_id")?;
+                let message = Outgoing {
+                    kind: row.try_get("kind")?,
+                    policy: policy
+                        .as_deref()
+                        .and_then(|p| state.policies.iter().find(|x| x.id == p))
+                        .map(|p| p.name.zh_cn.clone())
+                        .unwrap_or_default(),
+                    amount_fen: row.try_get("amount_fen")?,
+                };
+                Ok((recipient(state, row.try_get("subject_id")?).await?, message))
+            }
+            Inbox::Licences => {
+                let stage: String = row.try_get("stage")?;
+                let number: String = row.try_get("number")?;
+                let name: String = row.try_get("business_name")?;
+                let message = Outgoing {
+                    kind: format!("licence_{stage}"),
+                    policy: if name.is_empty() {
+                        number
+                    } else {
+                        format!("{name} {number}")
+                    },
+                    amount_fen: None,
+                };
+                Ok((
+                    user_recipient(state, row.try_get("user_id")?).await?,
+                    message,
+                ))
+            }
+        }
+    }
+}
+
 /// Delivers every notification that is due through every notifier; returns how many it tried.
 pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     if state.notifiers.is_empty() {
         return Ok(0);
     }
+    let mut n = 0;
+    for inbox in [Inbox::Subsidies, Inbox::Licences] {
+        n += deliver_inbox(state, inbox).await?;
+    }
+    Ok(n)
+}
+
+async fn deliver_inbox(state: &AppState, inbox: Inbox) -> anyhow::Result<usize> {
     let now = now_utc();
-    let rows = sqlx::query(
-        "SELECT id, subject_id, kind, policy_id, amount_fen, delivery_attempts FROM notifications \
-         WHERE delivered_at IS NULL AND delivery_attempts < $1 AND (next_delivery_at IS NULL OR next_delivery_at <= $2) \
-         ORDER BY id LIMIT 200",
-    )
+    let table = inbox.table();
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM {} \
+         WHERE n.delivered_at IS NULL AND n.delivery_attempts < $1 AND (n.next_delivery_at IS NULL OR n.next_delivery_at <= $2) \
+         ORDER BY n.id LIMIT 200",
+        inbox.columns(),
+        inbox.from()
+    ))
     .bind(MAX_ATTEMPTS)
     .bind(&now)
     .fetch_all(&state.db.pool)
@@ -225,11 +334,13 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
         let id: i64 = row.try_get("id")?;
         let attempts: i64 = row.try_get("delivery_attempts")?;
         // Claim it (another instance leaves it alone until the next attempt is due).
-        let claimed = sqlx::query(
-            "UPDATE notifications SET delivery_attempts = delivery_attempts + 1, next_delivery_at = $1 \
-             WHERE id = $2 AND delivery_attempts = $3 AND delivered_at IS NULL",
-        )
-        .bind(format_utc(crate::auth::now() + crate::payments::backoff(attempts + 1)))
+        let claimed = sqlx::query(&format!(
+            "UPDATE {table} SET delivery_attempts = delivery_attempts + 1, next_delivery_at = $1 \
+             WHERE id = $2 AND delivery_attempts = $3 AND delivered_at IS NULL"
+        ))
+        .bind(format_utc(
+            crate::auth::now() + crate::payments::backoff(attempts + 1),
+        ))
         .bind(id)
         .bind(attempts)
         .execute(&state.db.pool)
@@ -239,18 +350,8 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
         if !claimed {
             continue;
         }
-        let policy: Option<String> = row.try_get("policy_id")?;
-        let message = Outgoing {
-            kind: row.try_get("kind")?,
-            policy: policy
-                .as_deref()
-                .and_then(|p| state.policies.iter().find(|x| x.id == p))
-                .map(|p| p.name.zh_cn.clone())
-                .unwrap_or_default(),
-            amount_fen: row.try_get("amount_fen")?,
-        };
         let result = async {
-            let to = recipient(state, row.try_get("subject_id")?).await?;
+            let (to, message) = inbox.recipient_and_message(state, &row).await?;
             for notifier in state.notifiers.iter() {
                 notifier.deliver(&to, &message).await?;
             }
@@ -259,20 +360,24 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
         .await;
         match result {
             Ok(()) => {
-                sqlx::query("UPDATE notifications SET delivered_at = $1, delivery_error = NULL WHERE id = $2")
-                    .bind(now_utc())
-                    .bind(id)
-                    .execute(&state.db.pool)
-                    .await?;
+                sqlx::query(&format!(
+                    "UPDATE {table} SET delivered_at = $1, delivery_error = NULL WHERE id = $2"
+                ))
+                .bind(now_utc())
+                .bind(id)
+                .execute(&state.db.pool)
+                .await?;
             }
             Err(e) => {
                 let error: String = format!("{e:#}").chars().take(500).collect();
                 tracing::warn!(notification = id, error = %error, "delivery failed");
-                sqlx::query("UPDATE notifications SET delivery_error = $1 WHERE id = $2")
-                    .bind(error)
-                    .bind(id)
-                    .execute(&state.db.pool)
-                    .await?;
+                sqlx::query(&format!(
+                    "UPDATE {table} SET delivery_error = $1 WHERE id = $2"
+                ))
+                .bind(error)
+                .bind(id)
+                .execute(&state.db.pool)
+                .await?;
             }
         }
     }

@@ -87,6 +87,33 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::objections::mine))
         .routes(routes!(crate::objections::for_department))
         .routes(routes!(crate::objections::answer))
+        .routes(routes!(
+            crate::licences::catalogue_get,
+            crate::licences::catalogue_put
+        ))
+        .routes(routes!(crate::licences::create, crate::licences::mine))
+        .routes(routes!(crate::licences::get_one))
+        .routes(routes!(crate::licences::save_answers))
+        .routes(routes!(crate::licences::download))
+        .routes(routes!(crate::licences::applicant_transition))
+        .routes(routes!(crate::licences::application_events))
+        .routes(routes!(crate::licences::review::queue))
+        .routes(routes!(crate::licences::review::application))
+        .routes(routes!(crate::licences::review::material))
+        .routes(routes!(crate::licences::review::step))
+        .routes(routes!(crate::licences::review::figures))
+        .routes(routes!(crate::licences::issued::licence))
+        .routes(routes!(crate::licences::issued::qr))
+        .routes(routes!(crate::licences::issued::verify))
+        .routes(routes!(crate::licences::issued::revoke))
+        .routes(routes!(crate::licences::issued::track))
+        .routes(routes!(crate::licences::issued::track_events))
+}
+
+/// Uploads: bodies up to the upload limit, read by the handler (which answers over-size
+/// files itself, in words).
+fn upload_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(crate::licences::upload))
 }
 
 /// The departments' feeds: larger bodies than the rest of the API.
@@ -96,7 +123,11 @@ fn feed_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI 3 document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().merge(feed_routes()).split_for_parts().1
+    api_routes()
+        .merge(feed_routes())
+        .merge(upload_routes())
+        .split_for_parts()
+        .1
 }
 
 static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
@@ -109,9 +140,15 @@ static OPENAPI_JSON: LazyLock<String> = LazyLock::new(|| {
 pub fn app(state: AppState) -> Router {
     let (api, _) = api_routes().split_for_parts();
     let (feeds, _) = feed_routes().split_for_parts();
+    let (uploads, _) = upload_routes().split_for_parts();
     let api = api
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(feeds.layer(DefaultBodyLimit::max(crate::feeds::FEED_BODY_LIMIT)))
+        .merge(uploads.layer(DefaultBodyLimit::disable()))
+        .route(
+            "/.well-known/zhida-licence-key.json",
+            axum::routing::get(crate::licences::issued::public_key),
+        )
         .layer(CompressionLayer::new());
     Router::new()
         .merge(api)

@@ -374,3 +374,20 @@ impl TestApp {
         self.send(request.unwrap()).await
     }
 }
+
+/// Makes the session act for the enterprise with `enterprise_ref` (e.g. `DEMO-E1`).
+pub async fn act_for(app: &TestApp, cookie: &str, enterprise_ref: &str) -> Answer {
+    let enterprise: i64 =
+        sqlx::query_scalar("SELECT id FROM enterprises WHERE enterprise_ref = $1")
+            .bind(enterprise_ref)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    app.call(
+        "POST",
+        "/api/me/acting-for",
+        cookie,
+        Some(&format!(r#"{{"enterprise_id":{enterprise}}}"#)),
+    )
+    .await
+}
