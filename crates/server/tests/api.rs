@@ -81,6 +81,9 @@ async fn openapi_documents_every_endpoint(app: TestApp) {
         let uri = path
             .replace("/api/policies/{id}", "/api/policies/senior-allowance")
             .replace("{id}", "1")
+            .replace("{number}", "1")
+            .replace("{material}", "legal_rep_id")
+            .replace("{code}", "drug_retail")
             .replace("{agent}", "1");
         for method in ops.as_object().unwrap().keys() {
             let request = Request::builder()

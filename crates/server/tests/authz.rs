@@ -93,6 +93,31 @@ async fn the_matrix_holds(app: TestApp) {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
+    // 一照通: the pharmacy owner's draft, and a sent application (as a person).
+    let draft = common::licence::start(&app, &r.pharmacy, "other", &[]).await["id"]
+        .as_i64()
+        .unwrap();
+    let sent = common::licence::ready_pharmacy(&app, &r.pharmacy).await["id"]
+        .as_i64()
+        .unwrap();
+    common::licence::step(
+        &app,
+        &r.pharmacy,
+        false,
+        sent,
+        serde_json::json!({"action": "submit", "from": "draft"}),
+    )
+    .await;
+    let draft_uri = format!("/api/licences/applications/{draft}");
+    let draft_answers = format!("{draft_uri}/answers");
+    let sent_uri = format!("/api/licences/applications/{sent}");
+    let sent_steps = format!("{sent_uri}/transitions");
+    let sent_file = format!("{sent_uri}/materials/legal_rep_id");
+    let staff_draft = format!("/api/staff/licences/applications/{draft}");
+    let staff_sent = format!("/api/staff/licences/applications/{sent}");
+    let staff_file = format!("{staff_sent}/materials/legal_rep_id");
+    let staff_steps = format!("{staff_sent}/transitions");
+    let catalogue = app.get("/api/licences/catalogue").await.text();
     use StatusCode as S;
     let agents_m = format!("/api/enterprises/{m}/agents");
     let agents_p = format!("/api/enterprises/{p}/agents");
@@ -213,6 +238,174 @@ async fn the_matrix_holds(app: TestApp) {
                 S::FORBIDDEN,
             ],
         ),
+        // 一照通. By now the representative and the agent act for the manufacturer: the
+        // representative may apply for it; its agent holds the subsidies scope only.
+        ("GET", "/api/licences/catalogue", None, [S::OK; 6]),
+        (
+            "PUT",
+            "/api/licences/catalogue",
+            Some(&catalogue),
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            "/api/licences/applications",
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::OK,
+                S::OK,
+                S::FORBIDDEN,
+                S::OK,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            &draft_uri,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::OK,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "PUT",
+            &draft_answers,
+            Some(r#"{"answers":{}}"#),
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::OK,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            &sent_file,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::OK,
+                S::FORBIDDEN,
+            ],
+        ),
+        // A repeat of the submission: nothing changes for its owner.
+        (
+            "POST",
+            &sent_steps,
+            Some(r#"{"action":"submit","from":"draft"}"#),
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::OK,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "GET",
+            "/api/staff/licences/applications",
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        (
+            "GET",
+            &staff_sent,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        (
+            "GET",
+            &staff_file,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        // A draft is its applicant's alone.
+        (
+            "GET",
+            &staff_draft,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+            ],
+        ),
+        (
+            "GET",
+            "/api/staff/licences/figures",
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        (
+            "POST",
+            &staff_steps,
+            Some(r#"{"action":"accept","from":"submitted"}"#),
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::OK,
+            ],
+        ),
+        (
+            "POST",
+            "/api/track",
+            Some(r#"{"number":"YZT-20000101-00000","phone":"13800000005"}"#),
+            [S::NOT_FOUND; 6],
+        ),
+        ("GET", "/api/verify?t=x.y", None, [S::OK; 6]),
     ];
     let cookies = [
         &r.anonymous,

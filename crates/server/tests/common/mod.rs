@@ -9,6 +9,7 @@
 
 pub mod fake_treasury;
 pub mod fake_wechat;
+pub mod licence;
 
 use std::path::Path;
 use std::sync::Arc;
