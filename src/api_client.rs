@@ -56,6 +56,28 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(
     request("PUT", path, Some(json), locale).await
 }
 
+/// `PUT path` with a file as the body (its own content type), decoded as `T`.
+#[cfg(feature = "account")]
+pub async fn upload<T: DeserializeOwned>(
+    path: &str,
+    file: &web_sys::File,
+    locale: Locale,
+) -> Result<T, ApiFailure> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("PUT");
+    let headers = web_sys::Headers::new().map_err(|_| ApiFailure::Unexpected)?;
+    let _ = headers.set("Accept", "application/json");
+    let _ = headers.set("Accept-Language", locale.tag());
+    let _ = headers.set(CSRF_HEADER, CSRF_VALUE);
+    let _ = headers.set("Content-Type", &file.type_());
+    init.set_headers(&headers);
+    init.set_body(file);
+    let request =
+        web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
+    let text = answer(request).await?;
+    serde_json::from_str(&text).map_err(|_| ApiFailure::Unexpected)
+}
+
 /// `DELETE path`.
 pub async fn delete(path: &str, locale: Locale) -> Result<(), ApiFailure> {
     request("DELETE", path, None, locale).await
@@ -96,6 +118,11 @@ async fn exchange(
     init.set_headers(&headers);
     let request =
         web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
+    answer(request).await
+}
+
+/// Sends `request`: the text of a 2xx answer, or the failure.
+async fn answer(request: web_sys::Request) -> Result<String, ApiFailure> {
     let response: web_sys::Response =
         JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
             .await

@@ -37,6 +37,18 @@ pub fn App() -> impl IntoView {
                     let id = p["/grants/".len()..].to_owned();
                     view! { <GrantPage id /> }.into_any()
                 }
+                #[cfg(feature = "account")]
+                p if p.starts_with("/licences") || p.starts_with("/staff/licences") => licence_route(p),
+                #[cfg(any(feature = "account", feature = "track"))]
+                "/track" => view! { <crate::pages::licence::public::TrackPage /> }.into_any(),
+                #[cfg(any(feature = "account", feature = "track"))]
+                "/verify" => view! { <crate::pages::licence::public::VerifyPage /> }.into_any(),
+                // The public 一照通 pages are a bundle of their own: links load it.
+                #[cfg(not(any(feature = "account", feature = "track")))]
+                "/track" | "/verify" => {
+                    crate::router::full_load(&format!("{}{}", location.path.get_untracked(), window().location().search().unwrap_or_default()));
+                    ().into_any()
+                }
                 #[cfg(feature = "selfcheck")]
                 "/self-check" => view! { <crate::pages::self_check::SelfCheck /> }.into_any(),
                 // The calculator is a bundle of its own: a link that loads it.
@@ -50,6 +62,42 @@ pub fn App() -> impl IntoView {
                 _ => view! { <NotFound /> }.into_any(),
             }}
         </Shell>
+    }
+}
+
+/// The 一照通 pages of signed-in people: `/licences…` (applicants) and `/staff/licences…`
+/// (reviewers).
+#[cfg(feature = "account")]
+fn licence_route(path: &str) -> AnyView {
+    use crate::pages::licence::{apply, form, issued, staff};
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["licences"] => view! { <apply::LicencesPage /> }.into_any(),
+        ["licences", "new"] => view! { <apply::NewApplicationPage /> }.into_any(),
+        ["licences", "issued", number] => {
+            let number = (*number).to_owned();
+            view! { <issued::LicencePage number /> }.into_any()
+        }
+        ["licences", id] if id.parse::<i64>().is_ok() => {
+            let id = id.parse().unwrap_or_default();
+            view! { <apply::ApplicationPage id /> }.into_any()
+        }
+        ["licences", id, "check"] if id.parse::<i64>().is_ok() => {
+            let id = id.parse().unwrap_or_default();
+            view! { <form::CheckPage id /> }.into_any()
+        }
+        ["licences", id, section] if id.parse::<i64>().is_ok() => {
+            let id = id.parse().unwrap_or_default();
+            let section = (*section).to_owned();
+            view! { <form::SectionPage id section /> }.into_any()
+        }
+        ["staff", "licences"] => view! { <staff::Workbench /> }.into_any(),
+        ["staff", "licences", "figures"] => view! { <staff::FiguresPage /> }.into_any(),
+        ["staff", "licences", id] if id.parse::<i64>().is_ok() => {
+            let id = id.parse().unwrap_or_default();
+            view! { <staff::ReviewPage id /> }.into_any()
+        }
+        _ => view! { <NotFound /> }.into_any(),
     }
 }
 

@@ -89,6 +89,15 @@ pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
     move || key(prefs.t())
 }
 
+/// The text of `b` in `locale`.
+pub fn pick(locale: Locale, b: &api::policy::Bilingual) -> String {
+    if locale == Locale::ZhCn {
+        b.zh_cn.clone()
+    } else {
+        b.en.clone()
+    }
+}
+
 /// The preferences provided by [`provide_prefs`].
 pub fn use_prefs() -> Prefs {
     expect_context::<Prefs>()

@@ -1,7 +1,6 @@
 //! The home of a signed-in resident or enterprise (免申即享): money received this year, what
 //! needs their action, recent grants and their payments, messages; all updating live.
 
-use api::policy::Bilingual;
 use api::subsidy::{ApplyOffer, GrantStatus, GrantSummary, Home, Notification};
 use api::text::fill;
 use leptos::prelude::*;
@@ -14,13 +13,7 @@ use crate::load::{load, show, Put};
 use crate::prefs::{tr, use_prefs, use_title};
 
 /// Text in the current language.
-pub fn pick(locale: Locale, b: &Bilingual) -> String {
-    if locale == Locale::ZhCn {
-        b.zh_cn.clone()
-    } else {
-        b.en.clone()
-    }
-}
+pub use crate::prefs::pick;
 
 pub fn status_text(m: &Messages, s: GrantStatus) -> &'static str {
     let t = &m.subsidy;
@@ -39,14 +32,7 @@ pub fn status_text(m: &Messages, s: GrantStatus) -> &'static str {
 /// A counter that goes up whenever the server says something of ours changed; pages read it to
 /// load again. The stream closes with the page.
 pub fn live_changes() -> (RwSignal<u32>, RwSignal<bool>) {
-    let tick = RwSignal::new(0u32);
-    let updated = RwSignal::new(false);
-    let stream = api_client::subscribe("/api/events", move || {
-        tick.try_update(|n| *n += 1);
-        updated.put(true);
-    });
-    StoredValue::new_local(stream);
-    (tick, updated)
+    crate::pages::licence::live("/api/events")
 }
 
 fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {

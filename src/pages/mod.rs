@@ -12,6 +12,8 @@ pub mod grant;
 #[cfg(feature = "account")]
 pub mod home;
 pub mod landing;
+#[cfg(any(feature = "account", feature = "track"))]
+pub mod licence;
 pub mod login;
 pub mod me;
 pub mod not_found;

@@ -36,6 +36,7 @@ pub fn app() -> anyhow::Result<()> {
         "dist/index.html",
         "dist/account/index.html",
         "dist/selfcheck/index.html",
+        "dist/track/index.html",
     ]
     .iter()
     .map(|p| modified(&root.join(p)))
@@ -70,7 +71,7 @@ pub fn app() -> anyhow::Result<()> {
             .args(["build", "--release"])
             .env("PATH", path_with_node_bin()),
     )?;
-    for feature in ["account", "selfcheck"] {
+    for feature in ["account", "selfcheck", "track"] {
         run_checked(
             cmd("trunk")
                 .args(["build", "--release", "--features", feature])

@@ -33,6 +33,14 @@ pub fn report(print: bool) -> anyhow::Result<()> {
             "policy calculator bundle, total",
         )?;
     }
+    if dist.join("track/index.html").exists() {
+        bundle(
+            &dist,
+            "track/index.html",
+            print,
+            "public 一照通 bundle (/track, /verify), total",
+        )?;
+    }
     anyhow::ensure!(
         first <= BUDGET_BROTLI,
         "the first load is {first} bytes brotli, over the budget of {BUDGET_BROTLI}"

@@ -126,7 +126,7 @@ fn clippy() -> anyhow::Result<()> {
         "--target",
         "wasm32-unknown-unknown",
         "--features",
-        "account,selfcheck",
+        "account,selfcheck,track",
         "--",
         "-D",
         "warnings",

@@ -103,6 +103,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::licences::review::step))
         .routes(routes!(crate::licences::review::figures))
         .routes(routes!(crate::licences::issued::licence))
+        .routes(routes!(crate::licences::issued::staff_licence))
         .routes(routes!(crate::licences::issued::qr))
         .routes(routes!(crate::licences::issued::verify))
         .routes(routes!(crate::licences::issued::revoke))

@@ -91,7 +91,7 @@ impl StaticAssets {
 
     /// The text of every page of the app: the public bundle's and the signed-in one's.
     pub fn pages(&self) -> impl Iterator<Item = &str> {
-        ["/index.html", ACCOUNT_INDEX, SELF_CHECK_INDEX]
+        ["/index.html", ACCOUNT_INDEX, SELF_CHECK_INDEX, TRACK_INDEX]
             .into_iter()
             .filter_map(|p| self.files.get(p))
             .filter_map(|a| std::str::from_utf8(&a.identity).ok())
@@ -110,12 +110,14 @@ impl StaticAssets {
             return asset.respond(method, headers);
         }
         let signed_in = crate::auth::read_cookie(headers, crate::auth::COOKIE).is_some();
-        let page = if path.trim_end_matches('/') == "/self-check"
-            && self.files.contains_key(SELF_CHECK_INDEX)
-        {
+        let route = path.trim_end_matches('/');
+        let page = if route == "/self-check" && self.files.contains_key(SELF_CHECK_INDEX) {
             SELF_CHECK_INDEX
         } else if signed_in && self.files.contains_key(ACCOUNT_INDEX) {
             ACCOUNT_INDEX
+        } else if matches!(route, "/track" | "/verify") && self.files.contains_key(TRACK_INDEX) {
+            // A visitor (a scanned QR code, a tracking link): the small public 一照通 bundle.
+            TRACK_INDEX
         } else {
             "/index.html"
         };
@@ -141,6 +143,8 @@ impl StaticAssets {
 pub const ACCOUNT_INDEX: &str = "/account/index.html";
 /// The policy calculator's bundle's page (it carries the rules engine).
 pub const SELF_CHECK_INDEX: &str = "/selfcheck/index.html";
+/// The public 一照通 pages' bundle (查询办理进度, 证照核验) for visitors.
+pub const TRACK_INDEX: &str = "/track/index.html";
 
 impl Asset {
     fn read(path: &Path) -> anyhow::Result<Asset> {

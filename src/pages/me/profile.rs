@@ -93,6 +93,7 @@ pub fn Profile(account: Me) -> impl IntoView {
             ..
         } => {
             let admin = permissions.contains(&api::account::Permission::PolicyAdmin);
+            let reviewer = permissions.contains(&api::account::Permission::LicenceReview);
             view! {
             <dl class="facts">
                 <dt>{tr(|m| m.account.name)}</dt>
@@ -104,6 +105,10 @@ pub fn Profile(account: Me) -> impl IntoView {
             </dl>
             {admin.then(|| view! {
                 <p><a class="button" href="/staff/disbursement">{tr(|m| m.disbursement.open)}</a></p>
+            })}
+            {reviewer.then(|| view! {
+                <p><a class="button primary" href="/staff/licences" data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>
+                <p><a class="button" href="/staff/licences/figures">{tr(|m| m.licence.figures_title)}</a></p>
             })}
             }
             .into_any()

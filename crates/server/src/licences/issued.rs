@@ -263,6 +263,21 @@ pub async fn licence(
     ))
 }
 
+/// A licence as staff see it (to revoke a permit).
+#[utoipa::path(get, path = "/api/staff/licences/issued/{number}", tag = "licences",
+    params(("number" = String, Path)),
+    responses((status = 200, body = Licence), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn staff_licence(
+    State(state): State<AppState>,
+    _staff: StaffWith<LicenceReview>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Json<Licence>, ApiError> {
+    Ok(Json(
+        Box::pin(licence_body(&state, &headers, &number, None)).await?,
+    ))
+}
+
 /// The licence's QR code (SVG) of its verification address.
 #[utoipa::path(get, path = "/api/licences/issued/{number}/qr.svg", tag = "licences",
     params(("number" = String, Path)),

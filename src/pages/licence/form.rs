@@ -1,0 +1,407 @@
+//! The form: `/licences/{id}/{section}` (one section's questions, saved as they are answered;
+//! or the materials, uploaded one by one) and `/licences/{id}/check` (check your answers, then
+//! submit).
+
+use std::collections::BTreeMap;
+
+use api::licence::{Action, Application, FieldKind, FieldProblem, MaterialNeed, Question, Stage};
+use api::text::fill;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+
+use super::apply::{size_text, take_step, when};
+use super::permit_names;
+use crate::api_client;
+use crate::load::{load, show, Put};
+use crate::prefs::{pick, tr, use_prefs, use_title};
+use crate::router::{use_navigate, Link};
+
+const MAX_UPLOAD: f64 = 10.0 * 1024.0 * 1024.0;
+
+#[derive(Serialize)]
+struct AnswersUpdate {
+    answers: BTreeMap<String, String>,
+}
+
+fn field_id(key: &str) -> String {
+    format!("field-{}", key.replace('.', "-"))
+}
+
+/// Saves `answers`; the problems and the time come back.
+fn save(
+    id: i64,
+    answers: BTreeMap<String, String>,
+    problems: RwSignal<Vec<FieldProblem>>,
+    saved: RwSignal<Option<String>>,
+    error: RwSignal<Option<String>>,
+    then: impl FnOnce() + 'static,
+) {
+    let prefs = use_prefs();
+    saved.set(Some(prefs.t().licence.saving.to_owned()));
+    spawn_local(async move {
+        match api_client::put::<_, Application>(
+            &format!("/api/licences/applications/{id}/answers"),
+            &AnswersUpdate { answers },
+            prefs.locale.get_untracked(),
+        )
+        .await
+        {
+            Ok(a) => {
+                problems.put(a.problems);
+                let m = prefs.t();
+                saved.put(Some(fill(
+                    m.licence.saved_at,
+                    &[("time", &when(m, &a.updated_at))],
+                )));
+                error.put(None);
+                then();
+            }
+            Err(e) => {
+                saved.put(None);
+                error.put(Some(e.message(prefs.t())));
+            }
+        }
+    });
+}
+
+/// One question: its input, hint and (reactive) problem.
+fn question(
+    q: Question,
+    value: String,
+    values: RwSignal<BTreeMap<String, String>>,
+    problems: RwSignal<Vec<FieldProblem>>,
+    on_change: impl Fn(String, String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let prefs = use_prefs();
+    let id = field_id(&q.key);
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let key = q.key.clone();
+    let problem_key = q.key.clone();
+    let problem = move || {
+        problems
+            .get()
+            .into_iter()
+            .find(|p| p.field == problem_key)
+            .map(|p| p.message)
+    };
+    let label = q.label.clone();
+    let hint = q.hint.clone();
+    let has_hint = hint.is_some();
+    let described = move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        ids.push(error_id.clone());
+        ids.join(" ")
+    };
+    let required = q.required;
+    let hint_view = hint.map(|h| {
+        let hid = format!("{id}-hint");
+        view! { <p class="hint" id=hid>{move || pick(prefs.locale.get(), &h)}</p> }
+    });
+    let error_view = {
+        let eid = format!("{id}-error");
+        let problem = problem.clone();
+        view! { <p class="field-error" id=eid role="alert">{problem}</p> }
+    };
+    let invalid = {
+        let problem = problem.clone();
+        move || problem().is_some().then_some("true")
+    };
+    let input_key = key.clone();
+    let on_input = move |ev| {
+        let v = event_target_value(&ev);
+        values.update(|m| {
+            m.insert(input_key.clone(), v);
+        });
+    };
+    let change_key = key.clone();
+    let changed = on_change.clone();
+    let on_blur_change = move |ev| changed(change_key.clone(), event_target_value(&ev));
+    let optional = move || {
+        (!required).then(|| view! { " " <span class="hint">{tr(|m| m.licence.optional)}</span> })
+    };
+    match q.kind {
+        FieldKind::Choice => {
+            let options = q.options.clone();
+            view! {
+                <fieldset class="field choice" data-field=key.clone() aria-describedby=described>
+                    <legend>{move || pick(prefs.locale.get(), &label)}{optional}</legend>
+                    {hint_view}
+                    {options.into_iter().map(|o| {
+                        let checked = o.value == value;
+                        let (v, l) = (o.value.clone(), o.label.clone());
+                        let name = id.clone();
+                        let k = key.clone();
+                        let on_change = on_change.clone();
+                        view! {
+                            <label class="option">
+                                <input type="radio" name=name value=v.clone() checked=checked
+                                    on:change=move |_| {
+                                        values.update(|m| { m.insert(k.clone(), v.clone()); });
+                                        on_change(k.clone(), v.clone());
+                                    } />
+                                " " {move || pick(prefs.locale.get(), &l)}
+                            </label>
+                        }
+                    }).collect_view()}
+                    {error_view}
+                </fieldset>
+            }
+            .into_any()
+        }
+        FieldKind::LongText | FieldKind::Scope => view! {
+            <div class="field" data-field=key.clone()>
+                <label for=id.clone()>{move || pick(prefs.locale.get(), &label)}{optional}</label>
+                {hint_view}
+                <textarea id=id rows="3" aria-describedby=described aria-invalid=invalid
+                    on:input=on_input on:change=on_blur_change>{value}</textarea>
+                {error_view}
+            </div>
+        }
+        .into_any(),
+        kind => {
+            let (input_type, mode, autocomplete) = match kind {
+                FieldKind::Number => ("text", "numeric", "off"),
+                FieldKind::Mobile => ("tel", "tel", "tel"),
+                FieldKind::IdNumber => ("text", "text", "off"),
+                FieldKind::Date => ("date", "text", "off"),
+                FieldKind::Address => ("text", "text", "street-address"),
+                _ if key == "applicant.name" => ("text", "text", "name"),
+                _ if key == "business.name" => ("text", "text", "organization"),
+                _ => ("text", "text", "off"),
+            };
+            view! {
+                <div class="field" data-field=key.clone()>
+                    <label for=id.clone()>{move || pick(prefs.locale.get(), &label)}{optional}</label>
+                    {hint_view}
+                    <input id=id type=input_type inputmode=mode autocomplete=autocomplete value=value
+                        aria-describedby=described aria-invalid=invalid
+                        on:input=on_input on:change=on_blur_change />
+                    {error_view}
+                </div>
+            }.into_any()
+        }
+    }
+}
+
+/// `/licences/{id}/{section}`.
+#[component]
+pub fn SectionPage(id: i64, section: String) -> impl IntoView {
+    use_title(|m| m.licence.application_title);
+    let application = load::<Application>(move || Some(format!("/api/licences/applications/{id}")));
+    let prefs = use_prefs();
+    view! {
+        <p><a href=format!("/licences/{id}")>{tr(|m| m.licence.back_to_application)}</a></p>
+        {show(application, move |a: Application| {
+            if section == "materials" {
+                return view! { <Materials id application=a /> }.into_any();
+            }
+            let Some(s) = a.sections.iter().find(|s| s.key == section).cloned() else {
+                return view! { <crate::pages::not_found::NotFound /> }.into_any();
+            };
+            let editable = matches!(a.stage, Stage::Draft | Stage::Returned);
+            let values = RwSignal::new(a.answers.clone());
+            let problems = RwSignal::new(a.problems.clone());
+            let saved = RwSignal::new(None::<String>);
+            let error = RwSignal::new(None::<String>);
+            let keys: Vec<String> = s.questions.iter().map(|q| q.key.clone()).collect();
+            let autosave = move |key: String, value: String| {
+                let mut one = BTreeMap::new();
+                one.insert(key, value);
+                save(id, one, problems, saved, error, || {});
+            };
+            let navigate = use_navigate();
+            let done = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let all: BTreeMap<String, String> = values.get_untracked().into_iter().filter(|(k, _)| keys.contains(k)).collect();
+                let navigate = navigate.clone();
+                save(id, all, problems, saved, error, move || navigate(&format!("/licences/{id}")));
+            };
+            let title = s.title.clone();
+            view! {
+                <h1 class="page-title">{move || pick(prefs.locale.get(), &title)}</h1>
+                {(!editable).then(|| view! { <p class="panel">{tr(|m| m.licence.not_editable)}</p> })}
+                <form class="panel form" data-test="section-form" on:submit=done>
+                    <fieldset disabled=!editable class="plain">
+                        {s.questions.into_iter().map(|q| {
+                            let value = a.answers.get(&q.key).cloned().unwrap_or_default();
+                            question(q, value, values, problems, autosave)
+                        }).collect_view()}
+                    </fieldset>
+                    <p class="hint" role="status" aria-live="polite" data-test="saved">{move || saved.get()}</p>
+                    {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    <p><button class="button primary" type="submit" data-test="save-section" disabled=!editable>{tr(|m| m.licence.save_continue)}</button></p>
+                </form>
+            }.into_any()
+        })}
+    }
+}
+
+/// The materials: each with its upload (or the reason it was returned).
+#[component]
+fn Materials(id: i64, application: Application) -> impl IntoView {
+    let prefs = use_prefs();
+    let materials = RwSignal::new(application.materials.clone());
+    let editable = matches!(application.stage, Stage::Draft | Stage::Returned);
+    let errors = RwSignal::new(BTreeMap::<String, String>::new());
+    let busy = RwSignal::new(None::<String>);
+    let upload = move |code: String, input: web_sys::HtmlInputElement| {
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        if file.size() > MAX_UPLOAD {
+            errors.update(|e| {
+                e.insert(code, prefs.t().licence.file_too_big.to_owned());
+            });
+            input.set_value("");
+            return;
+        }
+        busy.set(Some(code.clone()));
+        spawn_local(async move {
+            let name = js_sys::encode_uri_component(&file.name());
+            let path = format!("/api/licences/applications/{id}/materials/{code}?name={name}");
+            let answer =
+                api_client::upload::<Application>(&path, &file, prefs.locale.get_untracked()).await;
+            busy.put(None);
+            match answer {
+                Ok(a) => {
+                    errors.update(|e| {
+                        e.remove(&code);
+                    });
+                    materials.put(a.materials);
+                }
+                Err(e) => {
+                    let message = e.message(prefs.t());
+                    errors.update(|all| {
+                        all.insert(code, message);
+                    });
+                }
+            }
+            input.set_value("");
+        });
+    };
+    view! {
+        <h1 class="page-title">{tr(|m| m.licence.materials_title)}</h1>
+        <p class="lead">{tr(|m| m.licence.materials_hint)}</p>
+        <ol class="materials" data-test="materials">
+            <For each=move || materials.get() key=|m: &MaterialNeed| (m.code.clone(), m.upload.as_ref().map(|u| u.uploaded_at.clone()), m.returned.clone()) let:m>
+                {
+                    let code = m.code.clone();
+                    let input_id = format!("upload-{code}");
+                    let name = m.name.clone();
+                    let hint = m.hint.clone();
+                    let for_permits = m.for_permits.clone();
+                    let shared = for_permits.len() > 1;
+                    let error_code = code.clone();
+                    let busy_code = code.clone();
+                    let change_code = code.clone();
+                    let label_name = m.name.clone();
+                    view! {
+                        <li class="panel material" data-material=code.clone() data-uploaded=m.upload.is_some().to_string()>
+                            <h2>{m.item}". "{move || pick(prefs.locale.get(), &name)}</h2>
+                            <p class="hint">{move || pick(prefs.locale.get(), &hint)}</p>
+                            <p class="hint" class:shared=shared>{move || fill(prefs.t().licence.shared_by, &[("permits", &permit_names(prefs.locale.get(), &for_permits))])}</p>
+                            {m.returned.clone().map(|r| view! { <p class="returned" role="alert" data-test="returned">{move || fill(prefs.t().licence.returned_reason, &[("reason", &r)])}</p> })}
+                            <p data-test="upload-status">{match m.upload.clone() {
+                                Some(u) => view! { <span>"✓ "{move || { let m = prefs.t(); fill(m.licence.uploaded, &[("name", &u.file_name), ("size", &size_text(u.size)), ("time", &when(m, &u.uploaded_at))]) }}</span> }.into_any(),
+                                None => view! { <span>{tr(|m| m.licence.not_uploaded)}</span> }.into_any(),
+                            }}</p>
+                            {editable.then(|| view! {
+                                <label class="button" for=input_id.clone()>{move || fill(prefs.t().licence.choose_file, &[("name", &pick(prefs.locale.get(), &label_name))])}</label>
+                                <input class="visually-hidden file-input" type="file" id=input_id accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+                                    on:change=move |ev| upload(change_code.clone(), event_target::<web_sys::HtmlInputElement>(&ev)) />
+                            })}
+                            {move || (busy.get().as_deref() == Some(busy_code.as_str())).then(|| view! { <p class="hint" role="status">{tr(|m| m.licence.uploading)}</p> })}
+                            {move || errors.get().get(&error_code).cloned().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                        </li>
+                    }
+                }
+            </For>
+        </ol>
+        <p><a class="button primary" href=format!("/licences/{id}")>{tr(|m| m.licence.save_continue)}</a></p>
+    }
+}
+
+/// `/licences/{id}/check`: every answer and upload with a link to change it, then submit.
+#[component]
+pub fn CheckPage(id: i64) -> impl IntoView {
+    let prefs = use_prefs();
+    use_title(|m| m.licence.check_title);
+    let application = load::<Application>(move || Some(format!("/api/licences/applications/{id}")));
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    view! {
+        <p><a href=format!("/licences/{id}")>{tr(|m| m.licence.back_to_application)}</a></p>
+        <h1 class="page-title">{tr(|m| m.licence.check_title)}</h1>
+        <p class="lead">{tr(|m| m.licence.check_intro)}</p>
+        {show(application, move |a: Application| {
+            let stage = a.stage;
+            let action = if stage == Stage::Returned { Action::Resubmit } else { Action::Submit };
+            let ready = a.ready;
+            let problems = a.problems.clone();
+            let navigate = navigate.clone();
+            let submit = move |_| {
+                let navigate = navigate.clone();
+                take_step(id, stage, action, None, error, move |_| navigate(&format!("/licences/{id}")));
+            };
+            let missing: Vec<MaterialNeed> = a.materials.iter().filter(|m| m.upload.is_none() || m.returned.is_some()).cloned().collect();
+            view! {
+                {a.sections.iter().filter(|s| !s.questions.is_empty()).map(|s| {
+                    let title = s.title.clone();
+                    let key = s.key.clone();
+                    view! {
+                        <section class="panel check-answers" data-section=key.clone()>
+                            <h2>{move || pick(prefs.locale.get(), &title)}" "<a href=format!("/licences/{id}/{key}") class="change">{tr(|m| m.licence.change)}</a></h2>
+                            <dl>
+                                {s.questions.iter().map(|q| {
+                                    let label = q.label.clone();
+                                    let answer = a.answers.get(&q.key).cloned();
+                                    let options = q.options.clone();
+                                    view! {
+                                        <dt>{move || pick(prefs.locale.get(), &label)}</dt>
+                                        <dd>{move || match &answer {
+                                            None => prefs.t().licence.empty_answer.to_owned(),
+                                            Some(v) => options.iter().find(|o| &o.value == v).map_or_else(|| v.clone(), |o| pick(prefs.locale.get(), &o.label)),
+                                        }}</dd>
+                                    }
+                                }).collect_view()}
+                            </dl>
+                        </section>
+                    }
+                }).collect_view()}
+                <section class="panel check-answers" data-section="materials">
+                    <h2>{tr(|m| m.licence.materials_title)}" "<a href=format!("/licences/{id}/materials") class="change">{tr(|m| m.licence.change)}</a></h2>
+                    <ol>{a.materials.iter().map(|m| {
+                        let name = m.name.clone();
+                        let file = m.upload.as_ref().map(|u| u.file_name.clone());
+                        view! { <li>{move || pick(prefs.locale.get(), &name)}" · "{move || file.clone().unwrap_or_else(|| prefs.t().licence.not_uploaded.to_owned())}</li> }
+                    }).collect_view()}</ol>
+                </section>
+                {(!ready).then(|| view! {
+                    <section class="panel problems" role="alert" data-test="problems">
+                        <h2>{tr(|m| m.licence.not_ready)}</h2>
+                        <ul>
+                            {problems.into_iter().map(|p| {
+                                let section = p.field.split('.').next().unwrap_or_default().to_owned();
+                                view! { <li><a href=format!("/licences/{id}/{section}")>{p.message}</a></li> }
+                            }).collect_view()}
+                            {missing.into_iter().map(|m| {
+                                let name = m.name.clone();
+                                view! { <li><a href=format!("/licences/{id}/materials")>{move || fill(prefs.t().licence.material_needed, &[("name", &pick(prefs.locale.get(), &name))])}</a></li> }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })}
+                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                <p><button class="button primary" data-test="submit" disabled=!ready on:click=submit>
+                    {move || if action == Action::Resubmit { prefs.t().licence.resubmit } else { prefs.t().licence.submit }}
+                </button></p>
+            }
+        })}
+        <p><Link href="/licences">{tr(|m| m.licence.back_to_list)}</Link></p>
+    }
+}

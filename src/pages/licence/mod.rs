@@ -1,0 +1,151 @@
+//! 一照通 in the app: the applicant's form and tracking, the issued licence, the staff
+//! workbench (signed-in bundle), and the public tracking and verification pages (also in the
+//! visitors' `track` bundle).
+
+#[cfg(feature = "account")]
+pub mod apply;
+#[cfg(feature = "account")]
+pub mod form;
+#[cfg(feature = "account")]
+pub mod issued;
+pub mod public;
+#[cfg(feature = "account")]
+pub mod staff;
+
+use api::licence::{Action, Stage, Step};
+use api::text::fill;
+use leptos::prelude::*;
+
+use crate::api_client;
+use crate::format;
+use crate::i18n::Messages;
+use crate::load::Put;
+use crate::prefs::{pick, use_prefs};
+
+pub fn stage_text(m: &Messages, s: Stage) -> &'static str {
+    let t = &m.licence;
+    match s {
+        Stage::Draft => t.stage_draft,
+        Stage::Submitted => t.stage_submitted,
+        Stage::Returned => t.stage_returned,
+        Stage::Accepted => t.stage_accepted,
+        Stage::OnSiteCheck => t.stage_on_site_check,
+        Stage::CheckPassed => t.stage_check_passed,
+        Stage::Commitment => t.stage_commitment,
+        Stage::Approved => t.stage_approved,
+        Stage::Issued => t.stage_issued,
+        Stage::Rejected => t.stage_rejected,
+        Stage::Withdrawn => t.stage_withdrawn,
+    }
+}
+
+pub fn action_text(m: &Messages, a: Action) -> &'static str {
+    let t = &m.licence;
+    match a {
+        Action::Submit => t.action_submit,
+        Action::Resubmit => t.action_resubmit,
+        Action::Withdraw => t.action_withdraw,
+        Action::Accept => t.action_accept,
+        Action::Return => t.action_return,
+        Action::ScheduleCheck => t.action_schedule_check,
+        Action::PassCheck => t.action_pass_check,
+        Action::FailCheck => t.action_fail_check,
+        Action::UseCommitment => t.action_use_commitment,
+        Action::Approve => t.action_approve,
+        Action::Reject => t.action_reject,
+        Action::Issue => t.action_issue,
+    }
+}
+
+/// A stage as a coloured badge.
+pub fn stage_badge(stage: Stage) -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <span class=format!("badge stage-{}", stage.as_str()) data-test="stage" data-stage=stage.as_str()>
+            {move || stage_text(prefs.t(), stage)}
+        </span>
+    }
+}
+
+/// "剩余 3 个工作日" / "今天到期" / "已超期 2 个工作日", with the deadline.
+pub fn countdown(left: Option<i64>, deadline: Option<String>) -> impl IntoView {
+    let prefs = use_prefs();
+    left.map(|days| {
+        let overdue = days < 0;
+        view! {
+            <p class="countdown" class:overdue=overdue data-test="countdown" data-days=days.to_string()>
+                <strong>{move || {
+                    let t = &prefs.t().licence;
+                    match days {
+                        0 => t.due_today.to_owned(),
+                        d if d < 0 => fill(t.overdue, &[("days", &(-d).to_string())]),
+                        d => fill(t.days_left, &[("days", &d.to_string())]),
+                    }
+                }}</strong>
+                {deadline.clone().map(|d| view! { " · " <span class="hint">{move || { let m = prefs.t(); fill(m.licence.deadline, &[("time", &format::stamp(m, &d))]) }}</span> })}
+            </p>
+        }
+    })
+}
+
+/// Every step so far, oldest first: what, who, when, why.
+pub fn timeline(steps: Vec<Step>) -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <ol class="timeline" data-test="timeline">
+            {steps.into_iter().map(|s| {
+                let action = s.action;
+                let comment = s.comment.clone();
+                let items = s.items.clone();
+                let scheduled = s.scheduled_for.clone();
+                view! {
+                    <li data-action=action.as_str()>
+                        <strong>{move || action_text(prefs.t(), action)}</strong>
+                        " · "
+                        {move || {
+                            let m = prefs.t();
+                            let who = match s.actor.as_str() {
+                                "applicant" => m.licence.actor_applicant.to_owned(),
+                                "reviewer" => s.actor_name.clone().unwrap_or_else(|| m.licence.actor_reviewer.to_owned()),
+                                _ => m.licence.actor_system.to_owned(),
+                            };
+                            format!("{who} · {}", format::stamp(m, &s.at))
+                        }}
+                        {scheduled.map(|t| view! { <p class="hint">{move || { let m = prefs.t(); fill(m.licence.scheduled_for, &[("time", &format::stamp(m, &t))]) }}</p> })}
+                        {comment.map(|c| view! { <p class="comment">{c}</p> })}
+                        {(!items.is_empty()).then(|| view! {
+                            <ul class="returned-items">{items.into_iter().map(|i| view! { <li>{i.reason}</li> }).collect_view()}</ul>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// The permits' names, joined.
+pub fn permit_names(locale: crate::i18n::Locale, names: &[api::policy::Bilingual]) -> String {
+    let sep = if locale == crate::i18n::Locale::ZhCn {
+        "、"
+    } else {
+        ", "
+    };
+    names
+        .iter()
+        .map(|n| pick(locale, n))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// A counter that goes up whenever the server's stream at `path` says something changed; the
+/// stream closes with the page.
+pub fn live(path: &str) -> (RwSignal<u32>, RwSignal<bool>) {
+    let tick = RwSignal::new(0u32);
+    let updated = RwSignal::new(false);
+    let stream = api_client::subscribe(path, move || {
+        tick.try_update(|n| *n += 1);
+        updated.put(true);
+    });
+    StoredValue::new_local(stream);
+    (tick, updated)
+}

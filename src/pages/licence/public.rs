@@ -1,0 +1,202 @@
+//! The public 一照通 pages, for visitors too: `/track` (an application's progress by its number
+//! and phone, live) and `/verify?t=` (what a scanned licence QR code is worth).
+
+use api::licence::{TrackRequest, Tracking, Verdict, Verification};
+use api::text::fill;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Deserialize;
+
+use super::{countdown, permit_names, stage_badge, timeline};
+use crate::api_client::{self, LiveStream};
+use crate::format;
+use crate::load::{load, show, Put};
+use crate::prefs::{pick, tr, use_prefs, use_title};
+
+#[derive(Clone, Deserialize)]
+struct Tracked {
+    #[serde(flatten)]
+    tracking: Tracking,
+    watch: String,
+}
+
+/// `/track`.
+#[component]
+pub fn TrackPage() -> impl IntoView {
+    let prefs = use_prefs();
+    use_title(|m| m.licence.track_title);
+    let number = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<Tracking>);
+    let error = RwSignal::new(None::<(Option<String>, String)>);
+    let updated = RwSignal::new(false);
+    let stream: StoredValue<Option<LiveStream>, LocalStorage> = StoredValue::new_local(None);
+    // The stream's callback asks again through this counter (see the effect below).
+    let again = RwSignal::new(0u32);
+    let ask_again = move || {
+        again.try_update(|n| *n += 1);
+    };
+    // Asks again: on the form's submit, and whenever the live stream says it moved.
+    let ask = move |live: bool| {
+        let body = TrackRequest {
+            number: number.get_untracked().trim().to_owned(),
+            phone: phone.get_untracked(),
+        };
+        spawn_local(async move {
+            match api_client::post::<_, Tracked>("/api/track", &body, prefs.locale.get_untracked())
+                .await
+            {
+                Ok(t) => {
+                    error.put(None);
+                    found.put(Some(t.tracking));
+                    if live {
+                        updated.put(true);
+                    } else {
+                        let watch = js_sys::encode_uri_component(&t.watch);
+                        let s = api_client::subscribe(
+                            &format!("/api/track/events?watch={watch}"),
+                            ask_again,
+                        );
+                        let _ = stream.try_set_value(s);
+                    }
+                }
+                Err(e) => {
+                    found.put(None);
+                    error.put(Some((e.field().map(str::to_owned), e.message(prefs.t()))));
+                }
+            }
+        });
+    };
+    Effect::new(move |previous: Option<u32>| {
+        let n = again.get();
+        if previous.is_some() {
+            ask(true);
+        }
+        n
+    });
+    let field_error = move |field: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|(f, m)| (f.as_deref() == Some(field)).then_some(m))
+        }
+    };
+    let other_error = move || {
+        error.get().and_then(|(f, m)| {
+            (!matches!(f.as_deref(), Some("phone") | Some("number"))).then_some(m)
+        })
+    };
+    view! {
+        <h1 class="page-title">{tr(|m| m.licence.track_title)}</h1>
+        <p class="lead">{tr(|m| m.licence.track_intro)}</p>
+        <form class="panel form" data-test="track-form" on:submit=move |ev| { ev.prevent_default(); ask(false); }>
+            <div class="field">
+                <label for="track-number">{tr(|m| m.licence.track_number)}</label>
+                <input id="track-number" autocomplete="off" placeholder="YZT-20261129-00001" required
+                    aria-describedby="track-number-error" on:input=move |ev| number.set(event_target_value(&ev)) />
+                <p class="field-error" id="track-number-error" role="alert">{field_error("number")}</p>
+            </div>
+            <div class="field">
+                <label for="track-phone">{tr(|m| m.licence.track_phone)}</label>
+                <input id="track-phone" type="tel" inputmode="tel" autocomplete="tel" required
+                    aria-describedby="track-phone-error" on:input=move |ev| phone.set(event_target_value(&ev)) />
+                <p class="field-error" id="track-phone-error" role="alert">{field_error("phone")}</p>
+            </div>
+            <p class="field-error" role="alert">{other_error}</p>
+            <p><button class="button primary" type="submit" data-test="track">{tr(|m| m.licence.track_submit)}</button></p>
+        </form>
+        <p class="visually-hidden" role="status" aria-live="polite">{move || updated.get().then(|| tr(|m| m.licence.updated)())}</p>
+        {move || found.get().map(|t| {
+            let permits = t.permits.clone();
+            let promised = t.promised_days;
+            view! {
+                <section class="panel" aria-labelledby="tracked-title" data-test="tracking">
+                    <h2 id="tracked-title">{t.number.clone()}</h2>
+                    <p>{stage_badge(t.stage)}" "<span class="hint">{move || permit_names(prefs.locale.get(), &permits)}</span></p>
+                    <p class="hint">{move || fill(prefs.t().licence.promised, &[("days", &promised.to_string())])}</p>
+                    {countdown(t.working_days_left, t.deadline.clone())}
+                    {(!t.to_fix.is_empty()).then(|| view! {
+                        <h3>{tr(|m| m.licence.todo_title)}</h3>
+                        <ul class="returned-items">{t.to_fix.iter().map(|i| view! { <li>{i.reason.clone()}</li> }).collect_view()}</ul>
+                    })}
+                    <h3>{tr(|m| m.licence.timeline_title)}</h3>
+                    {timeline(t.steps.clone())}
+                </section>
+            }
+        })}
+    }
+}
+
+fn verdict_text(m: &'static crate::i18n::Messages, v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => m.licence.verify_valid,
+        Verdict::Revoked => m.licence.verify_revoked,
+        Verdict::Expired => m.licence.verify_expired,
+        Verdict::Forged => m.licence.verify_forged,
+    }
+}
+
+/// `/verify?t=…`.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let prefs = use_prefs();
+    use_title(|m| m.licence.verify_title);
+    let search = window().location().search().unwrap_or_default();
+    let token = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("t="))
+        .map(str::to_owned);
+    let has_token = token.is_some();
+    let result = load::<Verification>(move || token.clone().map(|t| format!("/api/verify?t={t}")));
+    let checked_at = js_sys::Date::now() as i64;
+    view! {
+        <h1 class="page-title">{tr(|m| m.licence.verify_title)}</h1>
+        {(!has_token).then(|| view! { <p class="panel">{tr(|m| m.licence.verify_missing)}</p> })}
+        {has_token.then(|| show(result, move |v: Verification| {
+            let verdict = v.verdict;
+            view! {
+                <section class=format!("panel verdict verdict-{}", verdict.as_str()) data-test="verdict" data-verdict=verdict.as_str() role="status">
+                    <p class="verdict-word">
+                        <span aria-hidden="true">{if verdict == Verdict::Valid { "✓ " } else { "✗ " }}</span>
+                        {move || verdict_text(prefs.t(), verdict)}
+                    </p>
+                    {v.business_name.clone().map(|n| view! { <p class="amount">{n}</p> })}
+                    <dl class="licence-fields">
+                        {v.uscc.clone().map(|u| view! { <dt>{tr(|m| m.licence.uscc)}</dt><dd>{u}</dd> })}
+                        {v.number.clone().map(|n| view! { <dt>{tr(|m| m.licence.licence_number)}</dt><dd>{n}</dd> })}
+                        {v.issued_on.map(|d| view! { <dt>{tr(|m| m.licence.issued)}</dt><dd>{move || format::date(prefs.t(), d)}</dd> })}
+                    </dl>
+                    <p class="hint">{move || { let m = prefs.t(); fill(m.licence.verify_checked_at, &[("time", &format::datetime(m, checked_at))]) }}</p>
+                </section>
+                {(!v.permits.is_empty()).then(|| view! {
+                    <section class="panel" aria-labelledby="verified-permits">
+                        <h2 id="verified-permits">{tr(|m| m.licence.permits_title)}</h2>
+                        <ul class="rows" data-test="verified-permits">
+                            {v.permits.into_iter().map(|p| {
+                                let name = p.name.clone();
+                                let verdict = p.verdict;
+                                let (from, to) = (p.valid_from, p.valid_to);
+                                view! {
+                                    <li class="row-item" data-permit=p.code.clone() data-verdict=verdict.as_str()>
+                                        <div>
+                                            <strong>{move || pick(prefs.locale.get(), &name)}</strong>
+                                            <p class="hint">{p.number.clone()}" · "{move || {
+                                                let m = prefs.t();
+                                                match to {
+                                                    None => fill(m.licence.valid_long_term, &[("from", &format::date(m, from))]),
+                                                    Some(to) => fill(m.licence.valid_range, &[("from", &format::date(m, from)), ("to", &format::date(m, to))]),
+                                                }
+                                            }}</p>
+                                        </div>
+                                        <span class=format!("badge verdict-{}", verdict.as_str())>{move || verdict_text(prefs.t(), verdict)}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })}
+            }
+        }))}
+    }
+}
