@@ -53,6 +53,8 @@ fn main() {
         a_resident_sees_a_new_allowance_arrive_live_then_paid,
         an_enterprise_accepts_one_subsidy_and_applies_for_another,
         the_policy_calculator_works_in_the_browser_alone,
+        an_agent_acts_within_scope_and_is_refused_outside_it_and_after_revocation,
+        a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -946,6 +948,287 @@ async fn the_policy_calculator_works_in_the_browser_alone(ctx: &Ctx) -> TestResu
             format!("no answers sent: {calls:?}"),
         )?;
         page_is_clean(&c).await
+    })
+    .await
+}
+
+/// Logs a demo staff member in through the staff login page.
+async fn log_in_staff(ctx: &Ctx, c: &Client, username: &str) -> TestResult {
+    open(ctx, c, "/login/staff").await?;
+    type_into(c, "#username", username).await?;
+    type_into(c, "#password", "zhida-demo-2026").await?;
+    let code = digits_in(&text_of(c, "[data-test=demo-totp]").await?);
+    type_into(c, "#totp", &code).await?;
+    click(c, "[data-test=staff-login]").await?;
+    appears(c, "[data-test=name]").await?;
+    Ok(())
+}
+
+/// Chooses the enterprise to act for on 我的, and waits until the server has it.
+async fn act_for_enterprise(c: &Client) -> TestResult {
+    let select = appears(c, "[data-test=acting-for]").await?;
+    select.select_by_index(1).await?;
+    for _ in 0..50 {
+        let me = js(c, "return fetch('/api/me').then(r => r.json())").await?;
+        if me["person"]["acting_for"].is_number() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("the session does not act for the enterprise".into())
+}
+
+async fn an_agent_acts_within_scope_and_is_refused_outside_it_and_after_revocation(
+    ctx: &Ctx,
+) -> TestResult {
+    in_session(ctx, PHONE, |agent| async move {
+        log_in_by_phone(ctx, &agent, "13800000004").await?;
+        act_for_enterprise(&agent).await?;
+        // Within scope: the manufacturer's subsidies.
+        check(
+            open(ctx, &agent, "/").await? == "我的补贴",
+            "the enterprise's home",
+        )?;
+        appears(&agent, "[data-test=received]").await?;
+        page_is_clean(&agent).await?;
+        // Outside it: the agent may not handle the manufacturer's licences.
+        open(ctx, &agent, "/licences").await?;
+        text_becomes(&agent, "main [role=alert]", "授权").await?;
+        // The representative revokes the agent; the agent is refused from then on.
+        let rep = DESKTOP.open(&ctx.driver).await;
+        let revoked = async {
+            log_in_by_phone(ctx, &rep, "13800000003").await?;
+            appears(&rep, "[data-test=agents] li").await?;
+            let rows = rep.find_all(Locator::Css("[data-test=agents] li")).await?;
+            let mut done = false;
+            for row in rows {
+                if row.text().await?.contains("138****0004") {
+                    click_element(&rep, &row.find(Locator::Css("button")).await?).await?;
+                    done = true;
+                    break;
+                }
+            }
+            check(done, "the demo agent is listed")?;
+            for _ in 0..50 {
+                for row in rep.find_all(Locator::Css("[data-test=agents] li")).await? {
+                    let text = row.text().await.unwrap_or_default();
+                    if text.contains("138****0004") && text.contains("已撤销") {
+                        return Ok(());
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err::<(), Box<dyn std::error::Error>>("the agent was not revoked".into())
+        }
+        .await;
+        let _ = rep.close().await;
+        revoked?;
+        open(ctx, &agent, "/").await?;
+        text_becomes(&agent, "main [role=alert]", "授权").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// A small file of the given type, written for the browser to upload.
+fn sample_file(name: &str, bytes: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
+    let dir = harness::run_dir().join("uploads");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes)?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// Fills the text field `key` of the open section.
+async fn answer(c: &Client, key: &str, value: &str) -> TestResult {
+    type_into(c, &format!("#field-{}", key.replace('.', "-")), value).await
+}
+
+/// Picks `value` of the choice `key` of the open section.
+async fn choose(c: &Client, key: &str, value: &str) -> TestResult {
+    click(c, &format!("[data-field='{key}'] input[value='{value}']")).await
+}
+
+/// Opens a section from the task list, fills it with `fill`, saves, and waits for the task list.
+async fn section(ctx: &Ctx, c: &Client, id: &str, key: &str) -> TestResult {
+    open(ctx, c, &format!("/licences/{id}/{key}")).await?;
+    appears(c, "[data-test=section-form]").await?;
+    Ok(())
+}
+
+async fn save_section(c: &Client) -> TestResult {
+    click(c, "[data-test=save-section]").await?;
+    appears(c, "[data-test=tasks]").await?;
+    Ok(())
+}
+
+async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &Ctx) -> TestResult {
+    let pdf = sample_file(
+        "scan.pdf",
+        b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
+    )?;
+    let png = sample_file(
+        "certificate.png",
+        &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13],
+    )?;
+    in_session(ctx, DESKTOP, |owner| async move {
+        log_in_by_phone(ctx, &owner, "13800000005").await?;
+        // 办事 → 一照通 → a pharmacy, with the drug retail permit only.
+        open(ctx, &owner, "/services").await?;
+        click(&owner, "[data-test=licence-service]").await?;
+        heading_becomes(&owner, "我的开办申请").await?;
+        page_is_clean(&owner).await?;
+        click(&owner, "a[href='/licences/new']").await?;
+        click(&owner, "[data-test=business-types] input[value=pharmacy]").await?;
+        let device = owner.find(Locator::Css("[data-test=permits] input[value=medical_device_2]")).await?;
+        check(device.prop("checked").await?.as_deref() == Some("true"), "a pharmacy's usual permits are ticked")?;
+        click_element(&owner, &device).await?;
+        page_is_clean(&owner).await?;
+        click(&owner, "[data-test=start]").await?;
+        let tasks = appears(&owner, "[data-test=tasks]").await?;
+        check(tasks.text().await?.contains("药品经营许可证（零售）"), "the drug permit's own questions")?;
+        check(!tasks.text().await?.contains("医疗器械"), "no device filing")?;
+        let url = owner.current_url().await?;
+        let id = url.path().trim_start_matches("/licences/").to_owned();
+        page_is_clean(&owner).await?;
+
+        // The applicant: the phone is already there.
+        section(ctx, &owner, &id, "applicant").await?;
+        check(owner.find(Locator::Css("#field-applicant-phone")).await?.prop("value").await?.as_deref() == Some("13800000005"), "the phone is filled in")?;
+        answer(&owner, "applicant.name", "梁志强").await?;
+        answer(&owner, "applicant.id_number", "440604198209155270").await?;
+        page_is_clean(&owner).await?;
+        save_section(&owner).await?;
+        // The business: a wrong address is explained beside the field, and kept.
+        section(ctx, &owner, &id, "business").await?;
+        answer(&owner, "business.name", "佛山市禅城区康宁大药房（季华店）").await?;
+        answer(&owner, "business.address", "广州市天河区体育西路 1 号").await?;
+        answer(&owner, "business.scope", "药品零售").await?;
+        text_becomes(&owner, "#field-business-address-error", "禅城区").await?;
+        page_is_clean(&owner).await?;
+        answer(&owner, "business.address", "佛山市禅城区祖庙街道季华五路 21 号首层").await?;
+        save_section(&owner).await?;
+        section(ctx, &owner, &id, "business_licence").await?;
+        choose(&owner, "business_licence.form", "sole_trader").await?;
+        answer(&owner, "business_licence.capital", "30").await?;
+        save_section(&owner).await?;
+        section(ctx, &owner, &id, "drug_retail").await?;
+        answer(&owner, "drug_retail.pharmacist", "何敏").await?;
+        answer(&owner, "drug_retail.pharmacist_number", "ZY44060120230017").await?;
+        answer(&owner, "drug_retail.area", "85").await?;
+        choose(&owner, "drug_retail.category", "all").await?;
+        save_section(&owner).await?;
+        section(ctx, &owner, &id, "commitment").await?;
+        choose(&owner, "commitment.choice", "commit").await?;
+        save_section(&owner).await?;
+        // Six documents, shared ones once.
+        open(ctx, &owner, &format!("/licences/{id}/materials")).await?;
+        appears(&owner, "[data-test=materials] li").await?;
+        let items = owner.find_all(Locator::Css("[data-test=materials] li")).await?;
+        check(items.len() == 6, format!("six documents, not {}", items.len()))?;
+        page_is_clean(&owner).await?;
+        for item in items {
+            let code = item.attr("data-material").await?.unwrap_or_default();
+            let input = owner.find(Locator::Css(&format!("#upload-{code}"))).await?;
+            input.send_keys(&pdf).await?;
+            appears(&owner, &format!("[data-material={code}][data-uploaded=true]")).await?;
+        }
+        // Check your answers, then send.
+        open(ctx, &owner, &format!("/licences/{id}/check")).await?;
+        appears(&owner, "[data-section=business]").await?;
+        page_is_clean(&owner).await?;
+        click(&owner, "[data-test=submit]").await?;
+        appears(&owner, "[data-test=stage][data-stage=submitted]").await?;
+        page_is_clean(&owner).await?;
+
+        // The reviewer returns the pharmacist's certificate; the owner's open page shows it.
+        let reviewer = DESKTOP.open(&ctx.driver).await;
+        let review = async {
+            log_in_staff(ctx, &reviewer, "reviewer").await?;
+            open(ctx, &reviewer, "/staff/licences").await?;
+            appears(&reviewer, &format!("[data-test=queue] a[href='/staff/licences/{id}']")).await?;
+            page_is_clean(&reviewer).await?;
+            open(ctx, &reviewer, &format!("/staff/licences/{id}")).await?;
+            appears(&reviewer, "[data-test=review-actions]").await?;
+            page_is_clean(&reviewer).await?;
+            type_into(&reviewer, "#reason-pharmacist_certificate", "注册证已过有效期，请上传有效的执业药师注册证").await?;
+            click(&reviewer, "[data-action=return]").await?;
+            appears(&owner, "[data-test=stage][data-stage=returned]").await?;
+            text_becomes(&owner, "[data-test=todo]", "有效期").await?;
+            page_is_clean(&owner).await?;
+            // The owner replaces that one document and sends it again.
+            open(ctx, &owner, &format!("/licences/{id}/materials")).await?;
+            appears(&owner, "[data-material=pharmacist_certificate] [data-test=returned]").await?;
+            owner.find(Locator::Css("#upload-pharmacist_certificate")).await?.send_keys(&png).await?;
+            text_becomes(&owner, "[data-material=pharmacist_certificate] [data-test=upload-status]", "certificate.png").await?;
+            open(ctx, &owner, &format!("/licences/{id}/check")).await?;
+            text_becomes(&owner, "[data-test=submit]", "提交补正").await?;
+            click(&owner, "[data-test=submit]").await?;
+            appears(&owner, "[data-test=stage][data-stage=submitted]").await?;
+            // Accepted, commitment, approved: the owner's page follows each step by itself.
+            for (action, stage) in [("accept", "accepted"), ("use_commitment", "commitment"), ("approve", "issued")] {
+                open(ctx, &reviewer, &format!("/staff/licences/{id}")).await?;
+                click(&reviewer, &format!("[data-action={action}]")).await?;
+                appears(&owner, &format!("[data-test=stage][data-stage={stage}]")).await?;
+            }
+            page_is_clean(&owner).await?;
+            Ok::<(), Box<dyn std::error::Error>>(())
+        }
+        .await;
+        if let Err(e) = review {
+            let _ = reviewer.close().await;
+            return Err(e);
+        }
+
+        // The licence, its permits and its QR code.
+        click(&owner, "[data-test=view-licence]").await?;
+        appears(&owner, "[data-test=licence] [data-test=qr]").await?;
+        let permits = owner.find_all(Locator::Css("[data-test=permits] tbody tr")).await?;
+        check(permits.len() == 2, "the business licence and the drug permit")?;
+        page_is_clean(&owner).await?;
+        let verify_url = owner.find(Locator::Css("[data-test=qr]")).await?.attr("data-verify-url").await?.unwrap_or_default();
+        let svg = js(&owner, "return fetch(document.querySelector('[data-test=qr]').src).then(r => r.text())").await?;
+        check(svg.as_str().is_some_and(|s| s.contains("<svg")), "the QR code is an SVG")?;
+        let token = verify_url.split("/verify?t=").nth(1).unwrap_or_default().to_owned();
+        check(!token.is_empty(), format!("a verification address: {verify_url}"))?;
+
+        // Anyone scanning it, without logging in: valid; altered: forged; revoked: revoked.
+        let visitor = PHONE.open(&ctx.driver).await;
+        let scanned = async {
+            open(ctx, &visitor, &format!("/verify?t={token}")).await?;
+            appears(&visitor, "[data-test=verdict][data-verdict=valid]").await?;
+            text_becomes(&visitor, "[data-test=verdict]", "佛山市禅城区康宁大药房（季华店）").await?;
+            page_is_clean(&visitor).await?;
+            let mut forged = token.clone().into_bytes();
+            let i = forged.len() / 3;
+            forged[i] = if forged[i] == b'A' { b'B' } else { b'A' };
+            open(ctx, &visitor, &format!("/verify?t={}", String::from_utf8(forged)?)).await?;
+            appears(&visitor, "[data-test=verdict][data-verdict=forged]").await?;
+            page_is_clean(&visitor).await?;
+            // The reviewer revokes the drug permit: the next scan shows it.
+            open(ctx, &reviewer, &format!("/staff/licences/{id}")).await?;
+            appears(&reviewer, "[data-test=issued-permits] [data-permit=drug_retail] [data-test=revoke]").await?;
+            type_into(&reviewer, "#revoke-reason", "执业药师未在岗，经核查属实").await?;
+            click(&reviewer, "[data-test=issued-permits] [data-permit=drug_retail] [data-test=revoke]").await?;
+            appears(&reviewer, "[data-test=issued-permits] [data-permit=drug_retail] .verdict-revoked").await?;
+            page_is_clean(&reviewer).await?;
+            open(ctx, &visitor, &format!("/verify?t={token}")).await?;
+            appears(&visitor, "[data-test=verdict][data-verdict=revoked]").await?;
+            appears(&visitor, "[data-test=verified-permits] [data-permit=drug_retail][data-verdict=revoked]").await?;
+            appears(&visitor, "[data-test=verified-permits] [data-permit=business_licence][data-verdict=valid]").await?;
+            // The public tracking page finds it by number and phone.
+            let number = js(&owner, &format!("return fetch('/api/licences/applications/{id}').then(r => r.json()).then(a => a.number)")).await?;
+            open(ctx, &visitor, "/track").await?;
+            type_into(&visitor, "#track-number", number.as_str().unwrap_or_default()).await?;
+            type_into(&visitor, "#track-phone", "13800000005").await?;
+            click(&visitor, "[data-test=track]").await?;
+            appears(&visitor, "[data-test=tracking] [data-test=stage][data-stage=issued]").await?;
+            page_is_clean(&visitor).await
+        }
+        .await;
+        let _ = visitor.close().await;
+        let _ = reviewer.close().await;
+        scanned
     })
     .await
 }

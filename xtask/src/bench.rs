@@ -31,8 +31,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                 Some(format!("sqlite://{}", db.display())),
             )
         }
+        Some("verify") => live("verify_under_load", None),
+        Some("tracking") => tracking(),
         Some(other) => {
-            bail!("unknown benchmark {other:?}: the benchmarks are: rules, monthly, events, home")
+            bail!("unknown benchmark {other:?}: the benchmarks are: rules, monthly, events, home, verify, tracking")
         }
     }
 }
@@ -197,4 +199,83 @@ fn phase(line: &str, label: &str) -> Option<f64> {
 fn median_of(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// `cargo xtask bench tracking`: Lighthouse's mobile profile (simulated slow 4G, 4× slower
+/// CPU) on the public tracking page `/track`, served by the release build in demo mode; three
+/// runs, the median performance score (target ≥ 95). Lighthouse is fetched by `npx`.
+fn tracking() -> anyhow::Result<()> {
+    use std::io::{BufRead, BufReader};
+    let zhida = build::all()?;
+    let dir = target_dir().join("bench-lighthouse");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let mut server = Command::new(&zhida)
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--static-dir"])
+        .arg(crate::root().join("dist"))
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.join("zhida.sqlite").display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("starting the server")?;
+    let stdout = server.stdout.take().context("the server's output")?;
+    let mut url = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        if let Some(rest) = line.split("is running at ").nth(1) {
+            url = Some(rest.trim().trim_end_matches('/').to_owned());
+            break;
+        }
+    }
+    let result = (|| {
+        let url = url.context("the server did not start")?;
+        let mut scores = Vec::new();
+        for run in 0..3 {
+            let report = dir.join(format!("track-{run}.json"));
+            run_checked(
+                Command::new("npx")
+                    .args(["--yes", "lighthouse@12"])
+                    .arg(format!("{url}/track"))
+                    .args([
+                        "--form-factor=mobile",
+                        "--only-categories=performance",
+                        "--chrome-flags=--headless=new --no-sandbox",
+                        "--output=json",
+                        "--quiet",
+                    ])
+                    .arg(format!("--output-path={}", report.display()))
+                    .env("CHROME_PATH", crate::setup::CHROMIUM)
+                    .env("PATH", crate::path_with_node_bin()),
+            )?;
+            let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report)?)?;
+            let score = json["categories"]["performance"]["score"]
+                .as_f64()
+                .context("a score")?
+                * 100.0;
+            let audit = |k: &str| {
+                json["audits"][k]["displayValue"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned()
+            };
+            println!(
+                "lighthouse run {}: score {score:.0}; FCP {}, LCP {}, TBT {}, CLS {}",
+                run + 1,
+                audit("first-contentful-paint"),
+                audit("largest-contentful-paint"),
+                audit("total-blocking-time"),
+                audit("cumulative-layout-shift")
+            );
+            scores.push(score);
+        }
+        println!(
+            "bench tracking: Lighthouse mobile performance of /track, median of 3: {:.0} (target ≥ 95)",
+            median_of(scores)
+        );
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }

@@ -396,6 +396,8 @@ pub struct Tracking {
     /// Materials the applicant must replace now.
     pub to_fix: Vec<ItemReason>,
     pub licence: Option<String>,
+    /// For `GET /api/track/events?watch=`: live updates of this application, for a day.
+    pub watch: String,
 }
 
 /// A permit on an issued licence.

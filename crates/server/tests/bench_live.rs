@@ -267,3 +267,68 @@ async fn home_under_load() {
         ms,
     );
 }
+
+/// The public verification API under a steady 1,000 scans a second for 10 s (target: p99 ≤
+/// 10 ms), against a licence issued through the API on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn verify_under_load() {
+    const PER_SECOND: u64 = 1000;
+    const SECONDS: u64 = 10;
+    let app = TestApp::sqlite().await.demo().await;
+    let owner = common::login_phone(&app, "13800000005").await;
+    let reviewer = common::login_staff(&app, "reviewer").await;
+    let id = common::licence::ready_pharmacy(&app, &owner).await["id"]
+        .as_i64()
+        .unwrap();
+    let s = |from: &str, action: &str| serde_json::json!({ "from": from, "action": action });
+    common::licence::step(&app, &owner, false, id, s("draft", "submit")).await;
+    for (from, action) in [
+        ("submitted", "accept"),
+        ("accepted", "use_commitment"),
+        ("commitment", "approve"),
+    ] {
+        common::licence::step(&app, &reviewer, true, id, s(from, action)).await;
+    }
+    let token: String = sqlx::query_scalar("SELECT token FROM licences")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let url = serve(app.state.clone()).await;
+    let client = reqwest::Client::new();
+    let target = format!("{url}/api/verify?t={token}");
+    for _ in 0..200 {
+        let r = client.get(&target).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["verdict"], "valid");
+    }
+    let times: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / PER_SECOND));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut calls = Vec::new();
+    let started_all = Instant::now();
+    for _ in 0..(PER_SECOND * SECONDS) {
+        tick.tick().await;
+        let (client, target, times) = (client.clone(), target.clone(), times.clone());
+        calls.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let r = client.get(&target).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap();
+            times
+                .lock()
+                .unwrap()
+                .push(started.elapsed().as_secs_f64() * 1000.0);
+        }));
+    }
+    for c in calls {
+        c.await.unwrap();
+    }
+    let rate = (PER_SECOND * SECONDS) as f64 / started_all.elapsed().as_secs_f64();
+    let ms = times.lock().unwrap().clone();
+    report(
+        &format!("verify ({PER_SECOND} requests/s offered for {SECONDS} s, {rate:.0}/s achieved)"),
+        ms,
+    );
+}

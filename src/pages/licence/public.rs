@@ -5,20 +5,12 @@ use api::licence::{TrackRequest, Tracking, Verdict, Verification};
 use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Deserialize;
 
 use super::{countdown, permit_names, stage_badge, timeline};
 use crate::api_client::{self, LiveStream};
 use crate::format;
 use crate::load::{load, show, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
-
-#[derive(Clone, Deserialize)]
-struct Tracked {
-    #[serde(flatten)]
-    tracking: Tracking,
-    watch: String,
-}
 
 /// `/track`.
 #[component]
@@ -43,16 +35,17 @@ pub fn TrackPage() -> impl IntoView {
             phone: phone.get_untracked(),
         };
         spawn_local(async move {
-            match api_client::post::<_, Tracked>("/api/track", &body, prefs.locale.get_untracked())
+            match api_client::post::<_, Tracking>("/api/track", &body, prefs.locale.get_untracked())
                 .await
             {
                 Ok(t) => {
                     error.put(None);
-                    found.put(Some(t.tracking));
+                    let watch = t.watch.clone();
+                    found.put(Some(t));
                     if live {
                         updated.put(true);
                     } else {
-                        let watch = js_sys::encode_uri_component(&t.watch);
+                        let watch = js_sys::encode_uri_component(&watch);
                         let s = api_client::subscribe(
                             &format!("/api/track/events?watch={watch}"),
                             ask_again,

@@ -475,15 +475,6 @@ const TRACK_LIMIT: crate::ratelimit::Limit = crate::ratelimit::Limit {
     window_secs: 600,
 };
 
-/// The public tracking answer, with a token for its live updates.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Tracked {
-    #[serde(flatten)]
-    pub tracking: Tracking,
-    /// For `GET /api/track/events?watch=`: valid for a day.
-    pub watch: String,
-}
-
 fn watch_token(state: &AppState, id: i64, until: i64) -> String {
     let mac = state
         .vault
@@ -507,7 +498,7 @@ fn watched(state: &AppState, token: &str) -> Option<i64> {
 #[utoipa::path(post, path = "/api/track", tag = "licences",
     request_body = TrackRequest,
     responses(
-        (status = 200, body = Tracked),
+        (status = 200, body = Tracking),
         (status = 404, description = "No application with this number and phone", body = ErrorBody),
         (status = 422, description = "Not a mobile number", body = ErrorBody),
         (status = 429, body = ErrorBody),
@@ -516,7 +507,7 @@ pub async fn track(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<TrackRequest>,
-) -> Result<Json<Tracked>, ApiError> {
+) -> Result<Json<Tracking>, ApiError> {
     crate::ratelimit::hit(&state.db, &format!("track:{addr}"), TRACK_LIMIT).await?;
     let phone = Mobile::parse(&body.phone).map_err(|e| ApiError::invalid_field("phone", e))?;
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM licence_applications WHERE number = $1 AND phone_hash = $2 AND stage <> 'draft'")
@@ -526,10 +517,9 @@ pub async fn track(
         .await?;
     let id = id.ok_or_else(ApiError::not_found)?;
     let until = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400;
-    Ok(Json(Tracked {
-        tracking: Box::pin(tracking(&state, id)).await?,
-        watch: watch_token(&state, id, until),
-    }))
+    let mut t = Box::pin(tracking(&state, id)).await?;
+    t.watch = watch_token(&state, id, until);
+    Ok(Json(t))
 }
 
 /// What the public tracking page shows of application `id`.
@@ -568,6 +558,7 @@ pub async fn tracking(state: &AppState, id: i64) -> Result<Tracking, ApiError> {
             })
             .collect(),
         licence: a.licence.clone(),
+        watch: String::new(),
     })
 }
 

@@ -1154,34 +1154,44 @@ pub async fn transition(
     let stamp = now();
     let at = format_utc(stamp);
     let mut tx = state.db.pool.begin().await?;
-    let mut sets = vec!["stage = $1".to_owned(), "updated_at = $2".to_owned()];
+    // Each column set, with its value: bound in order.
+    let mut sets: Vec<(&str, String)> = vec![
+        ("stage", to.as_str().to_owned()),
+        ("updated_at", at.clone()),
+    ];
     match (req.action, to) {
-        (Action::Submit, _) => sets.push("submitted_at = $2".into()),
+        (Action::Submit, _) => sets.push(("submitted_at", at.clone())),
         (Action::Accept, _) => {
-            sets.push("accepted_at = $2".into());
-            sets.push(format!(
-                "deadline = '{}'",
-                deadline_after(stamp, a.form.promised_days)
-            ));
+            sets.push(("accepted_at", at.clone()));
+            sets.push(("deadline", deadline_after(stamp, a.form.promised_days)));
         }
-        (_, Stage::Rejected | Stage::Withdrawn) => sets.push("finished_at = $2".into()),
+        (_, Stage::Rejected | Stage::Withdrawn) => sets.push(("finished_at", at.clone())),
         _ => {}
     }
     if to == Stage::Rejected {
-        sets.push("rejection = $5".into());
+        sets.push(("rejection", comment.clone().unwrap_or_default()));
     }
-    let moved = sqlx::query(&format!(
-        "UPDATE licence_applications SET {} WHERE id = $3 AND stage = $4",
-        sets.join(", ")
-    ))
-    .bind(to.as_str())
-    .bind(&at)
-    .bind(id)
-    .bind(a.stage.as_str())
-    .bind(comment.clone().unwrap_or_default())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let assignments: Vec<String> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, (column, _))| format!("{column} = ${}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE licence_applications SET {} WHERE id = ${} AND stage = ${}",
+        assignments.join(", "),
+        sets.len() + 1,
+        sets.len() + 2
+    );
+    let mut update = sqlx::query(&sql);
+    for (_, value) in &sets {
+        update = update.bind(value.clone());
+    }
+    let moved = update
+        .bind(id)
+        .bind(a.stage.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if moved == 0 {
         // Someone else moved it first; the caller sees the new stage and decides again.
         return Err(ApiError::conflict("stage_changed"));

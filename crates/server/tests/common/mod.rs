@@ -181,6 +181,12 @@ impl TestApp {
         self.with_assets(StaticAssets::load(dir).unwrap())
     }
 
+    /// Serves `self.state` as it is now (after a test changed it).
+    pub fn rebuilt(mut self) -> TestApp {
+        self.router = server::app(self.state.clone());
+        self
+    }
+
     /// Sends a request as the app does: state-changing requests carry the CSRF header.
     pub async fn send(&self, mut request: Request<Body>) -> Answer {
         if request.method() != axum::http::Method::GET
