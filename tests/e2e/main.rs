@@ -271,6 +271,9 @@ async fn deep_links(ctx: &Ctx, session: Session) -> TestResult {
             ("/services", "办事", Some("/services")),
             ("/me", "我的", Some("/me")),
             ("/login", "登录", None),
+            // The public 一照通 pages (their own bundle for visitors).
+            ("/track", "查询办理进度", None),
+            ("/verify", "证照核验", None),
             ("/no/such/page", "页面不存在", None),
         ];
         for (path, heading, tab) in pages {
