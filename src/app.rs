@@ -93,6 +93,9 @@ fn licence_route(path: &str) -> AnyView {
         }
         ["staff", "licences"] => view! { <staff::Workbench /> }.into_any(),
         ["staff", "licences", "figures"] => view! { <staff::FiguresPage /> }.into_any(),
+        ["staff", "licences", "catalogue"] => {
+            view! { <crate::pages::licence::catalogue::CataloguePage /> }.into_any()
+        }
         ["staff", "licences", id] if id.parse::<i64>().is_ok() => {
             let id = id.parse().unwrap_or_default();
             view! { <staff::ReviewPage id /> }.into_any()

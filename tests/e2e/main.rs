@@ -55,6 +55,7 @@ fn main() {
         the_policy_calculator_works_in_the_browser_alone,
         an_agent_acts_within_scope_and_is_refused_outside_it_and_after_revocation,
         a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it,
+        a_policy_administrator_edits_the_permit_catalogue,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -1232,6 +1233,28 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
         let _ = visitor.close().await;
         let _ = reviewer.close().await;
         scanned
+    })
+    .await
+}
+
+async fn a_policy_administrator_edits_the_permit_catalogue(ctx: &Ctx) -> TestResult {
+    in_session(ctx, DESKTOP, |c| async move {
+        log_in_staff(ctx, &c, "policyadmin").await?;
+        click(&c, "[data-test=open-catalogue]").await?;
+        appears(&c, "[data-permit=drug_retail] input").await?;
+        page_is_clean(&c).await?;
+        let before = js(&c, "return fetch('/api/licences/catalogue').then(r => r.json()).then(c => c.version)").await?;
+        // A promise beyond the statutory time is refused, in words.
+        type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "99").await?;
+        click(&c, "[data-test=save-catalogue]").await?;
+        text_becomes(&c, "[data-test=catalogue-message]", "promised time").await?;
+        type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "8").await?;
+        click(&c, "[data-test=save-catalogue]").await?;
+        let next = before.as_i64().unwrap_or(0) + 1;
+        text_becomes(&c, "[data-test=catalogue-message]", &format!("第 {next} 版")).await?;
+        let promised = js(&c, "return fetch('/api/licences/catalogue').then(r => r.json()).then(c => c.permits.find(p => p.code == 'drug_retail').promised_days)").await?;
+        check(promised.as_i64() == Some(8), format!("the new promise is in force: {promised}"))?;
+        page_is_clean(&c).await
     })
     .await
 }

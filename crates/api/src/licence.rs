@@ -328,6 +328,8 @@ pub struct Application {
     pub deadline: Option<String>,
     /// Working days left until the deadline (negative: overdue), while it runs.
     pub working_days_left: Option<i64>,
+    /// Working days taken since acceptance (to the licence, once issued).
+    pub working_days_used: Option<i64>,
     pub steps: Vec<Step>,
     /// What the viewer may do now.
     pub actions: Vec<Action>,
@@ -392,6 +394,8 @@ pub struct Tracking {
     pub submitted_at: Option<String>,
     pub deadline: Option<String>,
     pub working_days_left: Option<i64>,
+    /// Working days taken since acceptance (to the licence, once issued).
+    pub working_days_used: Option<i64>,
     pub steps: Vec<Step>,
     /// Materials the applicant must replace now.
     pub to_fix: Vec<ItemReason>,

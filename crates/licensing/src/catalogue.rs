@@ -91,7 +91,8 @@ pub fn check(c: &Catalogue) -> Result<(), String> {
             if !keys.insert(q.key.clone()) {
                 return Err(format!("question {} is asked twice", q.key));
             }
-            if (q.kind == FieldKind::Choice) != !q.options.is_empty() {
+            let has_options = !q.options.is_empty();
+            if (q.kind == FieldKind::Choice) != has_options {
                 return Err(format!(
                     "question {}: options go with kind = \"choice\" only",
                     q.key
@@ -356,6 +357,9 @@ pub fn form(
     })
 }
 
+/// Why an answer is refused: a code and what its message needs.
+type Refused = (String, Vec<(&'static str, String)>);
+
 /// A problem with one answer: the field, a code (`required`, `too_long`, `not_in_chancheng`,
 /// `scope_missing`, a validator's code…) and what the message needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -401,12 +405,7 @@ impl Form {
         out
     }
 
-    fn check_answer(
-        &self,
-        question: &Question,
-        value: &str,
-        today: Date,
-    ) -> Result<(), (String, Vec<(&'static str, String)>)> {
+    fn check_answer(&self, question: &Question, value: &str, today: Date) -> Result<(), Refused> {
         let too_long = |max: usize| {
             if value.chars().count() > max {
                 Err(("too_long".to_owned(), vec![("max", max.to_string())]))

@@ -109,6 +109,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::licences::issued::revoke))
         .routes(routes!(crate::licences::issued::track))
         .routes(routes!(crate::licences::issued::track_events))
+        .routes(routes!(crate::licences::issued::track_current))
 }
 
 /// Uploads: bodies up to the upload limit, read by the handler (which answers over-size

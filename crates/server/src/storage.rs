@@ -113,6 +113,13 @@ fn encode_path(path: &str) -> String {
         .join("/")
 }
 
+/// Who signs, and for which region.
+pub struct Credentials<'a> {
+    pub access_key: &'a str,
+    pub secret_key: &'a str,
+    pub region: &'a str,
+}
+
 /// The `Authorization` header of AWS Signature Version 4 for a request without a query string.
 /// `headers` are (lower-case name, value) and must include `host`, `x-amz-date` and
 /// `x-amz-content-sha256`.
@@ -121,11 +128,14 @@ pub fn sigv4_authorization(
     path: &str,
     headers: &[(&str, &str)],
     payload_sha256: &str,
-    access_key: &str,
-    secret_key: &str,
-    region: &str,
+    who: &Credentials,
     amz_date: &str,
 ) -> String {
+    let Credentials {
+        access_key,
+        secret_key,
+        region,
+    } = who;
     let mut sorted: Vec<(&str, &str)> = headers.to_vec();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let canonical_headers: String = sorted
@@ -191,9 +201,11 @@ impl S3 {
             url.path(),
             &headers,
             &sha,
-            &self.access_key,
-            &self.secret_key,
-            &self.region,
+            &Credentials {
+                access_key: &self.access_key,
+                secret_key: &self.secret_key,
+                region: &self.region,
+            },
             &amz_date,
         );
         let mut request = self
@@ -263,9 +275,11 @@ mod tests {
                 ("x-amz-date", "20130524T000000Z"),
             ],
             empty,
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            "us-east-1",
+            &Credentials {
+                access_key: "AKIAIOSFODNN7EXAMPLE",
+                secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                region: "us-east-1",
+            },
             "20130524T000000Z",
         );
         assert_eq!(

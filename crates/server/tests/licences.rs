@@ -1176,7 +1176,9 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
 
 async fn the_applicant_is_told_of_every_step(app: TestApp) {
     use std::sync::{Arc, Mutex};
-    struct Recording(Arc<Mutex<Vec<(Vec<String>, String, String)>>>);
+    /// (phones, kind, subject) of each message sent.
+    type Sent = Arc<Mutex<Vec<(Vec<String>, String, String)>>>;
+    struct Recording(Sent);
     #[async_trait::async_trait]
     impl server::notifier::Notifier for Recording {
         async fn deliver(

@@ -13,7 +13,7 @@ use axum::routing::any;
 use axum::Router;
 use common::licence::{start, upload, PDF};
 use common::{login_phone, TestApp};
-use server::storage::{sigv4_authorization, Storage, S3};
+use server::storage::{sigv4_authorization, Credentials, Storage, S3};
 use sha2::{Digest, Sha256};
 
 const ACCESS: &str = "zhida-test";
@@ -58,14 +58,17 @@ async fn fake_store() -> (String, Objects) {
         if method == Method::PUT {
             signed.push(("content-type", content_type.as_str()));
         }
+        let who = Credentials {
+            access_key: ACCESS,
+            secret_key: SECRET,
+            region: "cn-south-1",
+        };
         let expected = sigv4_authorization(
             method.as_str(),
             &format!("/{bucket}/{key}"),
             &signed,
             &sha,
-            ACCESS,
-            SECRET,
-            "cn-south-1",
+            &who,
             &date,
         );
         if h("authorization") != expected {

@@ -9,7 +9,7 @@ use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{countdown, live, permit_names, stage_badge, timeline};
+use super::{countdown, live, permit_names, stage_badge, time_used, timeline};
 use crate::api_client;
 use crate::format;
 use crate::load::{load, show, Put};
@@ -220,6 +220,7 @@ pub fn ApplicationPage(id: i64) -> impl IntoView {
                 <p class="hint">{move || fill(prefs.t().licence.number, &[("number", &number)])}" · "{move || permit_names(prefs.locale.get(), &permits)}</p>
                 <p>{stage_badge(stage)}" "<span class="hint">{move || fill(prefs.t().licence.promised, &[("days", &promised.to_string())])}</span></p>
                 {countdown(a.working_days_left, a.deadline.clone())}
+                {time_used(a.working_days_used, promised)}
                 <section class="panel todo" aria-labelledby="todo-title" data-test="todo">
                     <h2 id="todo-title">{tr(|m| m.licence.todo_title)}</h2>
                     {match stage {

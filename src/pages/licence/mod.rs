@@ -5,6 +5,8 @@
 #[cfg(feature = "account")]
 pub mod apply;
 #[cfg(feature = "account")]
+pub mod catalogue;
+#[cfg(feature = "account")]
 pub mod form;
 #[cfg(feature = "account")]
 pub mod issued;
@@ -84,6 +86,16 @@ pub fn countdown(left: Option<i64>, deadline: Option<String>) -> impl IntoView {
                 }}</strong>
                 {deadline.clone().map(|d| view! { " · " <span class="hint">{move || { let m = prefs.t(); fill(m.licence.deadline, &[("time", &format::stamp(m, &d))]) }}</span> })}
             </p>
+        }
+    })
+}
+
+/// "已用 2 个工作日（承诺 10 个）": time taken against time promised, once accepted.
+pub fn time_used(used: Option<i64>, promised: u32) -> impl IntoView {
+    let prefs = use_prefs();
+    used.map(|used| {
+        view! {
+            <p class="hint" data-test="time-used">{move || fill(prefs.t().licence.time_used, &[("used", &used.to_string()), ("promised", &promised.to_string())])}</p>
         }
     })
 }

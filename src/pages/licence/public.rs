@@ -6,7 +6,7 @@ use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{countdown, permit_names, stage_badge, timeline};
+use super::{countdown, permit_names, stage_badge, time_used, timeline};
 use crate::api_client::{self, LiveStream};
 use crate::format;
 use crate::load::{load, show, Put};
@@ -28,8 +28,9 @@ pub fn TrackPage() -> impl IntoView {
     let ask_again = move || {
         again.try_update(|n| *n += 1);
     };
-    // Asks again: on the form's submit, and whenever the live stream says it moved.
-    let ask = move |live: bool| {
+    let watch = RwSignal::new(None::<String>);
+    // The form's question: by number and phone; the answer carries a token for live updates.
+    let ask = move || {
         let body = TrackRequest {
             number: number.get_untracked().trim().to_owned(),
             phone: phone.get_untracked(),
@@ -40,18 +41,16 @@ pub fn TrackPage() -> impl IntoView {
             {
                 Ok(t) => {
                     error.put(None);
-                    let watch = t.watch.clone();
+                    let token = js_sys::encode_uri_component(&t.watch)
+                        .as_string()
+                        .unwrap_or_default();
                     found.put(Some(t));
-                    if live {
-                        updated.put(true);
-                    } else {
-                        let watch = js_sys::encode_uri_component(&watch);
-                        let s = api_client::subscribe(
-                            &format!("/api/track/events?watch={watch}"),
-                            ask_again,
-                        );
-                        let _ = stream.try_set_value(s);
-                    }
+                    let s = api_client::subscribe(
+                        &format!("/api/track/events?watch={token}"),
+                        ask_again,
+                    );
+                    let _ = stream.try_set_value(s);
+                    watch.put(Some(token));
                 }
                 Err(e) => {
                     found.put(None);
@@ -60,10 +59,19 @@ pub fn TrackPage() -> impl IntoView {
             }
         });
     };
+    // When the stream says it moved: the application again, by its token.
     Effect::new(move |previous: Option<u32>| {
         let n = again.get();
-        if previous.is_some() {
-            ask(true);
+        if let (Some(_), Some(token)) = (previous, watch.get_untracked()) {
+            spawn_local(async move {
+                let path = format!("/api/track/current?watch={token}");
+                if let Ok(t) =
+                    api_client::get::<Tracking>(&path, prefs.locale.get_untracked()).await
+                {
+                    found.put(Some(t));
+                    updated.put(true);
+                }
+            });
         }
         n
     });
@@ -82,7 +90,7 @@ pub fn TrackPage() -> impl IntoView {
     view! {
         <h1 class="page-title">{tr(|m| m.licence.track_title)}</h1>
         <p class="lead">{tr(|m| m.licence.track_intro)}</p>
-        <form class="panel form" data-test="track-form" on:submit=move |ev| { ev.prevent_default(); ask(false); }>
+        <form class="panel form" data-test="track-form" on:submit=move |ev| { ev.prevent_default(); ask(); }>
             <div class="field">
                 <label for="track-number">{tr(|m| m.licence.track_number)}</label>
                 <input id="track-number" autocomplete="off" placeholder="YZT-20261129-00001" required
@@ -108,6 +116,7 @@ pub fn TrackPage() -> impl IntoView {
                     <p>{stage_badge(t.stage)}" "<span class="hint">{move || permit_names(prefs.locale.get(), &permits)}</span></p>
                     <p class="hint">{move || fill(prefs.t().licence.promised, &[("days", &promised.to_string())])}</p>
                     {countdown(t.working_days_left, t.deadline.clone())}
+                    {time_used(t.working_days_used, promised)}
                     {(!t.to_fix.is_empty()).then(|| view! {
                         <h3>{tr(|m| m.licence.todo_title)}</h3>
                         <ul class="returned-items">{t.to_fix.iter().map(|i| view! { <li>{i.reason.clone()}</li> }).collect_view()}</ul>

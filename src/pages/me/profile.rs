@@ -105,6 +105,7 @@ pub fn Profile(account: Me) -> impl IntoView {
             </dl>
             {admin.then(|| view! {
                 <p><a class="button" href="/staff/disbursement">{tr(|m| m.disbursement.open)}</a></p>
+                <p><a class="button" href="/staff/licences/catalogue" data-test="open-catalogue">{tr(|m| m.licence.catalogue_title)}</a></p>
             })}
             {reviewer.then(|| view! {
                 <p><a class="button primary" href="/staff/licences" data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>

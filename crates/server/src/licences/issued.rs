@@ -539,6 +539,7 @@ pub async fn tracking(state: &AppState, id: i64) -> Result<Tracking, ApiError> {
             .as_deref()
             .filter(|_| running)
             .and_then(super::working_days_left),
+        working_days_used: super::working_days_used(&a),
         to_fix: a
             .materials
             .iter()
@@ -565,6 +566,21 @@ pub async fn tracking(state: &AppState, id: i64) -> Result<Tracking, ApiError> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct WatchQuery {
     pub watch: String,
+}
+
+/// The tracked application again, by the watch token `POST /api/track` gave (what the public
+/// page reloads when its live stream says it moved).
+#[utoipa::path(get, path = "/api/track/current", tag = "licences",
+    params(WatchQuery),
+    responses((status = 200, body = Tracking), (status = 404, description = "An unknown or expired token", body = ErrorBody)))]
+pub async fn track_current(
+    State(state): State<AppState>,
+    Query(q): Query<WatchQuery>,
+) -> Result<Json<Tracking>, ApiError> {
+    let id = watched(&state, &q.watch).ok_or_else(ApiError::not_found)?;
+    let mut t = Box::pin(tracking(&state, id)).await?;
+    t.watch = q.watch;
+    Ok(Json(t))
 }
 
 /// Live updates for the public tracking page (Server-Sent Events).

@@ -309,6 +309,21 @@ impl Loaded {
     }
 }
 
+/// Working days from acceptance to the end (the last step of a finished application) or today.
+pub fn working_days_used(a: &Loaded) -> Option<i64> {
+    let parse = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    };
+    let accepted = shanghai_date(parse(a.accepted_at.as_deref()?)?);
+    let finished = workflow::is_final(a.stage) || a.stage == Stage::Approved;
+    let end = if finished {
+        shanghai_date(parse(&a.updated_at)?)
+    } else {
+        today_shanghai()
+    };
+    Some(licensing::calendar::Calendar::standard().working_days_between(accepted, end))
+}
+
 /// Working days left until `deadline` (UTC text), counted in Shanghai.
 pub fn working_days_left(deadline: &str) -> Option<i64> {
     let end = time::OffsetDateTime::parse(deadline, &time::format_description::well_known::Rfc3339)
@@ -507,6 +522,7 @@ pub async fn render(
             .as_deref()
             .filter(|_| running)
             .and_then(working_days_left),
+        working_days_used: working_days_used(a),
         steps: steps(state, a.id).await?,
         actions: workflow::available(a.stage, role, a.facts()),
         licence: a.licence.clone(),
