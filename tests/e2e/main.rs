@@ -1248,6 +1248,12 @@ async fn a_policy_administrator_edits_the_permit_catalogue(ctx: &Ctx) -> TestRes
         type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "99").await?;
         click(&c, "[data-test=save-catalogue]").await?;
         text_becomes(&c, "[data-test=catalogue-message]", "promised time").await?;
+        // The browser logs the refused request itself: that, and nothing else.
+        let refused = console_errors(&c).await?;
+        check(
+            refused.iter().all(|e| e.contains("/api/licences/catalogue") && e.contains("422")),
+            format!("{refused:?}"),
+        )?;
         type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "8").await?;
         click(&c, "[data-test=save-catalogue]").await?;
         let next = before.as_i64().unwrap_or(0) + 1;

@@ -747,6 +747,46 @@ async fn answers_are_saved_as_typed_and_checked_field_by_field(app: TestApp) {
         .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(twice.json()["field"], "permits");
+    // A malformed 统一社会信用代码 in an otherwise complete form: sending it is refused, naming
+    // the field, in the caller's language.
+    let ready = ready_pharmacy(&app, &owner).await;
+    let rid = ready["id"].as_i64().unwrap();
+    save(
+        &app,
+        &owner,
+        rid,
+        &json!({"answers": {"business.uscc": "92440604MA4UKN0020"}}),
+    )
+    .await;
+    let refused = app
+        .send(
+            Request::post(format!("/api/licences/applications/{rid}/transitions"))
+                .header("cookie", &owner)
+                .header("content-type", "application/json")
+                .header("accept-language", "en")
+                .body(Body::from(
+                    json!({"action": "submit", "from": "draft"}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = refused.json();
+    assert_eq!(body["field"], "answers.business.uscc");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("check character"),
+        "{body}"
+    );
+    save(
+        &app,
+        &owner,
+        rid,
+        &json!({"answers": {"business.uscc": ""}}),
+    )
+    .await;
     // Once submitted, the answers are frozen.
     let ready = ready_pharmacy(&app, &owner).await;
     let rid = ready["id"].as_i64().unwrap();
