@@ -1083,6 +1083,7 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
         heading_becomes(&owner, "我的开办申请").await?;
         page_is_clean(&owner).await?;
         click(&owner, "a[href='/licences/new']").await?;
+        appears(&owner, "[data-test=business-types] input[value=pharmacy]").await?;
         click(&owner, "[data-test=business-types] input[value=pharmacy]").await?;
         let device = owner.find(Locator::Css("[data-test=permits] input[value=medical_device_2]")).await?;
         check(device.prop("checked").await?.as_deref() == Some("true"), "a pharmacy's usual permits are ticked")?;
@@ -1140,6 +1141,7 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
         // Check your answers, then send.
         open(ctx, &owner, &format!("/licences/{id}/check")).await?;
         appears(&owner, "[data-section=business]").await?;
+        appears(&owner, "[data-test=submit]:not([disabled])").await?;
         page_is_clean(&owner).await?;
         click(&owner, "[data-test=submit]").await?;
         appears(&owner, "[data-test=stage][data-stage=submitted]").await?;
@@ -1156,6 +1158,7 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
             appears(&reviewer, "[data-test=review-actions]").await?;
             page_is_clean(&reviewer).await?;
             type_into(&reviewer, "#reason-pharmacist_certificate", "注册证已过有效期，请上传有效的执业药师注册证").await?;
+            appears(&reviewer, "[data-action=return]").await?;
             click(&reviewer, "[data-action=return]").await?;
             appears(&owner, "[data-test=stage][data-stage=returned]").await?;
             text_becomes(&owner, "[data-test=todo]", "有效期").await?;
@@ -1166,12 +1169,14 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
             owner.find(Locator::Css("#upload-pharmacist_certificate")).await?.send_keys(&png).await?;
             text_becomes(&owner, "[data-material=pharmacist_certificate] [data-test=upload-status]", "certificate.png").await?;
             open(ctx, &owner, &format!("/licences/{id}/check")).await?;
+            appears(&owner, "[data-test=submit]").await?;
             text_becomes(&owner, "[data-test=submit]", "提交补正").await?;
             click(&owner, "[data-test=submit]").await?;
             appears(&owner, "[data-test=stage][data-stage=submitted]").await?;
             // Accepted, commitment, approved: the owner's page follows each step by itself.
             for (action, stage) in [("accept", "accepted"), ("use_commitment", "commitment"), ("approve", "issued")] {
                 open(ctx, &reviewer, &format!("/staff/licences/{id}")).await?;
+                appears(&reviewer, &format!("[data-action={action}]")).await?;
                 click(&reviewer, &format!("[data-action={action}]")).await?;
                 appears(&owner, &format!("[data-test=stage][data-stage={stage}]")).await?;
             }
@@ -1185,6 +1190,7 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
         }
 
         // The licence, its permits and its QR code.
+        appears(&owner, "[data-test=view-licence]").await?;
         click(&owner, "[data-test=view-licence]").await?;
         appears(&owner, "[data-test=licence] [data-test=qr]").await?;
         let permits = owner.find_all(Locator::Css("[data-test=permits] tbody tr")).await?;
@@ -1240,6 +1246,7 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
 async fn a_policy_administrator_edits_the_permit_catalogue(ctx: &Ctx) -> TestResult {
     in_session(ctx, DESKTOP, |c| async move {
         log_in_staff(ctx, &c, "policyadmin").await?;
+        appears(&c, "[data-test=open-catalogue]").await?;
         click(&c, "[data-test=open-catalogue]").await?;
         appears(&c, "[data-permit=drug_retail] input").await?;
         page_is_clean(&c).await?;

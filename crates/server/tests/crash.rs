@@ -42,6 +42,7 @@ fn serve(db: &str, treasury: &str, dir: &Path) -> std::process::Child {
     zhida()
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
         .args(["--data-key", common::TEST_KEY, "--treasury-url", treasury])
+        .args(["--licence-key", common::TEST_LICENCE_KEY])
         .arg("--static-dir")
         .arg(dir.join("no-app"))
         .env("RUST_LOG", "warn")

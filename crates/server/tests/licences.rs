@@ -1208,6 +1208,35 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
         .await
         .json();
     assert_eq!(licence["permits"][1]["code"], "public_health");
+    // An old code whose hygiene permit ran out (signed with this server's key): expired.
+    let old = licensing::seal::Sealed {
+        number: number.clone(),
+        uscc: licence["uscc"].as_str().unwrap().to_owned(),
+        business_name: licence["business_name"].as_str().unwrap().to_owned(),
+        issued_on: "2020-01-02".parse().unwrap(),
+        permits: vec![
+            ("business_licence".to_owned(), None),
+            (
+                "public_health".to_owned(),
+                Some("2024-01-01".parse().unwrap()),
+            ),
+        ],
+    }
+    .seal(&app.state.licence_key);
+    let verdict = app.get(&format!("/api/verify?t={old}")).await.json();
+    assert_eq!(verdict["verdict"], "expired", "{verdict:#}");
+    assert_eq!(verdict["permits"][0]["verdict"], "valid");
+    assert_eq!(verdict["permits"][1]["verdict"], "expired");
+    // A code for a licence the register does not hold is not trusted, even signed.
+    let unknown = licensing::seal::Sealed {
+        number: "440604202699999999".into(),
+        ..licensing::seal::Sealed::open(&old, &app.state.licence_key.verifying_key()).unwrap()
+    }
+    .seal(&app.state.licence_key);
+    assert_eq!(
+        app.get(&format!("/api/verify?t={unknown}")).await.json()["verdict"],
+        "forged"
+    );
     assert_eq!(
         licence["permits"][1]["authority"]["zh-CN"],
         "佛山市禅城区卫生健康局"

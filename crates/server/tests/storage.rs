@@ -109,99 +109,104 @@ fn store(endpoint: &str, secret: &str) -> S3 {
     }
 }
 
-#[tokio::test]
-async fn objects_go_in_and_come_back_signed() {
-    let (endpoint, objects) = fake_store().await;
-    let s3 = store(&endpoint, SECRET);
-    assert_eq!(s3.get("applications/1/x-abc").await.unwrap(), None);
-    s3.put("applications/1/x-abc", PDF.to_vec(), "application/pdf")
-        .await
-        .unwrap();
-    assert_eq!(s3.get("applications/1/x-abc").await.unwrap().unwrap(), PDF);
-    let stored = objects
-        .lock()
-        .unwrap()
-        .get("zhida-uploads/applications/1/x-abc")
-        .cloned()
-        .unwrap();
-    assert_eq!(stored.0, "application/pdf");
-    // A wrong secret is refused by the store, and the error says so (without the secret).
-    let wrong = store(&endpoint, "not-the-secret");
-    let e = wrong
-        .put("applications/1/y", PDF.to_vec(), "application/pdf")
-        .await
-        .unwrap_err();
-    assert!(format!("{e:#}").contains("403"), "{e:#}");
-    assert!(!format!("{e:#}").contains("not-the-secret"));
-    // Nothing listening.
-    let gone = store("http://127.0.0.1:9", SECRET);
-    assert!(gone.get("a/b").await.is_err());
-}
+/// In the SQLite layer of `cargo xtask test` (the second test keeps its applications there).
+mod sqlite {
+    use super::*;
 
-#[tokio::test]
-async fn an_applicant_s_upload_lands_in_the_object_store() {
-    let (endpoint, objects) = fake_store().await;
-    let mut app = TestApp::sqlite().await.demo().await;
-    app.state = app
-        .state
-        .clone()
-        .with_storage(Arc::new(store(&endpoint, SECRET)));
-    let app = app.rebuilt();
-    let owner = login_phone(&app, "13800000005").await;
-    let id = start(&app, &owner, "other", &[]).await["id"]
-        .as_i64()
-        .unwrap();
-    let answer = upload(
-        &app,
-        &owner,
-        id,
-        "legal_rep_id",
-        "application/pdf",
-        PDF.to_vec(),
-    )
-    .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    assert_eq!(objects.lock().unwrap().len(), 1);
-    let file = app
-        .call(
-            "GET",
-            &format!("/api/licences/applications/{id}/materials/legal_rep_id"),
+    #[tokio::test]
+    async fn objects_go_in_and_come_back_signed() {
+        let (endpoint, objects) = fake_store().await;
+        let s3 = store(&endpoint, SECRET);
+        assert_eq!(s3.get("applications/1/x-abc").await.unwrap(), None);
+        s3.put("applications/1/x-abc", PDF.to_vec(), "application/pdf")
+            .await
+            .unwrap();
+        assert_eq!(s3.get("applications/1/x-abc").await.unwrap().unwrap(), PDF);
+        let stored = objects
+            .lock()
+            .unwrap()
+            .get("zhida-uploads/applications/1/x-abc")
+            .cloned()
+            .unwrap();
+        assert_eq!(stored.0, "application/pdf");
+        // A wrong secret is refused by the store, and the error says so (without the secret).
+        let wrong = store(&endpoint, "not-the-secret");
+        let e = wrong
+            .put("applications/1/y", PDF.to_vec(), "application/pdf")
+            .await
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("403"), "{e:#}");
+        assert!(!format!("{e:#}").contains("not-the-secret"));
+        // Nothing listening.
+        let gone = store("http://127.0.0.1:9", SECRET);
+        assert!(gone.get("a/b").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn an_applicant_s_upload_lands_in_the_object_store() {
+        let (endpoint, objects) = fake_store().await;
+        let mut app = TestApp::sqlite().await.demo().await;
+        app.state = app
+            .state
+            .clone()
+            .with_storage(Arc::new(store(&endpoint, SECRET)));
+        let app = app.rebuilt();
+        let owner = login_phone(&app, "13800000005").await;
+        let id = start(&app, &owner, "other", &[]).await["id"]
+            .as_i64()
+            .unwrap();
+        let answer = upload(
+            &app,
             &owner,
-            None,
+            id,
+            "legal_rep_id",
+            "application/pdf",
+            PDF.to_vec(),
         )
         .await;
-    assert_eq!(file.body.as_ref(), PDF);
-    // The store failing is a 503 in words, and nothing is recorded.
-    let mut broken = app;
-    broken.state = broken
-        .state
-        .clone()
-        .with_storage(Arc::new(store(&endpoint, "wrong")));
-    let broken = broken.rebuilt();
-    let refused = upload(
-        &broken,
-        &owner,
-        id,
-        "premises_proof",
-        "application/pdf",
-        PDF.to_vec(),
-    )
-    .await;
-    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
-    let a = broken
-        .call(
-            "GET",
-            &format!("/api/licences/applications/{id}"),
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        assert_eq!(objects.lock().unwrap().len(), 1);
+        let file = app
+            .call(
+                "GET",
+                &format!("/api/licences/applications/{id}/materials/legal_rep_id"),
+                &owner,
+                None,
+            )
+            .await;
+        assert_eq!(file.body.as_ref(), PDF);
+        // The store failing is a 503 in words, and nothing is recorded.
+        let mut broken = app;
+        broken.state = broken
+            .state
+            .clone()
+            .with_storage(Arc::new(store(&endpoint, "wrong")));
+        let broken = broken.rebuilt();
+        let refused = upload(
+            &broken,
             &owner,
-            None,
+            id,
+            "premises_proof",
+            "application/pdf",
+            PDF.to_vec(),
         )
-        .await
-        .json();
-    assert!(a["materials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["code"] == "premises_proof")
-        .unwrap()["upload"]
-        .is_null());
+        .await;
+        assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+        let a = broken
+            .call(
+                "GET",
+                &format!("/api/licences/applications/{id}"),
+                &owner,
+                None,
+            )
+            .await
+            .json();
+        assert!(a["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["code"] == "premises_proof")
+            .unwrap()["upload"]
+            .is_null());
+    }
 }

@@ -57,6 +57,22 @@ pub fn CataloguePage() -> impl IntoView {
             }
         });
     };
+    // The whole catalogue as JSON (questions and business types too) into the draft.
+    let from_json = move |ev: leptos::ev::Event| match serde_json::from_str::<Catalogue>(
+        &event_target_value(&ev),
+    ) {
+        Ok(c) => {
+            message.set(None);
+            draft.set(Some(c));
+        }
+        Err(e) => message.set(Some((
+            false,
+            fill(
+                prefs.t().licence.catalogue_json_error,
+                &[("reason", &e.to_string())],
+            ),
+        ))),
+    };
     view! {
         <p><Link href="/staff/licences">{tr(|m| m.licence.workbench_title)}</Link></p>
         <h1 class="page-title">{tr(|m| m.licence.catalogue_title)}</h1>
@@ -145,6 +161,14 @@ pub fn CataloguePage() -> impl IntoView {
                 }).collect_view()}
             }
         })}
+        <details class="panel">
+            <summary>{tr(|m| m.licence.catalogue_json)}</summary>
+            <p class="hint" id="catalogue-json-hint">{tr(|m| m.licence.catalogue_json_hint)}</p>
+            <label class="visually-hidden" for="catalogue-json">{tr(|m| m.licence.catalogue_json)}</label>
+            <textarea id="catalogue-json" rows="16" class="code" aria-describedby="catalogue-json-hint"
+                prop:value=move || draft.get().and_then(|d| serde_json::to_string_pretty(&d).ok()).unwrap_or_default()
+                on:change=from_json></textarea>
+        </details>
         {move || message.get().map(|(ok, text)| view! { <p class=if ok { "hint" } else { "field-error" } role="alert" data-test="catalogue-message">{text}</p> })}
         <p><button class="button primary" data-test="save-catalogue" on:click=save>{tr(|m| m.licence.catalogue_save)}</button></p>
     }

@@ -35,6 +35,9 @@ pub struct TestApp {
     cleanup: Option<Cleanup>,
 }
 
+/// The licence signing key (an Ed25519 seed, base64) of tests that start the real server.
+pub const TEST_LICENCE_KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+
 /// The data key of every test.
 pub const TEST_KEY: &str = "0101010101010101010101010101010101010101010101010101010101010101";
 
