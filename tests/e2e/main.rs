@@ -858,15 +858,7 @@ async fn a_resident_sees_a_new_allowance_arrive_live_then_paid(ctx: &Ctx) -> Tes
 async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) -> TestResult {
     in_session(ctx, DESKTOP, |c| async move {
         log_in_by_phone(ctx, &c, "13800000003").await?;
-        let select = appears(&c, "[data-test=acting-for]").await?;
-        select.select_by_index(1).await?;
-        for _ in 0..50 {
-            let me = js(&c, "return fetch('/api/me').then(r => r.json())").await?;
-            if me["person"]["acting_for"].is_number() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        act_for_enterprise(&c).await?;
         check(
             open(ctx, &c, "/").await? == "我的补贴",
             "the enterprise's home",
@@ -970,8 +962,17 @@ async fn log_in_staff(ctx: &Ctx, c: &Client, username: &str) -> TestResult {
 
 /// Chooses the enterprise to act for on 我的, and waits until the server has it.
 async fn act_for_enterprise(c: &Client) -> TestResult {
-    let select = appears(c, "[data-test=acting-for]").await?;
-    select.select_by_index(1).await?;
+    // 我的 may re-render as the account loads: a select gone stale is found afresh.
+    for attempt in 0..10 {
+        let select = appears(c, "[data-test=acting-for]").await?;
+        match select.select_by_index(1).await {
+            Ok(()) => break,
+            Err(e) if attempt < 9 && e.to_string().contains("stale element") => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     for _ in 0..50 {
         let me = js(c, "return fetch('/api/me').then(r => r.json())").await?;
         if me["person"]["acting_for"].is_number() {
