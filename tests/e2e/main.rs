@@ -174,8 +174,17 @@ async fn click_element(c: &Client, element: &fantoccini::elements::Element) -> T
         vec![serde_json::to_value(element)?],
     )
     .await?;
-    element.click().await?;
-    Ok(())
+    match element.click().await {
+        // A click that loads another page (logging in changes bundle) may be reported as
+        // interrupted by that navigation: it did happen.
+        Err(e) if navigation_interrupted(&e.to_string()) => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Whether a WebDriver error only says a page load interrupted the command.
+fn navigation_interrupted(error: &str) -> bool {
+    error.contains("aborted by navigation")
 }
 
 const ZH_HERO: &str = "政策找人，补贴免申即享";
@@ -423,10 +432,7 @@ async fn log_in_by_phone(ctx: &Ctx, c: &Client, phone: &str) -> TestResult {
     let hint = text_of(c, "[data-test=demo-code]").await?;
     type_into(c, "#code", &digits_in(&hint)).await?;
     click(c, "[data-test=login]").await?;
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("[data-test=name]"))
-        .await?;
+    appears(c, "[data-test=name]").await?;
     Ok(())
 }
 
@@ -789,11 +795,22 @@ async fn appears(
     c: &Client,
     selector: &str,
 ) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
-    Ok(c.wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css(selector))
-        .await
-        .map_err(|e| format!("{selector} never appeared: {e}"))?)
+    // A page load under way may interrupt the wait: wait again on the new page.
+    for _ in 0..3 {
+        match c
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(selector))
+            .await
+        {
+            Ok(e) => return Ok(e),
+            Err(e) if navigation_interrupted(&e.to_string()) => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(format!("{selector} never appeared: {e}").into()),
+        }
+    }
+    Err(format!("{selector}: page loads kept interrupting the wait").into())
 }
 
 /// Waits (up to 15 s, no reload) until `selector`'s text contains `text`.
