@@ -369,20 +369,46 @@ async fn the_checks_themselves_catch_problems(ctx: &Ctx) -> TestResult {
 
 /// Types into a field (after clearing it).
 async fn type_into(c: &Client, selector: &str, text: &str) -> TestResult {
-    let field = c.find(Locator::Css(selector)).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
+    // A page that re-renders (its data arriving) may replace the field between finding and
+    // typing: then it is found afresh and typed into again.
+    let mut last = None;
+    for _ in 0..10 {
+        let field = c.find(Locator::Css(selector)).await?;
+        let typed = async {
+            field.clear().await?;
+            field.send_keys(text).await
+        }
+        .await;
+        match typed {
+            Ok(()) => return Ok(()),
+            Err(e) if e.to_string().contains("stale element") => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.map_or_else(|| "the field kept going stale".into(), |e| e.into()))
 }
 
 /// The text of an element once it appears.
 async fn text_of(c: &Client, selector: &str) -> Result<String, Box<dyn std::error::Error>> {
-    let el = c
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(selector))
-        .await?;
-    Ok(el.text().await?)
+    for _ in 0..10 {
+        let el = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(selector))
+            .await?;
+        match el.text().await {
+            Ok(text) => return Ok(text),
+            // Re-rendered meanwhile: read the new one.
+            Err(e) if e.to_string().contains("stale element") => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(format!("{selector} kept going stale").into())
 }
 
 /// The six digits in a hint such as "演示模式：验证码是 123456".
