@@ -597,12 +597,23 @@ fn pretty(v: &Value) -> String {
 
 /// Waits for the app to mount (its main landmark) and returns the text of the first `h1`.
 pub async fn page_heading(client: &Client) -> Result<String, CmdError> {
-    let h1 = client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("main h1"))
-        .await?;
-    h1.text().await
+    let mut tries = 0;
+    loop {
+        let h1 = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("main h1"))
+            .await?;
+        match h1.text().await {
+            // The page re-rendered (its data arrived, a live update) between finding and
+            // reading: read the new heading.
+            Err(e) if tries < 10 && e.to_string().contains("stale element") => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Evaluates a script and returns its value.

@@ -1047,14 +1047,36 @@ async fn an_agent_acts_within_scope_and_is_refused_outside_it_and_after_revocati
         let revoked = async {
             log_in_by_phone(ctx, &rep, "13800000003").await?;
             appears(&rep, "[data-test=agents] li").await?;
-            let rows = rep.find_all(Locator::Css("[data-test=agents] li")).await?;
+            // The agent's row, found by its masked phone (afresh if the list re-renders).
             let mut done = false;
-            for row in rows {
-                if row.text().await?.contains("138****0004") {
-                    click_element(&rep, &row.find(Locator::Css("button")).await?).await?;
-                    done = true;
+            for _ in 0..20 {
+                let mut stale = false;
+                for row in rep.find_all(Locator::Css("[data-test=agents] li")).await? {
+                    match row.text().await {
+                        Ok(text) if text.contains("138****0004") => {
+                            match row.find(Locator::Css("button")).await {
+                                Ok(button) => match click_element(&rep, &button).await {
+                                    Ok(()) => done = true,
+                                    Err(e) if e.to_string().contains("stale element") => {
+                                        stale = true
+                                    }
+                                    Err(e) => return Err(e),
+                                },
+                                Err(_) => stale = true,
+                            }
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(_) => {
+                            stale = true;
+                            break;
+                        }
+                    }
+                }
+                if done || !stale {
                     break;
                 }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             check(done, "the demo agent is listed")?;
             for _ in 0..50 {
