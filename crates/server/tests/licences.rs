@@ -686,6 +686,37 @@ async fn answers_are_saved_as_typed_and_checked_field_by_field(app: TestApp) {
     // Empty required fields are not nagged about while drafting.
     assert!(problem("drug_retail.pharmacist").is_none());
     assert_eq!(saved["sections"][1]["status"], "in_progress");
+    // Saves arriving together (quick typing, two tabs) each keep their answer.
+    let fields = [
+        ("applicant.name", "梁志强"),
+        ("business.name", "康宁大药房（季华店）"),
+        ("business.scope", "药品零售"),
+        ("drug_retail.pharmacist", "何敏"),
+        ("drug_retail.pharmacist_number", "ZY44060120230017"),
+        ("drug_retail.area", "85"),
+        ("business_licence.capital", "30"),
+        ("drug_retail.category", "all"),
+    ];
+    let saves = fields.iter().map(|(k, v)| {
+        let body = json!({ "answers": { *k: *v } });
+        let (app, owner) = (&app, &owner);
+        async move { save(app, owner, id, &body).await.status }
+    });
+    for status in futures_util::future::join_all(saves).await {
+        assert_eq!(status, StatusCode::OK);
+    }
+    let all = app
+        .call(
+            "GET",
+            &format!("/api/licences/applications/{id}"),
+            &owner,
+            None,
+        )
+        .await
+        .json();
+    for (k, v) in fields {
+        assert_eq!(all["answers"][k], v, "{k} kept");
+    }
     // Clearing a field removes it.
     let cleared = save(&app, &owner, id, &json!({"answers": {"business.uscc": ""}}))
         .await

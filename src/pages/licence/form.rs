@@ -28,41 +28,69 @@ fn field_id(key: &str) -> String {
     format!("field-{}", key.replace('.', "-"))
 }
 
-/// Saves `answers`; the problems and the time come back.
-fn save(
+/// Saves answers one request at a time, in the order they were given: changes made while a
+/// save is under way wait and go in the next one, so a later answer is never overwritten by an
+/// earlier one. A finish (go back to the task list) runs once everything given is saved.
+#[derive(Clone, Copy)]
+struct Saver {
     id: i64,
-    answers: BTreeMap<String, String>,
+    pending: StoredValue<BTreeMap<String, String>>,
+    busy: StoredValue<bool>,
+    finish: StoredValue<Option<Box<dyn Fn()>>, LocalStorage>,
     problems: RwSignal<Vec<FieldProblem>>,
     saved: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
-    then: impl FnOnce() + 'static,
-) {
-    let prefs = use_prefs();
-    saved.set(Some(prefs.t().licence.saving.to_owned()));
-    spawn_local(async move {
-        match api_client::put::<_, Application>(
-            &format!("/api/licences/applications/{id}/answers"),
-            &AnswersUpdate { answers },
-            prefs.locale.get_untracked(),
-        )
-        .await
-        {
-            Ok(a) => {
-                problems.put(a.problems);
-                let m = prefs.t();
-                saved.put(Some(fill(
-                    m.licence.saved_at,
-                    &[("time", &when(m, &a.updated_at))],
-                )));
-                error.put(None);
-                then();
-            }
-            Err(e) => {
-                saved.put(None);
-                error.put(Some(e.message(prefs.t())));
-            }
+}
+
+impl Saver {
+    fn save(self, answers: BTreeMap<String, String>, finish: Option<Box<dyn Fn()>>) {
+        let prefs = use_prefs();
+        self.pending.update_value(|p| p.extend(answers));
+        if finish.is_some() {
+            self.finish.set_value(finish);
         }
-    });
+        if self.busy.get_value() {
+            // The save under way sends these next (no await between its last look and its end).
+            return;
+        }
+        self.busy.set_value(true);
+        self.saved.set(Some(prefs.t().licence.saving.to_owned()));
+        spawn_local(async move {
+            let mut failed = false;
+            loop {
+                let batch = std::mem::take(&mut *self.pending.write_value());
+                if batch.is_empty() {
+                    break;
+                }
+                let path = format!("/api/licences/applications/{}/answers", self.id);
+                let body = AnswersUpdate { answers: batch };
+                match api_client::put::<_, Application>(&path, &body, prefs.locale.get_untracked())
+                    .await
+                {
+                    Ok(a) => {
+                        self.problems.put(a.problems);
+                        let m = prefs.t();
+                        self.saved.put(Some(fill(
+                            m.licence.saved_at,
+                            &[("time", &when(m, &a.updated_at))],
+                        )));
+                        self.error.put(None);
+                    }
+                    Err(e) => {
+                        self.saved.put(None);
+                        self.error.put(Some(e.message(prefs.t())));
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            let _ = self.busy.try_set_value(false);
+            let finish = self.finish.try_update_value(Option::take).flatten();
+            if let (false, Some(f)) = (failed, finish) {
+                f();
+            }
+        });
+    }
 }
 
 /// One question: its input, hint and (reactive) problem.
@@ -209,17 +237,26 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
             let saved = RwSignal::new(None::<String>);
             let error = RwSignal::new(None::<String>);
             let keys: Vec<String> = s.questions.iter().map(|q| q.key.clone()).collect();
+            let saver = Saver {
+                id,
+                pending: StoredValue::new(BTreeMap::new()),
+                busy: StoredValue::new(false),
+                finish: StoredValue::new_local(None),
+                problems,
+                saved,
+                error,
+            };
             let autosave = move |key: String, value: String| {
                 let mut one = BTreeMap::new();
                 one.insert(key, value);
-                save(id, one, problems, saved, error, || {});
+                saver.save(one, None);
             };
             let navigate = use_navigate();
             let done = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 let all: BTreeMap<String, String> = values.get_untracked().into_iter().filter(|(k, _)| keys.contains(k)).collect();
                 let navigate = navigate.clone();
-                save(id, all, problems, saved, error, move || navigate(&format!("/licences/{id}")));
+                saver.save(all, Some(Box::new(move || navigate(&format!("/licences/{id}")))));
             };
             let title = s.title.clone();
             view! {

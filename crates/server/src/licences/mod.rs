@@ -164,6 +164,8 @@ pub struct Loaded {
     pub stage: Stage,
     pub form: Form,
     pub answers: BTreeMap<String, String>,
+    /// The answers as stored (encrypted): a save writes only over exactly this.
+    pub answers_enc: Vec<u8>,
     pub created_at: String,
     pub updated_at: String,
     pub submitted_at: Option<String>,
@@ -256,6 +258,7 @@ pub async fn load(state: &AppState, id: i64, owner: Option<Applicant>) -> Result
         stage: Stage::parse(&stage).ok_or_else(|| ApiError::internal("an unknown stage"))?,
         form,
         answers,
+        answers_enc,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         submitted_at: row.try_get("submitted_at")?,
@@ -751,43 +754,54 @@ pub async fn save_answers(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<AnswersUpdate>,
 ) -> Result<Json<Application>, ApiError> {
-    let a = Box::pin(load(&state, id, Some(who))).await?;
-    if !workflow::waits_for_applicant(a.stage) {
-        return Err(ApiError::conflict("not_editable"));
+    // Merged onto what is stored, and written only if nobody wrote in between (the stored
+    // blob is the check: each write's nonce makes it unique); otherwise merged again.
+    let mut written = false;
+    for _ in 0..10 {
+        let a = Box::pin(load(&state, id, Some(who))).await?;
+        if !workflow::waits_for_applicant(a.stage) {
+            return Err(ApiError::conflict("not_editable"));
+        }
+        let mut answers = a.answers.clone();
+        for (key, value) in &body.answers {
+            if !a.form.asks(key) {
+                return Err(ApiError::invalid_field_because(
+                    format!("answers.{key}"),
+                    "unknown_field",
+                ));
+            }
+            if value.chars().count() > ANSWER_MAX {
+                return Err(
+                    ApiError::invalid_field_because(format!("answers.{key}"), "too_long")
+                        .with_arg("max", ANSWER_MAX.to_string()),
+                );
+            }
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                answers.remove(key);
+            } else {
+                answers.insert(key.clone(), value);
+            }
+        }
+        let updated = sqlx::query(
+            "UPDATE licence_applications SET answers_enc = $1, business_name = $2, updated_at = $3 \
+             WHERE id = $4 AND stage IN ('draft', 'returned') AND answers_enc = $5",
+        )
+        .bind(state.vault.encrypt(&serde_json::to_string(&answers).map_err(ApiError::internal)?))
+        .bind(answers.get("business.name").cloned().unwrap_or_default())
+        .bind(now_utc())
+        .bind(id)
+        .bind(a.answers_enc.clone())
+        .execute(&state.db.pool)
+        .await?
+        .rows_affected();
+        if updated == 1 {
+            written = true;
+            break;
+        }
     }
-    let mut answers = a.answers.clone();
-    for (key, value) in body.answers {
-        if !a.form.asks(&key) {
-            return Err(ApiError::invalid_field_because(
-                format!("answers.{key}"),
-                "unknown_field",
-            ));
-        }
-        if value.chars().count() > ANSWER_MAX {
-            return Err(
-                ApiError::invalid_field_because(format!("answers.{key}"), "too_long")
-                    .with_arg("max", ANSWER_MAX.to_string()),
-            );
-        }
-        let value = value.trim().to_owned();
-        if value.is_empty() {
-            answers.remove(&key);
-        } else {
-            answers.insert(key, value);
-        }
-    }
-    let updated = sqlx::query(
-        "UPDATE licence_applications SET answers_enc = $1, business_name = $2, updated_at = $3 WHERE id = $4 AND stage IN ('draft', 'returned')",
-    )
-    .bind(state.vault.encrypt(&serde_json::to_string(&answers).map_err(ApiError::internal)?))
-    .bind(answers.get("business.name").cloned().unwrap_or_default())
-    .bind(now_utc())
-    .bind(id)
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected();
-    if updated == 0 {
-        return Err(ApiError::conflict("not_editable"));
+    if !written {
+        return Err(ApiError::conflict("stage_changed"));
     }
     let a = Box::pin(load(&state, id, Some(who))).await?;
     Ok(Json(
