@@ -211,7 +211,14 @@ fn tracking() -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     let mut server = Command::new(&zhida)
-        .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--static-dir"])
+        // A fixed port: Chromium refuses some ports a free-port pick could land on.
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:8391",
+            "--demo",
+            "--static-dir",
+        ])
         .arg(crate::root().join("dist"))
         .arg("--database-url")
         .arg(format!("sqlite://{}", dir.join("zhida.sqlite").display()))
@@ -221,13 +228,16 @@ fn tracking() -> anyhow::Result<()> {
         .context("starting the server")?;
     let stdout = server.stdout.take().context("the server's output")?;
     let mut url = None;
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
         let line = line?;
         if let Some(rest) = line.split("is running at ").nth(1) {
             url = Some(rest.trim().trim_end_matches('/').to_owned());
             break;
         }
     }
+    // Keep reading what the server prints, so that its writes never meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let result = (|| {
         let url = url.context("the server did not start")?;
         let mut scores = Vec::new();
