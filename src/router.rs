@@ -80,6 +80,15 @@ pub fn full_load(path: &str) {
     let _ = window().location().assign(path);
 }
 
+/// The value of `name` in the current address's query string (as the address carries it).
+pub fn query_param(name: &str) -> Option<String> {
+    let search = window().location().search().unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
+}
+
 /// A function that goes to a path, as a link would.
 pub fn use_navigate() -> impl Fn(&str) + Clone + 'static {
     let location = expect_context::<Location>();

@@ -34,9 +34,12 @@ pub fn weekday(d: Date) -> u8 {
 }
 
 impl Calendar {
-    /// The calendar compiled into Zhida (`calendar.toml`).
-    pub fn standard() -> Calendar {
-        Calendar::parse(include_str!("calendar.toml")).expect("the built-in calendar parses")
+    /// The calendar compiled into Zhida (`calendar.toml`), read once.
+    pub fn standard() -> &'static Calendar {
+        static STANDARD: std::sync::LazyLock<Calendar> = std::sync::LazyLock::new(|| {
+            Calendar::parse(include_str!("calendar.toml")).expect("the built-in calendar parses")
+        });
+        &STANDARD
     }
 
     pub fn parse(text: &str) -> Result<Calendar, String> {

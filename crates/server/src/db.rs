@@ -175,6 +175,11 @@ pub fn today_shanghai() -> api::Date {
 }
 
 /// A UTC timestamp as the database stores it: RFC 3339 with milliseconds and `Z`.
+/// Reads a stored UTC time (RFC 3339), as [`format_utc`] writes them.
+pub fn parse_utc(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 pub fn format_utc(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     let format = time::macros::format_description!(

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::stream::{Stream, StreamExt};
+use futures_util::stream::StreamExt;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -133,36 +133,36 @@ pub async fn listen(state: &AppState) -> anyhow::Result<()> {
 pub async fn stream(
     State(state): State<AppState>,
     who: crate::subsidies::Beneficiary,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+) -> axum::response::Response {
     let mine = who.subject;
-    let changes = BroadcastStream::new(state.events.subscribe()).filter_map(move |e| {
-        let relevant = match e {
-            Ok(Event::Everyone) => true,
-            Ok(Event::Subject(s)) => Some(s) == mine,
-            Ok(Event::Application(_)) => false,
-            // Missed some: reload to be sure.
-            Err(_) => true,
-        };
-        std::future::ready(relevant.then(|| Ok(SseEvent::default().event("changed").data("{}"))))
-    });
-    let stream = futures_util::stream::once(std::future::ready(Ok(SseEvent::default()
-        .event("ready")
-        .data("{}"))))
-    .chain(changes);
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    changed_stream(&state, move |e| match e {
+        Event::Everyone => true,
+        Event::Subject(s) => Some(s) == mine,
+        Event::Application(_) => false,
+    })
 }
 
 /// The live stream of one licence application: `ready`, then `changed` whenever it moves.
 pub fn application_stream(state: &AppState, id: i64) -> axum::response::Response {
+    changed_stream(state, move |e| match e {
+        Event::Application(a) => a == id,
+        Event::Everyone => true,
+        Event::Subject(_) => false,
+    })
+}
+
+/// An event stream: `ready`, then `changed` for each event `relevant` keeps (and after missed
+/// events, to be sure); a comment every 15 seconds keeps proxies from closing it.
+fn changed_stream(
+    state: &AppState,
+    relevant: impl Fn(Event) -> bool + Send + 'static,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let changes = BroadcastStream::new(state.events.subscribe()).filter_map(move |e| {
-        let relevant = match e {
-            Ok(Event::Application(a)) => a == id,
-            Ok(Event::Everyone) | Err(_) => true,
-            Ok(Event::Subject(_)) => false,
-        };
+        // Missed some: reload to be sure.
+        let keep = e.map_or(true, &relevant);
         std::future::ready(
-            relevant.then(|| Ok::<_, Infallible>(SseEvent::default().event("changed").data("{}"))),
+            keep.then(|| Ok::<_, Infallible>(SseEvent::default().event("changed").data("{}"))),
         )
     });
     let stream = futures_util::stream::once(std::future::ready(Ok(SseEvent::default()

@@ -74,6 +74,9 @@ pub struct AppState {
     pub notifiers: Arc<Vec<Arc<dyn notifier::Notifier>>>,
     /// Where uploaded materials are kept.
     pub storage: Arc<dyn storage::Storage>,
+    /// Permit catalogue versions read so far (a version never changes once written).
+    pub licence_catalogues:
+        Arc<std::sync::Mutex<std::collections::HashMap<i64, Arc<api::licence::Catalogue>>>>,
     /// Signs licence QR payloads (its public key is published).
     pub licence_key: Arc<licensing::SigningKey>,
     pub settings: Arc<Settings>,
@@ -117,6 +120,7 @@ impl AppState {
             storage: Arc::new(storage::LocalDir::new(
                 std::env::temp_dir().join(format!("zhida-uploads-{}", uuid::Uuid::new_v4())),
             )),
+            licence_catalogues: Arc::default(),
             // Until configured (`with_licence_key`): a key of this process's own.
             licence_key: Arc::new(licensing::SigningKey::from_bytes(
                 &crypto::random_bytes::<32>(),

@@ -21,6 +21,7 @@ on_both_databases!(
     applications_are_private,
     an_on_site_check_is_scheduled_and_its_result_recorded,
     the_applicant_is_told_of_every_step,
+    refusals_of_review_revocation_and_tracking_name_their_field,
 );
 
 fn stage(a: &Answer) -> String {
@@ -1329,4 +1330,157 @@ async fn the_applicant_is_told_of_every_step(app: TestApp) {
     assert_eq!(licence[0].1, "licence_submitted");
     assert_eq!(licence[1].1, "licence_accepted");
     assert!(licence[1].2.contains("YZT-"));
+}
+
+async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestApp) {
+    let app = app.demo().await;
+    let owner = login_phone(&app, "13800000005").await;
+    let reviewer = login_staff(&app, "reviewer").await;
+    // A salon (its hygiene licence needs a check), sent and accepted.
+    let a = start(&app, &owner, "salon", &["public_health"]).await;
+    let id = a["id"].as_i64().unwrap();
+    save(&app, &owner, id, &json!({"answers": {
+        "applicant.name": "梁志强", "applicant.id_number": id_number(),
+        "business.name": "佛山市禅城区美发工作室", "business.address": "佛山市禅城区张槎街道华宝南路 13 号",
+        "business.scope": "理发及美容服务", "business_licence.form": "sole_trader", "business_licence.capital": "10",
+        "public_health.venue": "beauty", "public_health.staff": "4",
+    }})).await;
+    for m in a["materials"].as_array().unwrap() {
+        upload(
+            &app,
+            &owner,
+            id,
+            m["code"].as_str().unwrap(),
+            "image/jpeg",
+            JPEG.to_vec(),
+        )
+        .await;
+    }
+    step(
+        &app,
+        &owner,
+        false,
+        id,
+        json!({"action": "submit", "from": "draft"}),
+    )
+    .await;
+    step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        json!({"action": "accept", "from": "submitted"}),
+    )
+    .await;
+    // A check without its time, or with one that is not a time.
+    for body in [
+        json!({"action": "schedule_check", "from": "accepted"}),
+        json!({"action": "schedule_check", "from": "accepted", "scheduled_for": "next Tuesday"}),
+    ] {
+        let refused = step(&app, &reviewer, true, id, body).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.json()["field"], "scheduled_for");
+        assert!(refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("核查时间"));
+    }
+    let when = server::db::format_utc(time::OffsetDateTime::now_utc() + time::Duration::days(1));
+    step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        json!({"action": "schedule_check", "from": "accepted", "scheduled_for": when}),
+    )
+    .await;
+    step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        json!({"action": "pass_check", "from": "on_site_check"}),
+    )
+    .await;
+    let issued = step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        json!({"action": "approve", "from": "check_passed"}),
+    )
+    .await;
+    let number = issued.json()["licence"].as_str().unwrap().to_owned();
+    // Revoking needs a reason, and a permit the licence carries.
+    let uri = format!("/api/staff/licences/issued/{number}/permits/public_health/revoke");
+    let bare = app
+        .call("POST", &uri, &reviewer, Some(r#"{"reason":" "}"#))
+        .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bare.json()["field"], "reason");
+    let other = format!("/api/staff/licences/issued/{number}/permits/drug_retail/revoke");
+    assert_eq!(
+        app.call("POST", &other, &reviewer, Some(r#"{"reason":"核查属实"}"#))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let unknown = "/api/staff/licences/issued/440604209999999999/permits/public_health/revoke";
+    assert_eq!(
+        app.call("POST", unknown, &reviewer, Some(r#"{"reason":"核查属实"}"#))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Revoking twice changes nothing.
+    for _ in 0..2 {
+        assert_eq!(
+            app.call(
+                "POST",
+                &uri,
+                &reviewer,
+                Some(r#"{"reason":"消毒设施缺失"}"#)
+            )
+            .await
+            .status,
+            StatusCode::OK
+        );
+    }
+    let revoked_at: Vec<String> =
+        sqlx::query_scalar("SELECT revoked_at FROM licence_permits WHERE revoked_at IS NOT NULL")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(revoked_at.len(), 1);
+    // Tracking: a forged or unknown watch token finds nothing; a real one reloads.
+    assert_eq!(
+        app.get("/api/track/current?watch=1.99999999999.00")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let app_number = issued.json()["number"].as_str().unwrap().to_owned();
+    let tracked = app
+        .post_json(
+            "/api/track",
+            &json!({"number": app_number, "phone": "13800000005"}).to_string(),
+        )
+        .await
+        .json();
+    let watch = tracked["watch"].as_str().unwrap();
+    let again = app.get(&format!("/api/track/current?watch={watch}")).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["stage"], "issued");
+    // Looking applications up is limited per address.
+    let mut last = StatusCode::OK;
+    for _ in 0..25 {
+        last = app
+            .post_json(
+                "/api/track",
+                &json!({"number": "YZT-20000101-00000", "phone": "13800000005"}).to_string(),
+            )
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -11,7 +11,6 @@ use leptos::task::spawn_local;
 
 use super::{countdown, live, permit_names, stage_badge, time_used, timeline};
 use crate::api_client;
-use crate::format;
 use crate::load::{load, show, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 use crate::router::{use_navigate, Link};
@@ -288,9 +287,4 @@ pub fn size_text(bytes: i64) -> String {
     } else {
         format!("{} KB", (bytes + 1023) / 1024)
     }
-}
-
-/// When an upload happened, in Shanghai time.
-pub fn when(m: &'static crate::i18n::Messages, at: &str) -> String {
-    format::stamp(m, at)
 }

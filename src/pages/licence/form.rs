@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
 
-use super::apply::{size_text, take_step, when};
+use super::apply::{size_text, take_step};
 use super::permit_names;
 use crate::api_client;
 use crate::load::{load, show, Put};
@@ -72,7 +72,7 @@ impl Saver {
                         let m = prefs.t();
                         self.saved.put(Some(fill(
                             m.licence.saved_at,
-                            &[("time", &when(m, &a.updated_at))],
+                            &[("time", &crate::format::stamp(m, &a.updated_at))],
                         )));
                         self.error.put(None);
                     }
@@ -344,7 +344,7 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
                             <p class="hint" class:shared=shared>{move || fill(prefs.t().licence.shared_by, &[("permits", &permit_names(prefs.locale.get(), &for_permits))])}</p>
                             {m.returned.clone().map(|r| view! { <p class="returned" role="alert" data-test="returned">{move || fill(prefs.t().licence.returned_reason, &[("reason", &r)])}</p> })}
                             <p data-test="upload-status">{match m.upload.clone() {
-                                Some(u) => view! { <span>"✓ "{move || { let m = prefs.t(); fill(m.licence.uploaded, &[("name", &u.file_name), ("size", &size_text(u.size)), ("time", &when(m, &u.uploaded_at))]) }}</span> }.into_any(),
+                                Some(u) => view! { <span>"✓ "{move || { let m = prefs.t(); fill(m.licence.uploaded, &[("name", &u.file_name), ("size", &size_text(u.size)), ("time", &crate::format::stamp(m, &u.uploaded_at))]) }}</span> }.into_any(),
                                 None => view! { <span>{tr(|m| m.licence.not_uploaded)}</span> }.into_any(),
                             }}</p>
                             {editable.then(|| view! {

@@ -1,30 +1,14 @@
 //! `/licences/issued/{number}`: the business licence with the permits it carries and its QR
 //! code, laid out to print on A4.
 
-use api::licence::{IssuedPermit, Licence};
+use api::licence::Licence;
 use api::text::fill;
 use leptos::prelude::*;
 
+use super::validity;
 use crate::format;
 use crate::load::{load, show};
 use crate::prefs::{pick, tr, use_prefs, use_title};
-
-/// "2026年11月29日 至 2031年11月28日" or "长期".
-pub fn validity(m: &'static crate::i18n::Messages, p: &IssuedPermit) -> String {
-    match p.valid_to {
-        None => fill(
-            m.licence.valid_long_term,
-            &[("from", &format::date(m, p.valid_from))],
-        ),
-        Some(to) => fill(
-            m.licence.valid_range,
-            &[
-                ("from", &format::date(m, p.valid_from)),
-                ("to", &format::date(m, to)),
-            ],
-        ),
-    }
-}
 
 #[component]
 pub fn LicencePage(number: String) -> impl IntoView {
@@ -81,7 +65,7 @@ pub fn LicencePage(number: String) -> impl IntoView {
                                             <td>{move || pick(prefs.locale.get(), &name)}</td>
                                             <td>{p.number.clone()}</td>
                                             <td>{move || pick(prefs.locale.get(), &authority)}</td>
-                                            <td>{move || validity(prefs.t(), &valid)}
+                                            <td>{move || validity(prefs.t(), valid.valid_from, valid.valid_to)}
                                                 {revoked.clone().map(|(at, reason)| view! { <p class="returned">{move || { let m = prefs.t(); fill(m.licence.revoked_on, &[("time", &format::stamp(m, &at)), ("reason", &reason)]) }}</p> })}
                                             </td>
                                         </tr>

@@ -135,6 +135,23 @@ pub fn timeline(steps: Vec<Step>) -> impl IntoView {
     }
 }
 
+/// A permit's validity: "2026年11月29日 至 2031年11月28日", or from a date with no end (长期).
+pub fn validity(m: &'static Messages, from: api::Date, to: Option<api::Date>) -> String {
+    match to {
+        None => fill(
+            m.licence.valid_long_term,
+            &[("from", &format::date(m, from))],
+        ),
+        Some(to) => fill(
+            m.licence.valid_range,
+            &[
+                ("from", &format::date(m, from)),
+                ("to", &format::date(m, to)),
+            ],
+        ),
+    }
+}
+
 /// The permits' names, joined.
 pub fn permit_names(locale: crate::i18n::Locale, names: &[api::policy::Bilingual]) -> String {
     let sep = if locale == crate::i18n::Locale::ZhCn {

@@ -6,7 +6,7 @@ use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{countdown, permit_names, stage_badge, time_used, timeline};
+use super::{countdown, permit_names, stage_badge, time_used, timeline, validity};
 use crate::api_client::{self, LiveStream};
 use crate::format;
 use crate::load::{load, show, Put};
@@ -143,12 +143,7 @@ fn verdict_text(m: &'static crate::i18n::Messages, v: Verdict) -> &'static str {
 pub fn VerifyPage() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.verify_title);
-    let search = window().location().search().unwrap_or_default();
-    let token = search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("t="))
-        .map(str::to_owned);
+    let token = crate::router::query_param("t");
     let has_token = token.is_some();
     let result = load::<Verification>(move || token.clone().map(|t| format!("/api/verify?t={t}")));
     let checked_at = js_sys::Date::now() as i64;
@@ -183,13 +178,7 @@ pub fn VerifyPage() -> impl IntoView {
                                     <li class="row-item" data-permit=p.code.clone() data-verdict=verdict.as_str()>
                                         <div>
                                             <strong>{move || pick(prefs.locale.get(), &name)}</strong>
-                                            <p class="hint">{p.number.clone()}" · "{move || {
-                                                let m = prefs.t();
-                                                match to {
-                                                    None => fill(m.licence.valid_long_term, &[("from", &format::date(m, from))]),
-                                                    Some(to) => fill(m.licence.valid_range, &[("from", &format::date(m, from)), ("to", &format::date(m, to))]),
-                                                }
-                                            }}</p>
+                                            <p class="hint">{p.number.clone()}" · "{move || validity(prefs.t(), from, to)}</p>
                                         </div>
                                         <span class=format!("badge verdict-{}", verdict.as_str())>{move || verdict_text(prefs.t(), verdict)}</span>
                                     </li>

@@ -13,8 +13,7 @@ use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::issued::validity;
-use super::{action_text, countdown, permit_names, stage_badge, stage_text, timeline};
+use super::{action_text, countdown, permit_names, stage_badge, stage_text, timeline, validity};
 use crate::api_client;
 use crate::load::{load, show, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
@@ -38,14 +37,7 @@ pub fn Workbench() -> impl IntoView {
     let location = use_location();
     let stage = Memo::new(move |_| {
         location.path.get();
-        window()
-            .location()
-            .search()
-            .unwrap_or_default()
-            .trim_start_matches('?')
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("stage=").map(str::to_owned))
-            .unwrap_or_default()
+        crate::router::query_param("stage").unwrap_or_default()
     });
     let queue = load::<Vec<ApplicationSummary>>(move || {
         Some(format!(
@@ -316,7 +308,7 @@ fn IssuedPermits(number: String) -> impl IntoView {
                                 <li class="row-item" data-permit=p.code.clone()>
                                     <div>
                                         <strong>{move || pick(prefs.locale.get(), &name)}</strong>
-                                        <p class="hint">{p.number.clone()}" · "{move || validity(prefs.t(), &valid)}</p>
+                                        <p class="hint">{p.number.clone()}" · "{move || validity(prefs.t(), valid.valid_from, valid.valid_to)}</p>
                                     </div>
                                     {if revoked {
                                         view! { <span class="badge verdict-revoked">{tr(|m| m.licence.verify_revoked)}</span> }.into_any()

@@ -71,8 +71,18 @@ pub async fn current_catalogue(state: &AppState) -> Result<Catalogue, ApiError> 
     Box::pin(catalogue_version(state, 1)).await
 }
 
-/// One version of the catalogue.
+/// One version of the catalogue (read from the database once per process: versions never
+/// change).
 pub async fn catalogue_version(state: &AppState, version: i64) -> Result<Catalogue, ApiError> {
+    let cached = state
+        .licence_catalogues
+        .lock()
+        .expect("the catalogue cache")
+        .get(&version)
+        .cloned();
+    if let Some(c) = cached {
+        return Ok((*c).clone());
+    }
     let document: String =
         sqlx::query_scalar("SELECT document FROM licence_catalogues WHERE version = $1")
             .bind(version)
@@ -80,6 +90,11 @@ pub async fn catalogue_version(state: &AppState, version: i64) -> Result<Catalog
             .await?;
     let mut c: Catalogue = serde_json::from_str(&document).map_err(ApiError::internal)?;
     c.version = version;
+    state
+        .licence_catalogues
+        .lock()
+        .expect("the catalogue cache")
+        .insert(version, std::sync::Arc::new(c.clone()));
     Ok(c)
 }
 
@@ -314,9 +329,7 @@ impl Loaded {
 
 /// Working days from acceptance to the end (the last step of a finished application) or today.
 pub fn working_days_used(a: &Loaded) -> Option<i64> {
-    let parse = |s: &str| {
-        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-    };
+    let parse = crate::db::parse_utc;
     let accepted = shanghai_date(parse(a.accepted_at.as_deref()?)?);
     let finished = workflow::is_final(a.stage) || a.stage == Stage::Approved;
     let end = if finished {
@@ -329,8 +342,7 @@ pub fn working_days_used(a: &Loaded) -> Option<i64> {
 
 /// Working days left until `deadline` (UTC text), counted in Shanghai.
 pub fn working_days_left(deadline: &str) -> Option<i64> {
-    let end = time::OffsetDateTime::parse(deadline, &time::format_description::well_known::Rfc3339)
-        .ok()?;
+    let end = crate::db::parse_utc(deadline)?;
     let end = shanghai_date(end);
     Some(licensing::calendar::Calendar::standard().working_days_between(today_shanghai(), end))
 }
@@ -461,10 +473,7 @@ pub async fn render(
         position,
         Section {
             key: "materials".into(),
-            title: Bilingual {
-                zh_cn: "材料".into(),
-                en: "Documents".into(),
-            },
+            title: i18n::bilingual("server.licence.materials_section", &[]),
             questions: Vec::new(),
             status: materials_status,
         },
@@ -531,6 +540,20 @@ pub async fn render(
         licence: a.licence.clone(),
         rejection: a.rejection.clone(),
     })
+}
+
+/// Application `id` as its applicant sees it now, in the request's language.
+async fn applicant_view(
+    state: &AppState,
+    id: i64,
+    who: Applicant,
+    headers: &HeaderMap,
+) -> Result<Json<Application>, ApiError> {
+    let a = Box::pin(load(state, id, Some(who))).await?;
+    let lang = Lang::from_headers(headers);
+    Ok(Json(
+        Box::pin(render(state, &a, Role::Applicant, lang)).await?,
+    ))
 }
 
 /// Starts an application: a draft with the questions and materials of the chosen permits,
@@ -611,11 +634,9 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    let loaded = Box::pin(load(&state, id, Some(who))).await?;
-    let lang = Lang::from_headers(&headers);
     Ok((
         StatusCode::CREATED,
-        Json(Box::pin(render(&state, &loaded, Role::Applicant, lang)).await?),
+        applicant_view(&state, id, who, &headers).await?,
     ))
 }
 
@@ -717,16 +738,7 @@ pub async fn get_one(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Json<Application>, ApiError> {
-    let a = Box::pin(load(&state, id, Some(who))).await?;
-    Ok(Json(
-        Box::pin(render(
-            &state,
-            &a,
-            Role::Applicant,
-            Lang::from_headers(&headers),
-        ))
-        .await?,
-    ))
+    applicant_view(&state, id, who, &headers).await
 }
 
 /// Answers to save (a draft saves as it is typed).
@@ -803,16 +815,7 @@ pub async fn save_answers(
     if !written {
         return Err(ApiError::conflict("stage_changed"));
     }
-    let a = Box::pin(load(&state, id, Some(who))).await?;
-    Ok(Json(
-        Box::pin(render(
-            &state,
-            &a,
-            Role::Applicant,
-            Lang::from_headers(&headers),
-        ))
-        .await?,
-    ))
+    applicant_view(&state, id, who, &headers).await
 }
 
 /// The upload's file name.
@@ -952,16 +955,7 @@ pub async fn upload(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let a = Box::pin(load(&state, id, Some(who))).await?;
-    Ok(Json(
-        Box::pin(render(
-            &state,
-            &a,
-            Role::Applicant,
-            Lang::from_headers(&headers),
-        ))
-        .await?,
-    ))
+    applicant_view(&state, id, who, &headers).await
 }
 
 /// The bytes of a stored material, for the applicant or a reviewer.
@@ -1029,20 +1023,17 @@ pub async fn applicant_transition(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<TransitionRequest>,
 ) -> Result<Json<Application>, ApiError> {
-    Box::pin(load(&state, id, Some(who))).await?;
+    let a = Box::pin(load(&state, id, Some(who))).await?;
     let lang = Lang::from_headers(&headers);
     Box::pin(transition(
         &state,
-        id,
+        &a,
         Actor::Applicant(who.user),
         &body,
         lang,
     ))
     .await?;
-    let a = Box::pin(load(&state, id, Some(who))).await?;
-    Ok(Json(
-        Box::pin(render(&state, &a, Role::Applicant, lang)).await?,
-    ))
+    applicant_view(&state, id, who, &headers).await
 }
 
 /// Who takes a step.
@@ -1080,12 +1071,12 @@ fn reason_ok(field: &str, text: &str) -> Result<String, ApiError> {
 /// transaction. A repeat of a step already taken from `from` changes nothing.
 pub async fn transition(
     state: &AppState,
-    id: i64,
+    a: &Loaded,
     actor: Actor,
     req: &TransitionRequest,
     lang: Lang,
 ) -> Result<(), ApiError> {
-    let a = Box::pin(load(state, id, None)).await?;
+    let id = a.id;
     if a.stage != req.from {
         let done: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM licence_steps WHERE application_id = $1 AND from_stage = $2 AND action = $3 LIMIT 1",
@@ -1160,10 +1151,7 @@ pub async fn transition(
             let when = req
                 .scheduled_for
                 .as_deref()
-                .and_then(|s| {
-                    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                        .ok()
-                })
+                .and_then(crate::db::parse_utc)
                 .ok_or_else(|| ApiError::invalid_field_because("scheduled_for", "not_a_time"))?;
             if when <= now() {
                 return Err(ApiError::invalid_field_because(
@@ -1255,7 +1243,7 @@ pub async fn transition(
     .await?;
     notify(&mut tx, a.user_id, id, to, &at).await?;
     if to == Stage::Approved {
-        issued::issue(state, &mut tx, &a, stamp).await?;
+        issued::issue(state, &mut tx, a, stamp).await?;
     }
     tx.commit().await?;
     events::publish(state, Event::Application(id)).await;

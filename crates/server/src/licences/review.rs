@@ -145,7 +145,7 @@ pub async fn step(
     }
     Box::pin(transition(
         &state,
-        id,
+        &a,
         Actor::Reviewer(staff.staff),
         &body,
         lang,
@@ -158,9 +158,7 @@ pub async fn step(
 }
 
 fn hours_between(a: &str, b: &str) -> Option<f64> {
-    let parse = |s: &str| {
-        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-    };
+    let parse = crate::db::parse_utc;
     Some((parse(b)? - parse(a)?).as_seconds_f64() / 3600.0)
 }
 
@@ -218,9 +216,7 @@ pub async fn figures(
         let issued: Option<String> = r.try_get("issued_at")?;
         if let (Some(s), Some(i)) = (submitted, issued) {
             entry.0.issued += 1;
-            let parse = |s: &str| {
-                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-            };
+            let parse = crate::db::parse_utc;
             if let (Some(hours), Some(a), Some(b)) = (hours_between(&s, &i), parse(&s), parse(&i)) {
                 let days =
                     calendar.working_days_between(super::shanghai_date(a), super::shanghai_date(b));
