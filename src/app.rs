@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                 "/login" => view! { <Login /> }.into_any(),
                 "/login/staff" => view! { <StaffLoginPage /> }.into_any(),
                 "/wechat" => view! { <WeChatPage /> }.into_any(),
+                "/problem" => view! { <crate::pages::problem::ProblemPage /> }.into_any(),
                 _ => view! { <NotFound /> }.into_any(),
             }}
         </Shell>

@@ -3,12 +3,23 @@
 //! This is deliberately lighter than `LocalResource` + `<Suspense>`: each of those instantiates
 //! Leptos's async machinery per data type, which costs the wasm bundle several kilobytes a use.
 
+use std::future::Future;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
 
 use crate::api_client::{self, ApiFailure};
-use crate::prefs::{tr, use_prefs};
+use crate::i18n::{Locale, Messages};
+use crate::prefs::{locale_now, tr, use_prefs};
+
+// Code that runs after an await, in a timer or in a stream's callback may outlive the page
+// that started it (the person tapped back or a tab meanwhile), and with it every signal and
+// stored value the page owned: reading one then (`get`, `get_untracked`, `with`, `get_value`,
+// `write_value`…) panics, and a panic kills the app (`panic = "abort"`). So such code reads
+// what it needs (values, the language, the messages) before it starts, and afterwards touches
+// signals only through `put`, `bump` and the `try_` methods, which leave a disposed one alone.
+// [`spawn_request`] and [`act`] are that shape for a request to the server.
 
 /// Setting a signal from code that may outlive its component (an answer arriving after the
 /// person moved on): a signal already disposed is left alone instead of panicking.
@@ -20,6 +31,50 @@ impl<T: Send + Sync + 'static> Put<T> for RwSignal<T> {
     fn put(&self, value: T) {
         let _ = self.try_set(value);
     }
+}
+
+/// Adds one to a counter that a page reads to load again; nothing once the page is gone.
+pub fn bump(counter: RwSignal<u32>) {
+    counter.try_update(|n| *n = n.wrapping_add(1));
+}
+
+/// Sends a request now and hands its answer to `done` when it comes. `request` gets the
+/// language, read now; `done` gets the messages of that language (the ones the server answered
+/// in), so it need not read the preferences. The page may be gone when `done` runs: it must
+/// touch signals only through `put`, `bump` and `try_` methods, and not use context.
+/// Call it from an event handler or a component, where the preferences are in context.
+pub fn spawn_request<T, F>(
+    request: impl FnOnce(Locale) -> F,
+    done: impl FnOnce(Result<T, ApiFailure>, &'static Messages) + 'static,
+) where
+    T: 'static,
+    F: Future<Output = Result<T, ApiFailure>> + 'static,
+{
+    let locale = locale_now();
+    let answer = request(locale);
+    spawn_local(async move { done(answer.await, locale.messages()) });
+}
+
+/// A step a page takes on the server: its failure shows in `error`; its success clears `error`
+/// and runs `ok`, unless the page that asked is gone by then (nothing of it is left to update,
+/// and the person is elsewhere: `ok` does not navigate them away from there).
+pub fn act<T, F>(
+    error: RwSignal<Option<String>>,
+    request: impl FnOnce(Locale) -> F,
+    ok: impl FnOnce(T) + 'static,
+) where
+    T: 'static,
+    F: Future<Output = Result<T, ApiFailure>> + 'static,
+{
+    spawn_request(request, move |answer, m| match answer {
+        // `try_set` gives the value back when the signal is disposed, `None` when it set it.
+        Ok(value) => {
+            if error.try_set(None).is_none() {
+                ok(value);
+            }
+        }
+        Err(e) => error.put(Some(e.message(m))),
+    });
 }
 
 /// Nothing yet (loading), or what the server answered.
@@ -42,6 +97,7 @@ where
             let generation = latest.get() + 1;
             latest.set(generation);
             let latest = latest.clone();
+            // After the await only `latest` (a plain cell) and `put` (safe once disposed).
             spawn_local(async move {
                 let answer = api_client::get::<T>(&path, locale).await;
                 if latest.get() == generation {

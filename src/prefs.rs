@@ -18,8 +18,20 @@ pub struct Prefs {
 impl Prefs {
     /// The messages of the current language (reactive).
     pub fn t(self) -> &'static Messages {
-        self.locale.get().messages()
+        self.locale.try_get().unwrap_or_default().messages()
     }
+
+    /// The current language, read once (untracked): what a request about to be sent asks in.
+    pub fn now(self) -> Locale {
+        self.locale.try_get_untracked().unwrap_or_default()
+    }
+}
+
+/// The current language, for a request that an event handler or a component is about to send
+/// (where the preferences are in context; the default language elsewhere). Read it before the
+/// request, never after an await: by then the page may be gone, and there is no context there.
+pub fn locale_now() -> Locale {
+    use_context::<Prefs>().map_or_else(Locale::default, Prefs::now)
 }
 
 fn storage() -> Option<web_sys::Storage> {

@@ -4,11 +4,10 @@
 use api::subsidy::{Disbursement, MonthPaid};
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{load, show, Put};
+use crate::load::{act, bump, load, show};
 use crate::pages::home::{pick, status_text};
 use crate::prefs::{tr, use_prefs, use_title};
 
@@ -49,13 +48,12 @@ pub fn DisbursementPage() -> impl IntoView {
     });
     let error = RwSignal::new(None::<String>);
     let retry = move |id: i64| {
-        spawn_local(async move {
-            let path = format!("/api/staff/payments/{id}/retry");
-            match api_client::post::<_, ()>(&path, &(), prefs.locale.get_untracked()).await {
-                Ok(()) => reload.try_update(|n| *n += 1).unwrap_or(()),
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+        let path = format!("/api/staff/payments/{id}/retry");
+        act(
+            error,
+            move |locale| async move { api_client::post::<_, ()>(&path, &(), locale).await },
+            move |()| bump(reload),
+        );
     };
     view! {
         <h1 class="page-title">{tr(|m| m.disbursement.title)}</h1>

@@ -19,8 +19,11 @@ pub fn used_value(v: UsedValue) -> impl IntoView {
             {move || format!("{}：{}", pick(prefs.locale.get(), &v.name), pick(prefs.locale.get(), &v.value))}
             <span class="hint">" · "{move || {
                 let m = prefs.t();
-                let time = v.at.as_deref().map(|t| format::stamp(m, t)).unwrap_or_default();
-                fill(m.subsidy.source, &[("department", &pick(prefs.locale.get(), &v.department)), ("time", &time)])
+                let department = pick(prefs.locale.get(), &v.department);
+                match v.at.as_deref() {
+                    Some(t) => fill(m.subsidy.source_at, &[("department", &department), ("time", &format::stamp(m, t))]),
+                    None => fill(m.subsidy.source, &[("department", &department)]),
+                }
             }}</span>
         </li>
     }
@@ -32,12 +35,24 @@ pub fn criterion(c: CriterionResult) -> AnyView {
     let passed = c.passed;
     let label = c.label.clone();
     let rule = c.rule.clone();
+    // The rule names what it is about when that is not plain from a single value shown, and
+    // gives its value when it is worked out (an age from a birth date).
+    let measured = c.measured.clone();
+    let single_input = c.inputs.len() == 1;
     view! {
         <li class:passed=passed class:failed=!passed data-test="criterion" data-criterion=c.id.clone() data-passed=passed.to_string()>
             <span aria-hidden="true">{if passed { "✓ " } else { "✗ " }}</span>
             <span class="visually-hidden">{move || if passed { tr(|m| m.subsidy.met)() } else { tr(|m| m.subsidy.not_met)() }}"："</span>
             {move || pick(prefs.locale.get(), &label)}
-            {rule.map(|r| view! { <span class="hint">" · "{move || fill(prefs.t().subsidy.rule, &[("rule", &pick(prefs.locale.get(), &r))])}</span> })}
+            {rule.map(|r| view! { <span class="hint" data-test="rule">" · "{move || {
+                let (m, locale) = (prefs.t(), prefs.locale.get());
+                let rule = pick(locale, &r);
+                match &measured {
+                    Some(x) if !x.is_input => fill(m.subsidy.rule_now, &[("name", &pick(locale, &x.name)), ("rule", &rule), ("value", &pick(locale, &x.value))]),
+                    Some(x) if !single_input => fill(m.subsidy.rule_named, &[("name", &pick(locale, &x.name)), ("rule", &rule)]),
+                    _ => fill(m.subsidy.rule, &[("rule", &rule)]),
+                }
+            }}</span> })}
             {(!c.inputs.is_empty()).then(|| view! { <ul>{c.inputs.into_iter().map(used_value).collect_view()}</ul> })}
             {(!c.children.is_empty()).then(|| view! { <ul>{c.children.into_iter().map(criterion).collect_view()}</ul> })}
         </li>

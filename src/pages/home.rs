@@ -4,12 +4,11 @@
 use api::subsidy::{ApplyOffer, GrantStatus, GrantSummary, Home, Notification};
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
 use crate::i18n::{Locale, Messages};
-use crate::load::{load, show, Put};
+use crate::load::{bump, load, show};
 use crate::prefs::{tr, use_prefs, use_title};
 
 /// Text in the current language.
@@ -83,21 +82,13 @@ pub fn HomePage() -> impl IntoView {
     });
     let error = RwSignal::new(None::<String>);
     let act = move |path: String| {
-        spawn_local(async move {
-            match api_client::post::<_, serde::de::IgnoredAny>(
-                &path,
-                &(),
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(_) => {
-                    error.put(None);
-                    tick.try_update(|n| *n += 1);
-                }
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+        crate::load::act(
+            error,
+            move |locale| async move {
+                api_client::post::<_, serde::de::IgnoredAny>(&path, &(), locale).await
+            },
+            move |_| bump(tick),
+        );
     };
     view! {
         <h1 class="page-title">{tr(|m| m.subsidy.title)}</h1>

@@ -1,6 +1,6 @@
 //! `/login`: residents and enterprise users log in with their phone and an SMS code.
 
-use api::account::{CodeSent, SendCode, VerifyCode};
+use api::account::{CodeSent, LoginMethods, SendCode, VerifyCode};
 use api::text::fill;
 use api::Mobile;
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::api_client::{self, ApiFailure};
 use crate::format;
-use crate::load::Put;
+use crate::load::{load, Put};
 use crate::prefs::{tr, use_prefs, use_title};
 use crate::router::Link;
 use crate::session::{self, use_auth};
@@ -31,10 +31,16 @@ pub fn Login() -> impl IntoView {
     // After a first WeChat login the server keeps the pending binding in a cookie; the page
     // only says what will happen.
     let binding_note = crate::pages::wechat::query_param("wechat").is_some();
-    let in_wechat = window()
+    // WeChat's own browser (not a mini-program's web-view, where the mini-program logs in with
+    // a ticket) may log in with WeChat, when the server says it can.
+    let in_wechat_browser = window()
         .navigator()
         .user_agent()
-        .is_ok_and(|ua| ua.contains("MicroMessenger"));
+        .is_ok_and(|ua| ua.contains("MicroMessenger") && !ua.contains("miniProgram"));
+    let methods = load::<LoginMethods>(|| Some("/api/auth/methods".to_owned()));
+    let offers = move |pick: fn(&LoginMethods) -> bool| {
+        methods.get().and_then(Result::ok).is_some_and(|m| pick(&m))
+    };
 
     let send = move |_| {
         let m = prefs.t();
@@ -98,10 +104,13 @@ pub fn Login() -> impl IntoView {
         <h1 class="page-title">{tr(|m| m.login.title)}</h1>
         <p class="lead">{tr(|m| m.login.intro)}</p>
         {binding_note.then(|| view! { <p class="demo-hint" role="status">{tr(|m| m.login.wechat_bind)}</p> })}
-        {(in_wechat && !binding_note).then(|| view! {
-            <p><a class="button primary" href="/api/wechat/oauth/start?return=/me">{tr(|m| m.login.wechat_button)}</a></p>
+        {move || (in_wechat_browser && !binding_note && offers(|m| m.wechat_browser)).then(|| view! {
+            <p><a class="button primary" href="/api/wechat/oauth/start?return=/me" data-test="wechat-login">{tr(|m| m.login.wechat_button)}</a></p>
         })}
-        <form class="panel form" on:submit=verify novalidate>
+        {move || (methods.get().is_some() && !offers(|m| m.sms)).then(|| view! {
+            <p class="panel" role="status" data-test="sms-unavailable">{tr(|m| m.login.sms_unavailable)}</p>
+        })}
+        <form class="panel form" on:submit=verify novalidate data-methods=move || if methods.get().is_some() { "loaded" } else { "loading" }>
             <label for="phone">{tr(|m| m.login.phone)}</label>
             <p class="hint" id="phone-hint">{tr(|m| m.login.phone_hint)}</p>
             <div class="row">

@@ -18,6 +18,7 @@ pub mod login;
 pub mod me;
 pub mod not_found;
 pub mod policies;
+pub mod problem;
 #[cfg(feature = "selfcheck")]
 pub mod self_check;
 pub mod services;

@@ -3,9 +3,8 @@
 use api::account::StaffLogin;
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::load::{load, Put};
+use crate::load::{load, spawn_request, Put};
 use crate::prefs::{tr, use_prefs, use_title};
 use crate::router::Link;
 use crate::session::{self, use_auth};
@@ -41,20 +40,17 @@ pub fn StaffLoginPage() -> impl IntoView {
             totp: totp.get_untracked(),
         };
         busy.put(true);
-        spawn_local(async move {
-            match session::log_in(
-                auth,
-                "/api/auth/staff/login",
-                &body,
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(()) => {}
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-            busy.put(false);
-        });
+        spawn_request(
+            move |locale| async move {
+                session::log_in(auth, "/api/auth/staff/login", &body, locale).await
+            },
+            move |answer, m| {
+                if let Err(e) = answer {
+                    error.put(Some(e.message(m)));
+                }
+                busy.put(false);
+            },
+        );
     };
 
     view! {

@@ -4,8 +4,7 @@
 use api::account::{WeChatLogin, WeChatTicket};
 use leptos::prelude::*;
 
-use crate::load::Put;
-use leptos::task::spawn_local;
+use crate::load::{spawn_request, Put};
 
 use crate::api_client;
 use crate::prefs::{tr, use_prefs, use_title};
@@ -35,25 +34,32 @@ pub fn WeChatPage() -> impl IntoView {
     use_title(|m| m.wechat.title);
     let error = RwSignal::new(None::<String>);
     match query_param("ticket") {
-        Some(ticket) => spawn_local(async move {
-            match api_client::post::<_, WeChatLogin>(
-                "/api/wechat/ticket",
-                &WeChatTicket { ticket },
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
+        Some(ticket) => spawn_request(
+            move |locale| async move {
+                api_client::post::<_, WeChatLogin>(
+                    "/api/wechat/ticket",
+                    &WeChatTicket { ticket },
+                    locale,
+                )
+                .await
+            },
+            move |answer, m| match answer {
+                // Logged in: the signed-in bundle, wherever the person is by now.
                 Ok(WeChatLogin { me: Some(me), .. }) => {
                     auth.me.put(Some(me));
                     crate::router::full_load("/me");
                 }
                 Ok(WeChatLogin {
                     needs_phone: true, ..
-                }) => navigate("/login?wechat=1"),
-                Ok(_) => error.put(Some(prefs.t().wechat.failed.to_owned())),
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        }),
+                }) => {
+                    if !error.is_disposed() {
+                        navigate("/login?wechat=1");
+                    }
+                }
+                Ok(_) => error.put(Some(m.wechat.failed.to_owned())),
+                Err(e) => error.put(Some(e.message(m))),
+            },
+        ),
         None => error.put(Some(prefs.t().wechat.failed.to_owned())),
     }
     view! {

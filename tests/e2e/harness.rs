@@ -419,6 +419,8 @@ pub enum Viewport {
     Phone,
     /// 1280×800.
     Desktop,
+    /// The phone, inside a WeChat mini-program's web-view (its user agent says `miniProgram`).
+    MiniProgram,
 }
 
 /// Options of one browser session.
@@ -429,6 +431,10 @@ pub struct Session {
     /// for the app.
     pub without_wasm: bool,
 }
+
+const MINI_PROGRAM_UA: &str = "Mozilla/5.0 (Linux; Android 10; HMA-AL00 Build/HUAWEIHMA-AL00; wv) AppleWebKit/537.36 \
+    (KHTML, like Gecko) Version/4.0 Chrome/156.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2701(0x28003252) \
+    WeChat/arm64 Weixin NetType/WIFI Language/zh_CN miniProgram/wx-e2e-mini";
 
 const WECHAT_UA: &str = "Mozilla/5.0 (Linux; Android 10; HMA-AL00 Build/HUAWEIHMA-AL00; wv) AppleWebKit/537.36 \
     (KHTML, like Gecko) Version/4.0 Chrome/156.0.0.0 Mobile Safari/537.36 MicroMessenger/8.0.50.2701(0x28003252) \
@@ -460,10 +466,15 @@ impl Session {
             "prefs": { "intl.accept_languages": "zh-CN,zh" },
         });
         match self.viewport {
-            Viewport::Phone => {
+            Viewport::Phone | Viewport::MiniProgram => {
+                let agent = if self.viewport == Viewport::Phone {
+                    WECHAT_UA
+                } else {
+                    MINI_PROGRAM_UA
+                };
                 options["mobileEmulation"] = json!({
                     "deviceMetrics": { "width": 375, "height": 667, "pixelRatio": 2.0, "touch": true },
-                    "userAgent": WECHAT_UA,
+                    "userAgent": agent,
                 });
             }
             Viewport::Desktop => options["args"]
@@ -548,6 +559,17 @@ impl WebDriverCompatibleCommand for Cdp {
             Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()),
         )
     }
+}
+
+/// Every console message (any level) since the last call.
+pub async fn console_messages(client: &Client) -> Result<Vec<String>, CmdError> {
+    let entries = client.issue_cmd(BrowserLog).await?;
+    Ok(entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str().map(str::to_owned))
+        .collect())
 }
 
 /// Console errors (and failed loads) since the last call.

@@ -56,6 +56,9 @@ fn main() {
         an_agent_acts_within_scope_and_is_refused_outside_it_and_after_revocation,
         a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it,
         a_policy_administrator_edits_the_permit_catalogue,
+        an_elder_s_receipt_reads_plainly_and_shows_no_failed_branch,
+        leaving_a_form_mid_save_keeps_the_app_alive,
+        wechat_never_leads_to_a_dead_end,
     );
     let mut failures = Vec::new();
     let mut passed = 0;
@@ -941,6 +944,27 @@ async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) ->
             )
             .await?;
         }
+        // The R&D grant's receipt: the 3% is of the firm's revenue of ¥26,000,000, worked out
+        // by the evaluation that decided (not ¥78,000,000).
+        click(&c, "[data-test=recent] [data-policy=hitech-rd] a").await?;
+        appears(&c, "[data-criterion=rd-ratio][data-passed=true]").await?;
+        text_becomes(
+            &c,
+            "[data-criterion=rd-ratio] [data-test=rule]",
+            "要求：上一年度研发费用 ≥ ¥780,000.00",
+        )
+        .await?;
+        check(
+            !text_of(&c, "main").await?.contains("78,000,000"),
+            "no requirement off by a factor of 100",
+        )?;
+        check(
+            c.find_all(Locator::Css("[data-passed=false]"))
+                .await?
+                .is_empty(),
+            "no ✗ on a paid grant",
+        )?;
+        page_is_clean(&c).await?;
         // Why it qualified, on the policy's page.
         open(ctx, &c, "/policies/hitech-rd").await?;
         appears(
@@ -1272,8 +1296,9 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
         let visitor = PHONE.open(&ctx.driver).await;
         let scanned = async {
             open(ctx, &visitor, &format!("/verify?t={token}")).await?;
-            appears(&visitor, "[data-test=verdict][data-verdict=valid]").await?;
+            appears(&visitor, "[data-test=verdict][data-verdict=valid][data-all-valid=true]").await?;
             text_becomes(&visitor, "[data-test=verdict]", "佛山市禅城区康宁大药房（季华店）").await?;
+            text_becomes(&visitor, "[data-test=verdict] .verdict-word", "营业执照及所载许可均有效").await?;
             page_is_clean(&visitor).await?;
             let mut forged = token.clone().into_bytes();
             let i = forged.len() / 3;
@@ -1288,10 +1313,16 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
             click(&reviewer, "[data-test=issued-permits] [data-permit=drug_retail] [data-test=revoke]").await?;
             appears(&reviewer, "[data-test=issued-permits] [data-permit=drug_retail] .verdict-revoked").await?;
             page_is_clean(&reviewer).await?;
+            // The scanner learns that the business licence stands and which permit does not,
+            // not a red "revoked" over a valid licence.
             open(ctx, &visitor, &format!("/verify?t={token}")).await?;
-            appears(&visitor, "[data-test=verdict][data-verdict=revoked]").await?;
+            appears(&visitor, "[data-test=verdict][data-verdict=valid][data-all-valid=false]").await?;
+            text_becomes(&visitor, "[data-test=verdict] .verdict-word", "营业执照有效，但以下许可已不能使用").await?;
+            text_becomes(&visitor, "[data-test=not-valid-permits]", "药品经营许可证（零售）：已撤销").await?;
+            check(!text_of(&visitor, "[data-test=verdict]").await?.contains("✗"), "no ✗ over a valid licence")?;
             appears(&visitor, "[data-test=verified-permits] [data-permit=drug_retail][data-verdict=revoked]").await?;
             appears(&visitor, "[data-test=verified-permits] [data-permit=business_licence][data-verdict=valid]").await?;
+            page_is_clean(&visitor).await?;
             // The public tracking page finds it by number and phone.
             let number = js(&owner, &format!("return fetch('/api/licences/applications/{id}').then(r => r.json()).then(a => a.number)")).await?;
             open(ctx, &visitor, "/track").await?;
@@ -1334,6 +1365,215 @@ async fn a_policy_administrator_edits_the_permit_catalogue(ctx: &Ctx) -> TestRes
         let promised = js(&c, "return fetch('/api/licences/catalogue').then(r => r.json()).then(c => c.permits.find(p => p.code == 'drug_retail').promised_days)").await?;
         check(promised.as_i64() == Some(8), format!("the new promise is in force: {promised}"))?;
         page_is_clean(&c).await
+    })
+    .await
+}
+
+/// 陈伯's senior allowance receipt: "户籍状态正常" shown by the alternative that held (no red ✗
+/// of the other), the district by its name, and no dangling comma after a source.
+async fn an_elder_s_receipt_reads_plainly_and_shows_no_failed_branch(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000001").await?;
+        check(open(ctx, &c, "/").await? == "我的补贴", "his home")?;
+        click(&c, "[data-test=recent] [data-policy=senior-allowance] a").await?;
+        appears(&c, "[data-criterion=alive][data-passed=true]").await?;
+        text_becomes(&c, "[data-criterion=alive]", "户籍状态正常").await?;
+        let branches = c
+            .find_all(Locator::Css("[data-criterion=alive] [data-test=criterion]"))
+            .await?;
+        check(
+            branches.len() == 1,
+            format!("one alternative shown, not {}", branches.len()),
+        )?;
+        check(
+            c.find_all(Locator::Css("[data-passed=false]"))
+                .await?
+                .is_empty(),
+            "no ✗ on a grant that was made",
+        )?;
+        let text = text_of(&c, "[data-test=criteria]").await?;
+        check(
+            text.contains("禅城区"),
+            format!("the district by name: {text}"),
+        )?;
+        check(!text.contains("440604"), format!("no raw code: {text}"))?;
+        check(
+            !text.contains("死亡日期晚于"),
+            format!("no failed branch: {text}"),
+        )?;
+        text_becomes(
+            &c,
+            "[data-criterion=age-80] [data-test=rule]",
+            "要求：年龄 ≥ 80 岁，现为",
+        )
+        .await?;
+        for hint in c
+            .find_all(Locator::Css("[data-test=criteria] .hint"))
+            .await?
+        {
+            let t = hint.text().await?;
+            check(
+                !t.trim_end().ends_with('，') && !t.trim_end().ends_with(','),
+                format!("a dangling comma: {t:?}"),
+            )?;
+        }
+        page_is_clean(&c).await
+    })
+    .await
+}
+
+/// Console messages that mean the app touched what a left page owned, or died.
+async fn app_died(c: &Client) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    Ok(harness::console_messages(c)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.contains("disposed")
+                || m.contains("unreachable")
+                || m.contains("panicked")
+                || m.contains("RuntimeError")
+        })
+        .collect())
+}
+
+/// Leaving a form while its answers are being saved (a tab, 返回申请, another page) leaves
+/// the app alive: nothing touches the left page, the console stays clean, the next page works.
+async fn leaving_a_form_mid_save_keeps_the_app_alive(ctx: &Ctx) -> TestResult {
+    in_session(ctx, PHONE, |c| async move {
+        log_in_by_phone(ctx, &c, "13800000005").await?;
+        open(ctx, &c, "/licences/new").await?;
+        appears(
+            &c,
+            "[data-test=business-types] input[value=convenience_store]",
+        )
+        .await?;
+        click(
+            &c,
+            "[data-test=business-types] input[value=convenience_store]",
+        )
+        .await?;
+        click(&c, "[data-test=start]").await?;
+        appears(&c, "[data-test=tasks]").await?;
+        let id = c
+            .current_url()
+            .await?
+            .path()
+            .trim_start_matches("/licences/")
+            .to_owned();
+        for (field, value, leave) in [
+            ("applicant.name", "梁志强", "back"),
+            ("business.name", "佛山市禅城区便民士多", "tab"),
+            ("business.scope", "预包装食品销售", "back"),
+        ] {
+            let by_tab = leave == "tab";
+            // 返回申请, or the 办事 tab.
+            let leave = if by_tab {
+                "nav a[href='/services']".to_owned()
+            } else {
+                format!("main a[href='/licences/{id}']")
+            };
+            let section = field.split('.').next().unwrap_or_default();
+            // Into the section from the task list, as a person taps it (no page load).
+            click(
+                &c,
+                &format!("[data-test=tasks] a[href='/licences/{id}/{section}']"),
+            )
+            .await?;
+            appears(&c, "[data-test=section-form]").await?;
+            // Type, then leave at once: the field's save starts as it loses focus.
+            let input = c
+                .find(Locator::Css(&format!("#field-{}", field.replace('.', "-"))))
+                .await?;
+            input.send_keys(value).await?;
+            click(&c, &leave).await?;
+            // The next page works: it renders, and a tap on it still navigates.
+            appears(
+                &c,
+                if by_tab {
+                    "[data-test=licence-service]"
+                } else {
+                    "[data-test=tasks]"
+                },
+            )
+            .await?;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let died = app_died(&c).await?;
+            check(
+                died.is_empty(),
+                format!("after leaving {section} by {leave}: {died:#?}"),
+            )?;
+            click(&c, "nav a[href='/me']").await?;
+            appears(&c, "[data-test=phone]").await?;
+            open(ctx, &c, &format!("/licences/{id}")).await?;
+            appears(&c, "[data-test=tasks]").await?;
+        }
+        // What was typed before leaving was saved.
+        open(ctx, &c, &format!("/licences/{id}/applicant")).await?;
+        appears(&c, "[data-test=section-form]").await?;
+        let name = c
+            .find(Locator::Css("#field-applicant-name"))
+            .await?
+            .prop("value")
+            .await?;
+        check(
+            name.as_deref() == Some("梁志强"),
+            format!("the answer was kept: {name:?}"),
+        )?;
+        // The login page's countdown, left while it runs.
+        page_is_clean(&c).await
+    })
+    .await?;
+    in_session(ctx, PHONE, |c| async move {
+        open(ctx, &c, "/login").await?;
+        type_into(&c, "#phone", "13600000011").await?;
+        click(&c, "[data-test=send-code]").await?;
+        appears(&c, "[data-test=demo-code]").await?;
+        click(&c, "nav a[href='/policies']").await?;
+        heading_becomes(&c, "政策").await?;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let died = app_died(&c).await?;
+        check(
+            died.is_empty(),
+            format!("after leaving the login countdown: {died:#?}"),
+        )?;
+        click(&c, "nav a[href='/services']").await?;
+        appears(&c, "[data-test=licence-service]").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// WeChat never leads to a dead end: inside a mini-program the login page offers no WeChat
+/// button (the mini-program logs in with a ticket), and a WeChat login that fails lands on an
+/// app page in the person's language with a way back, not on a JSON body.
+async fn wechat_never_leads_to_a_dead_end(ctx: &Ctx) -> TestResult {
+    let mini = Session {
+        viewport: Viewport::MiniProgram,
+        without_wasm: false,
+    };
+    in_session(ctx, mini, |c| async move {
+        open(ctx, &c, "/login").await?;
+        appears(&c, "form[data-methods=loaded]").await?;
+        check(
+            c.find_all(Locator::Css("[data-test=wechat-login]"))
+                .await?
+                .is_empty(),
+            "no WeChat button in a mini-program's web-view",
+        )?;
+        page_is_clean(&c).await?;
+        // WeChat sends the browser back with a code that does not work.
+        c.goto(&format!(
+            "{}/api/wechat/oauth/callback?code=stale&state=stale",
+            ctx.server.url
+        ))
+        .await?;
+        arrive_at(&c, "/problem", Some("error=invalid_code_ticket")).await?;
+        check(page_heading(&c).await? == "没能完成这一步", "an app page")?;
+        text_becomes(&c, "[data-test=problem]", "登录凭证无效").await?;
+        page_is_clean(&c).await?;
+        click(&c, "main a[href='/login']").await?;
+        heading_becomes(&c, "登录").await?;
+        Ok(())
     })
     .await
 }

@@ -25,7 +25,7 @@ struct Outcome {
 pub fn all(_args: &[String]) -> anyhow::Result<()> {
     setup::build_tools()?;
     setup::browser()?;
-    let layers: [(&'static str, Layer); 9] = [
+    let layers: [(&'static str, Layer); 10] = [
         ("format (cargo fmt --check)", format),
         ("lints (clippy, warnings denied)", clippy),
         ("unit tests (native Rust, and Node for the gate)", unit),
@@ -34,6 +34,7 @@ pub fn all(_args: &[String]) -> anyhow::Result<()> {
         ("component tests (wasm, headless Chromium)", components),
         ("app release build", build::app),
         ("first-load size budget", || size::report(true)),
+        ("API fuzz (schemathesis, as four callers)", fuzz),
         (
             "end-to-end (Chromium via chromedriver, axe-core)",
             end_to_end,
@@ -180,6 +181,48 @@ fn components() -> anyhow::Result<()> {
         "--test",
         "web",
     ]))
+}
+
+/// Every operation of the OpenAPI document, fuzzed by schemathesis (pinned in
+/// `tests/fuzz/requirements.txt`, installed into `target/fuzz-venv`) signed out, as a resident,
+/// an enterprise agent and a reviewer: no 5xx, every body decodes with its declared encoding
+/// and matches its documented schema (`tests/fuzz/run.py`).
+fn fuzz() -> anyhow::Result<()> {
+    let server = build::server("dev", false)?;
+    let root = root();
+    let venv = build::target_dir().join("fuzz-venv");
+    let python = venv.join("bin/python");
+    let requirements = root.join("tests/fuzz/requirements.txt");
+    let marker = venv.join("installed-requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)?;
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(wanted.as_str()) {
+        if !python.exists() {
+            run_checked(crate::cmd("python3").arg("-m").arg("venv").arg(&venv))?;
+        }
+        run_checked(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements),
+        )?;
+        std::fs::write(&marker, wanted)?;
+    }
+    run_checked(
+        Command::new(&python)
+            .arg(root.join("tests/fuzz/run.py"))
+            .arg("--bin")
+            .arg(&server)
+            .arg("--static")
+            .arg(root.join("dist"))
+            .arg("--report-dir")
+            .arg(build::target_dir().join("fuzz")),
+    )
 }
 
 fn end_to_end() -> anyhow::Result<()> {

@@ -213,6 +213,19 @@ pub struct AccessLogEntry {
     pub what: String,
 }
 
+/// `GET /api/auth/methods`: the ways to log in that this server can perform now, so that the
+/// app offers no other.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginMethods {
+    /// A phone number and an SMS code (an SMS gateway is configured, or demo mode is on).
+    pub sms: bool,
+    /// WeChat's own browser (an official account is configured, with our public address).
+    pub wechat_browser: bool,
+    /// A WeChat mini-program's web-view, with a ticket from the mini-program.
+    pub wechat_mini: bool,
+}
+
 /// `POST /api/wechat/mini/login`: the mini-program's `wx.login` code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

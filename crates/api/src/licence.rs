@@ -441,9 +441,12 @@ pub struct Licence {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verification {
-    /// The whole licence's verdict: forged if the signature fails; otherwise revoked or
-    /// expired if every permit is, else valid (each permit has its own verdict).
+    /// The licence's own verdict: forged if the signature fails or the register disagrees;
+    /// otherwise that of the business licence it carries (or, without one, valid while any
+    /// permit is). Each permit has its own verdict beside it.
     pub verdict: Verdict,
+    /// Every permit it carries is valid: what a scanner needs to know besides the licence.
+    pub all_permits_valid: bool,
     pub number: Option<String>,
     pub uscc: Option<String>,
     pub business_name: Option<String>,

@@ -125,6 +125,18 @@ pub struct UsedValue {
     pub at: Option<String>,
 }
 
+/// What a criterion's rule is about: "上一年度研发费用 ¥2,000,000.00", or "年龄 84 岁" worked
+/// out from a birth date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Measured {
+    pub name: Bilingual,
+    pub value: Bilingual,
+    /// It is one of the criterion's `inputs`, shown as is (otherwise it is worked out from
+    /// them, as an age is).
+    pub is_input: bool,
+}
+
 /// One criterion of a decision: ✓ or ✗, the subject's values and the rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -134,7 +146,9 @@ pub struct CriterionResult {
     pub passed: bool,
     /// For a test: the values it read.
     pub inputs: Vec<UsedValue>,
-    /// For a test: the rule, e.g. "≥ 80".
+    /// For a test: what its rule is about, and its value now.
+    pub measured: Option<Measured>,
+    /// For a test: the rule on `measured`, e.g. "≥ 80 岁", from the evaluation that decided.
     pub rule: Option<Bilingual>,
     /// For a group: its parts.
     #[cfg_attr(feature = "openapi", schema(no_recursion))]

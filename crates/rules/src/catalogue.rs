@@ -129,12 +129,22 @@ impl FactTable {
     }
 }
 
-/// Every attribute and fact table.
+/// An administrative division (GB/T 2260), so that explanations say "禅城区", not "440604".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Division {
+    pub code: u32,
+    #[serde(flatten)]
+    pub name: Text,
+}
+
+/// Every attribute and fact table, and the divisions codes name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Catalogue {
     pub resident: Vec<Attribute>,
     pub enterprise: Vec<Attribute>,
     pub fact: Vec<FactTable>,
+    #[serde(default)]
+    pub division: Vec<Division>,
 }
 
 impl Catalogue {
@@ -164,6 +174,14 @@ impl Catalogue {
             .find(|t| t.table == table && t.subject == kind)
     }
 
+    /// The name of the division a code stands for, when the catalogue knows it.
+    pub fn division(&self, code: u32) -> Option<&Text> {
+        self.division
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| &d.name)
+    }
+
     /// Attribute names by kind, for error messages that list what exists.
     pub fn names(&self, kind: SubjectKind) -> BTreeMap<&str, Type> {
         self.attributes(kind)
@@ -191,6 +209,8 @@ mod tests {
             Type::Money
         );
         assert_eq!(c.attribute(SubjectKind::Resident, "revenue_y1"), None);
+        assert_eq!(c.division(440604).unwrap().zh_cn, "禅城区");
+        assert_eq!(c.division(110101), None);
         let t = c
             .fact_table(SubjectKind::Enterprise, "loan_interest")
             .unwrap();

@@ -151,6 +151,37 @@ pub enum Requirement {
     NotEmpty,
 }
 
+impl Requirement {
+    /// Whether `value` meets the requirement. For every test of an explanation,
+    /// `requirement.admits(actual)` is the test's verdict.
+    pub fn admits(&self, value: &Value) -> bool {
+        match self {
+            Requirement::Compare { op, value: v } => compare(value, v).is_some_and(|o| op.holds(o)),
+            Requirement::OneOf { values } => !value.is_null() && values.contains(value),
+            Requirement::Between { low, high } => {
+                compare(value, low).is_some_and(|o| o != Ordering::Less)
+                    && compare(value, high).is_some_and(|o| o != Ordering::Greater)
+            }
+            Requirement::Empty => value.is_null(),
+            Requirement::NotEmpty => !value.is_null(),
+        }
+    }
+}
+
+/// What the requirement of a test's explanation is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Measure {
+    /// The value of the input of this name (an attribute, or an aggregate as written): a test
+    /// such as `rd_expense_y1 * 100 >= revenue_y1 * 3` is explained as "rd_expense_y1 ≥ 3% of
+    /// revenue_y1", worked out by this evaluation.
+    Input { name: String },
+    /// Completed years from the date input of this name to the reference date.
+    Age { of: String },
+    /// The test's expression as a whole, when it has no simpler reading.
+    Computed,
+}
+
 /// An attribute (or fact aggregate) a test read, with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Input {
@@ -173,9 +204,12 @@ pub struct Explanation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Detail {
-    /// A test: the subject's value (`actual`, computed from `inputs`) against the requirement.
+    /// A test: the measured value (`actual`, read or computed from `inputs`) against the
+    /// requirement on it. `requirement.admits(&actual)` is always this test's verdict: both
+    /// come from the same evaluation, never re-derived for display.
     Test {
         inputs: Vec<Input>,
+        measure: Measure,
         actual: Value,
         requirement: Requirement,
     },
@@ -379,6 +413,17 @@ pub fn age(birth: Date, on: Date) -> i64 {
     }
 }
 
+/// One monotone step by a constant, for [`Evaluator::shown`].
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// `x * k`, k > 0.
+    Mul(i128),
+    /// `x / k` rounded down, k > 0.
+    Div(i128),
+    /// `x + c` (`x - c` is `x + (-c)`).
+    Add(i128),
+}
+
 struct Evaluator<'a> {
     policy: &'a Policy,
     subject: &'a Subject,
@@ -427,13 +472,15 @@ impl Evaluator<'_> {
     fn explain(&self, c: &Criterion) -> Result<Explanation, String> {
         let (passed, detail) = match &c.kind {
             CriterionKind::Test(t) => {
-                let (passed, actual) = self.test(t)?;
+                let (passed, _) = self.test(t)?;
+                let (measure, actual, requirement) = self.shown(t, passed)?;
                 (
                     passed,
                     Detail::Test {
                         inputs: self.inputs(t)?,
+                        measure,
                         actual,
-                        requirement: self.requirement(t)?,
+                        requirement,
                     },
                 )
             }
@@ -498,6 +545,123 @@ impl Evaluator<'_> {
             });
         }
         Ok(inputs)
+    }
+
+    /// The test as a person reads it: the attribute it is about (or an age), that value, and
+    /// what it must be, solved from the test with this subject's values. `x * 100 >= y * 3`
+    /// becomes `x ≥ ⌈3y / 100⌉`; `x / 100 in 13..=43` becomes `x in 1300..=4399`. Whatever
+    /// has no such reading, or whose reading would not give `passed`, is shown whole.
+    fn shown(&self, t: &Test, passed: bool) -> Result<(Measure, Value, Requirement), String> {
+        let whole = |ev: &Self| -> Result<(Measure, Value, Requirement), String> {
+            Ok((
+                Measure::Computed,
+                ev.value(t.subject_side())?,
+                ev.requirement(t)?,
+            ))
+        };
+        let (base, steps) = self.peel(t.subject_side())?;
+        let measure = match base {
+            Expr::Attr { name, .. } => Measure::Input { name: name.clone() },
+            Expr::Sum { .. } => Measure::Input {
+                name: describe_sum(base),
+            },
+            Expr::Age(inner) => match &**inner {
+                Expr::Attr { name, .. } => Measure::Age { of: name.clone() },
+                _ => return whole(self),
+            },
+            _ => return whole(self),
+        };
+        let actual = self.value(base)?;
+        let requirement = if steps.is_empty() {
+            Some(self.requirement(t)?)
+        } else {
+            self.solved(t, &steps, base.ty())?
+        };
+        match requirement {
+            Some(r) if r.admits(&actual) == passed => Ok((measure, actual, r)),
+            _ => whole(self),
+        }
+    }
+
+    /// The innermost operand of a chain of monotone steps by constants (`x * 100`,
+    /// `x / 100`, `x + c`, `x - c`), and the steps, outermost first.
+    fn peel<'e>(&self, mut e: &'e Expr) -> Result<(&'e Expr, Vec<Step>), String> {
+        let mut steps = Vec::new();
+        while let Expr::Bin {
+            op, left, right, ..
+        } = e
+        {
+            let (var, constant, var_left) = if right.is_constant() && !left.is_constant() {
+                (&**left, &**right, true)
+            } else if left.is_constant() && !right.is_constant() {
+                (&**right, &**left, false)
+            } else {
+                break;
+            };
+            let Some(k) = self.number(constant)? else {
+                break;
+            };
+            let step = match (op, var_left) {
+                (Arith::Mul, _) if k > 0 => Step::Mul(k),
+                (Arith::Div, true) if k > 0 => Step::Div(k),
+                (Arith::Add, _) => Step::Add(k),
+                (Arith::Sub, true) => Step::Add(-k),
+                _ => break,
+            };
+            steps.push(step);
+            e = var;
+        }
+        Ok((e, steps))
+    }
+
+    /// The requirement on the innermost operand, from the test on the stepped expression.
+    fn solved(&self, t: &Test, steps: &[Step], ty: Type) -> Result<Option<Requirement>, String> {
+        // The least x with f(x) >= r (f is non-decreasing on integers).
+        let least = |r: i128| -> Option<i128> {
+            steps.iter().try_fold(r, |r, step| match *step {
+                Step::Mul(k) => Some(r.div_euclid(k) + i128::from(r.rem_euclid(k) != 0)),
+                Step::Div(k) => r.checked_mul(k),
+                Step::Add(c) => r.checked_sub(c),
+            })
+        };
+        let value = |n: Option<i128>| n.and_then(|n| Value::from_number(ty, n));
+        let compare =
+            |op: CmpOp, n: Option<i128>| value(n).map(|value| Requirement::Compare { op, value });
+        let between = |lo: Option<i128>, hi: Option<i128>| match (lo, hi) {
+            (Some(l), Some(h)) if l == h => compare(CmpOp::Eq, Some(l)),
+            (Some(l), Some(h)) if l < h => Some(Requirement::Between {
+                low: value(Some(l))?,
+                high: value(Some(h))?,
+            }),
+            _ => None,
+        };
+        let after = |r: i128| r.checked_add(1).and_then(least);
+        Ok(match t {
+            Test::Cmp { op, right, .. } => match self.number(right)? {
+                None => Some(Requirement::Compare {
+                    op: *op,
+                    value: Value::Null,
+                }),
+                Some(r) => match op {
+                    CmpOp::Ge => compare(CmpOp::Ge, least(r)),
+                    CmpOp::Lt => compare(CmpOp::Lt, least(r)),
+                    CmpOp::Gt => compare(CmpOp::Gt, after(r).map(|n| n - 1)),
+                    CmpOp::Le => compare(CmpOp::Le, after(r).map(|n| n - 1)),
+                    CmpOp::Eq => between(least(r), after(r).map(|n| n - 1)),
+                    CmpOp::Ne => match (least(r), after(r).map(|n| n - 1)) {
+                        (Some(l), Some(h)) if l == h => compare(CmpOp::Ne, Some(l)),
+                        _ => None,
+                    },
+                },
+            },
+            Test::Range { lo, hi, .. } => match (lo.number(), hi.number()) {
+                (Some(l), Some(h)) => between(least(l), after(h).map(|n| n - 1)),
+                _ => None,
+            },
+            Test::IsNull { negated: false, .. } => Some(Requirement::Empty),
+            Test::IsNull { negated: true, .. } => Some(Requirement::NotEmpty),
+            Test::In { .. } => None,
+        })
     }
 
     fn requirement(&self, t: &Test) -> Result<Requirement, String> {

@@ -27,7 +27,7 @@
 //!
 //! [[criteria]]                     # a group: exactly one of test, all, any, not
 //! id = "alive"
-//! label = { zh-CN = "在世", en = "Alive" }
+//! label = { zh-CN = "户籍状态正常", en = "Household registration in order" }
 //! any = [
 //!   { id = "no-death", label = { zh-CN = "…", en = "…" }, test = "death_date is null" },
 //!   { id = "died-after", label = { zh-CN = "…", en = "…" }, test = "death_date > ref_date" },

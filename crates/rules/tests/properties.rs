@@ -161,6 +161,7 @@ proptest! {
                 for policy in policies.iter().filter(|pol| pol.subject == pop.kind) {
                     let e = evaluate(policy, &subject, &ctx()).unwrap();
                     prop_assert_eq!(e.eligible, e.explanation.passed);
+                    shown_tests_agree(&e.explanation, &subject)?;
                     prop_assert_eq!(e.amount_fen, decide(policy, &subject, &ctx()).unwrap());
                     for s in &e.suggestions {
                         // Applying the suggested value makes that criterion pass.
@@ -179,6 +180,59 @@ proptest! {
             }
         }
     }
+}
+
+/// Every test of an explanation shows a value and a requirement that, applied to each other,
+/// give the test's verdict; the value is the subject's own (or its age); every test of the
+/// reference policies has such a simple reading.
+fn shown_tests_agree(
+    e: &rules::eval::Explanation,
+    subject: &rules::Subject,
+) -> Result<(), TestCaseError> {
+    use rules::eval::{Detail, Measure};
+    match &e.detail {
+        Detail::All { children } | Detail::Any { children } => {
+            for c in children {
+                shown_tests_agree(c, subject)?;
+            }
+        }
+        Detail::Not { child } => shown_tests_agree(child, subject)?,
+        Detail::Test {
+            inputs,
+            measure,
+            actual,
+            requirement,
+        } => {
+            prop_assert_eq!(
+                requirement.admits(actual),
+                e.passed,
+                "{}: {:?} against {:?}",
+                e.id,
+                actual,
+                requirement
+            );
+            match measure {
+                Measure::Input { name } => {
+                    let input = inputs.iter().find(|i| i.name == *name);
+                    prop_assert!(input.is_some(), "{}: {} is not an input", e.id, name);
+                    prop_assert_eq!(&input.unwrap().value, actual);
+                }
+                Measure::Age { of } => {
+                    prop_assert!(inputs.iter().any(|i| i.name == *of));
+                    if let Value::Date(birth) = subject.get(of) {
+                        prop_assert_eq!(
+                            actual,
+                            &Value::Int(rules::eval::age(*birth, ctx().reference_date))
+                        );
+                    } else {
+                        prop_assert_eq!(actual, &Value::Null);
+                    }
+                }
+                Measure::Computed => prop_assert!(false, "{}: no simple reading", e.id),
+            }
+        }
+    }
+    Ok(())
 }
 
 fn passed(e: &rules::eval::Explanation, id: &str) -> bool {

@@ -346,6 +346,7 @@ fn explanations_name_values_departments_and_requirements() {
         inputs,
         actual,
         requirement,
+        ..
     } = &reached.detail
     else {
         panic!()
@@ -449,4 +450,105 @@ fn suggestions_cover_sets_ranges_and_ratios() {
     )
     .unwrap();
     assert_eq!(e.suggestions[0].needed, Value::Bool(true));
+}
+
+/// The requirement of a test, as its explanation shows it.
+fn shown(
+    e: &rules::Evaluation,
+    id: &str,
+) -> (rules::eval::Measure, Value, rules::eval::Requirement) {
+    fn find<'e>(e: &'e rules::eval::Explanation, id: &str) -> Option<&'e rules::eval::Explanation> {
+        use rules::eval::Detail;
+        if e.id == id {
+            return Some(e);
+        }
+        match &e.detail {
+            Detail::All { children } | Detail::Any { children } => {
+                children.iter().find_map(|c| find(c, id))
+            }
+            Detail::Not { child } => find(child, id),
+            Detail::Test { .. } => None,
+        }
+    }
+    match &find(&e.explanation, id).unwrap().detail {
+        rules::eval::Detail::Test {
+            measure,
+            actual,
+            requirement,
+            ..
+        } => (measure.clone(), actual.clone(), requirement.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn explanations_show_requirements_on_the_subjects_own_values() {
+    use rules::eval::{Measure, Requirement};
+    use rules::expr::CmpOp;
+    // 黄总's firm: revenue ¥26,000,000, R&D ¥2,000,000: 3% of revenue is ¥780,000, not
+    // ¥78,000,000 (the test is `rd_expense_y1 * 100 >= revenue_y1 * 3`).
+    let firm = with(
+        with(
+            enterprise(),
+            "high_tech_until",
+            Value::Date(d("2027-01-01")),
+        ),
+        "revenue_y1",
+        Value::Money(2_600_000_000),
+    );
+    let firm = with(firm, "rd_expense_y1", Value::Money(200_000_000));
+    let e = evaluate(&policy("hitech-rd"), &firm, &ctx("2026-03")).unwrap();
+    assert_eq!(
+        shown(&e, "rd-ratio"),
+        (
+            Measure::Input {
+                name: "rd_expense_y1".into()
+            },
+            Value::Money(200_000_000),
+            Requirement::Compare {
+                op: CmpOp::Ge,
+                value: Value::Money(78_000_000)
+            }
+        )
+    );
+    // A share that does not divide evenly rounds up: 3% of ¥33,333,333.34 is ¥1,000,000.0002, so
+    // at least ¥1,000,000.01.
+    let odd = with(firm.clone(), "revenue_y1", Value::Money(3_333_333_334));
+    let e = evaluate(&policy("hitech-rd"), &odd, &ctx("2026-03")).unwrap();
+    assert_eq!(
+        shown(&e, "rd-ratio").2,
+        Requirement::Compare {
+            op: CmpOp::Ge,
+            value: Value::Money(100_000_001)
+        }
+    );
+    // `industry_code / 100 in 13..=43` is about the code: 1300 to 4399.
+    let e = evaluate(&policy("gas-subsidy"), &firm, &ctx("2026-03")).unwrap();
+    assert_eq!(
+        shown(&e, "manufacturing").2,
+        Requirement::Between {
+            low: Value::Int(1300),
+            high: Value::Int(4399)
+        }
+    );
+    // An age is shown as the age, worked out on the reference date.
+    let e = evaluate(
+        &policy("senior-allowance"),
+        &resident("1941-05-02"),
+        &ctx("2026-03"),
+    )
+    .unwrap();
+    assert_eq!(
+        shown(&e, "age-80"),
+        (
+            Measure::Age {
+                of: "birth_date".into()
+            },
+            Value::Int(84),
+            Requirement::Compare {
+                op: CmpOp::Ge,
+                value: Value::Int(80)
+            }
+        )
+    );
 }

@@ -162,6 +162,13 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
     }
 
+    /// A service that is not set up here, e.g. `unavailable_because("wechat")`.
+    pub fn unavailable_because(reason: &str) -> ApiError {
+        let mut e = ApiError::unavailable();
+        e.key = format!("errors.unavailable_{reason}");
+        e
+    }
+
     /// A bug. The cause is logged here and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "internal error");
@@ -257,6 +264,7 @@ impl IntoResponse for ApiError {
 pub async fn localize_errors(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let is_api = crate::routes::is_api_path(request.uri().path());
+    let navigation = is_navigation(request.headers());
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -269,6 +277,19 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
         None if is_api && !is_json(&response) => std::sync::Arc::new(ApiError::for_status(status)),
         None => return response,
     };
+    // A browser that navigated here (a WeChat login link, a bookmark) is shown an app page in
+    // the person's language with a way back, never a JSON body.
+    if is_api && navigation {
+        let reason = error
+            .key
+            .strip_prefix("errors.")
+            .unwrap_or(error.code.as_str());
+        return (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/problem?error={reason}"))],
+        )
+            .into_response();
+    }
     let (mut parts, _) = response.into_parts();
     let body = serde_json::to_vec(&error.body(lang)).expect("an error body always serializes");
     parts.headers.insert(
@@ -284,8 +305,23 @@ pub async fn localize_errors(request: Request, next: Next) -> Response {
             .headers
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
+    // The new body is plain JSON: whatever encoding the old body had (a compression layer
+    // may have encoded it) no longer applies.
     parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_ENCODING);
     Response::from_parts(parts, Body::from(body))
+}
+
+/// Whether a request is a browser's top-level navigation: `Sec-Fetch-Mode: navigate`, or, from a
+/// browser too old to send that, one that asks for HTML.
+fn is_navigation(headers: &axum::http::HeaderMap) -> bool {
+    match headers.get("sec-fetch-mode").and_then(|v| v.to_str().ok()) {
+        Some(mode) => mode == "navigate",
+        None => headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("text/html")),
+    }
 }
 
 fn is_json(response: &Response) -> bool {

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod explain;
 pub mod feeds;
 pub mod headers;
 pub mod http_client;

@@ -351,6 +351,17 @@ pub struct DemoTotpQuery {
     username: String,
 }
 
+/// The ways to log in that this server can perform now: the app offers only these.
+#[utoipa::path(get, path = "/api/auth/methods", tag = "auth",
+    responses((status = 200, body = api::account::LoginMethods)))]
+pub async fn methods(State(state): State<AppState>) -> Json<api::account::LoginMethods> {
+    Json(api::account::LoginMethods {
+        sms: state.sms.available(),
+        wechat_browser: crate::wechat::offers_browser_login(&state),
+        wechat_mini: state.wechat.configured().0,
+    })
+}
+
 /// Demo mode only: the current authenticator code of a demo staff account, shown as a hint on
 /// the staff login form. Outside demo mode this endpoint does not exist (404).
 #[utoipa::path(get, path = "/api/auth/staff/demo-totp", tag = "auth", params(DemoTotpQuery),

@@ -73,7 +73,7 @@ fn department_text(name: &str) -> Bilingual {
                 zh_cn: name.into(),
                 en: name.into(),
             },
-            crate::subsidies::department,
+            crate::explain::department,
         )
 }
 

@@ -50,6 +50,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(version))
         .routes(routes!(openapi_json))
         .routes(routes!(create_client_report))
+        .routes(routes!(crate::login::methods))
         .routes(routes!(crate::login::send_code))
         .routes(routes!(crate::login::verify_code))
         .routes(routes!(crate::login::staff_login))

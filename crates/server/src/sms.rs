@@ -10,6 +10,10 @@ use api::Mobile;
 pub trait SmsSender: Send + Sync {
     /// Sends the login code; the message text is the gateway's template, not ours.
     async fn send_code(&self, phone: &Mobile, code: &str) -> anyhow::Result<()>;
+    /// Whether codes can be sent at all (the app offers phone logins only then).
+    fn available(&self) -> bool {
+        true
+    }
 }
 
 /// Posts `{"phone": "...", "template": "login_code", "params": {"code": "..."}}` as JSON to the
@@ -85,5 +89,8 @@ impl SmsSender for NoSms {
         anyhow::bail!(
             "no SMS gateway is configured (set ZHIDA_SMS_GATEWAY_URL, or run with ZHIDA_DEMO=1)"
         )
+    }
+    fn available(&self) -> bool {
+        false
     }
 }

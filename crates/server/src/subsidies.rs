@@ -7,22 +7,21 @@ use axum::Json;
 use serde_json::Value as Json_;
 use sqlx::Row;
 
-use api::policy::{Audience, Bilingual, GrantMode};
+use api::policy::{Audience, GrantMode};
 use api::subsidy::{
-    ApplyOffer, ApplyResult, CriterionResult, Disbursement, FailedPayment, GrantDetail,
-    GrantStatus, GrantStep, GrantSummary, GrantTally, Home, MonthPaid, Notification, PolicyCheck,
-    UsedValue,
+    ApplyOffer, ApplyResult, Disbursement, FailedPayment, GrantDetail, GrantStatus, GrantStep,
+    GrantSummary, GrantTally, Home, MonthPaid, Notification, PolicyCheck, UsedValue,
 };
 use api::ErrorBody;
-use rules::eval::{Detail, Explanation, Requirement};
 use rules::policy::Mode;
-use rules::{Catalogue, Context, Policy, SubjectKind, Value};
+use rules::{Catalogue, Context, Policy, SubjectKind};
 
 use crate::auth::{may_act, Principal, Session, StaffWith};
 use crate::data;
 use crate::db::now_utc;
 use crate::error::ApiError;
-use crate::i18n::{bilingual, both, message, Lang};
+use crate::explain::{self, criteria, department, same, show};
+use crate::i18n::bilingual;
 use crate::matching::{self, Actor};
 use crate::policies::bi;
 use crate::AppState;
@@ -76,13 +75,6 @@ impl FromRequestParts<AppState> for Beneficiary {
     }
 }
 
-fn same(s: String) -> Bilingual {
-    Bilingual {
-        zh_cn: s.clone(),
-        en: s,
-    }
-}
-
 fn audience(kind: SubjectKind) -> Audience {
     match kind {
         SubjectKind::Resident => Audience::Resident,
@@ -96,124 +88,6 @@ fn mode(m: Mode) -> GrantMode {
         Mode::AutomaticAfterConsent => GrantMode::AutomaticAfterConsent,
         Mode::ApplyInstant => GrantMode::ApplyInstant,
         Mode::ApplyReviewed => GrantMode::ApplyReviewed,
-    }
-}
-
-/// A value as people read it: money in yuan, codes with their zeros, yes/no.
-fn show(v: &Value) -> Bilingual {
-    match v {
-        Value::Null => bilingual("server.values.none", &[]),
-        Value::Money(fen) => same(api::text::yuan(*fen)),
-        Value::Bool(true) => bilingual("server.values.yes", &[]),
-        Value::Bool(false) => bilingual("server.values.no", &[]),
-        Value::String(s) => same(s.clone()),
-        other => same(other.to_string()),
-    }
-}
-
-/// What a test requires, in words.
-fn rule(r: &Requirement) -> Bilingual {
-    let text = |lang: Lang, b: &Bilingual| match lang {
-        Lang::ZhCn => b.zh_cn.clone(),
-        Lang::En => b.en.clone(),
-    };
-    match r {
-        Requirement::Compare { op, value } => {
-            let v = show(value);
-            both(|lang| {
-                message(
-                    lang,
-                    "server.values.compare",
-                    &[("op", op.symbol().to_owned()), ("value", text(lang, &v))],
-                )
-            })
-        }
-        Requirement::OneOf { values } => {
-            let shown: Vec<Bilingual> = values.iter().map(show).collect();
-            both(|lang| {
-                let separator = message(lang, "common.list_separator", &[]);
-                let list: Vec<String> = shown.iter().map(|b| text(lang, b)).collect();
-                message(
-                    lang,
-                    "server.values.one_of",
-                    &[("values", list.join(&separator))],
-                )
-            })
-        }
-        Requirement::Between { low, high } => {
-            let (l, h) = (show(low), show(high));
-            both(|lang| {
-                message(
-                    lang,
-                    "server.values.between",
-                    &[("low", text(lang, &l)), ("high", text(lang, &h))],
-                )
-            })
-        }
-        Requirement::Empty => bilingual("server.values.empty", &[]),
-        Requirement::NotEmpty => bilingual("server.values.not_empty", &[]),
-    }
-}
-
-/// A department's name in both languages.
-pub fn department(d: rules::Department) -> Bilingual {
-    let (zh, en) = d.names();
-    Bilingual {
-        zh_cn: zh.into(),
-        en: en.into(),
-    }
-}
-
-/// When each input was sent, from a receipt or the live store.
-type SentAt<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-fn criterion(e: &Explanation, sent_at: SentAt<'_>) -> CriterionResult {
-    let (inputs, rule_text, children) = match &e.detail {
-        Detail::Test {
-            inputs,
-            requirement,
-            ..
-        } => (
-            inputs
-                .iter()
-                .map(|i| UsedValue {
-                    key: i
-                        .name
-                        .strip_prefix("sum(")
-                        .and_then(|n| n.split('.').next())
-                        .unwrap_or(&i.name)
-                        .to_owned(),
-                    name: bi(&i.description),
-                    value: show(&i.value),
-                    department: department(i.department),
-                    at: sent_at(&i.name),
-                })
-                .collect(),
-            Some(rule(requirement)),
-            Vec::new(),
-        ),
-        Detail::All { children } | Detail::Any { children } => (
-            Vec::new(),
-            None,
-            children.iter().map(|c| criterion(c, sent_at)).collect(),
-        ),
-        Detail::Not { child } => (Vec::new(), None, vec![criterion(child, sent_at)]),
-    };
-    CriterionResult {
-        id: e.id.clone(),
-        label: bi(&e.label),
-        passed: e.passed,
-        inputs,
-        rule: rule_text,
-        children,
-    }
-}
-
-/// The top-level criteria of an explanation (its root is the policy's implicit "all").
-fn criteria(e: &Explanation, sent_at: SentAt<'_>) -> Vec<CriterionResult> {
-    match &e.detail {
-        Detail::All { children } => children.iter().map(|c| criterion(c, sent_at)).collect(),
-        _ => vec![criterion(e, sent_at)],
     }
 }
 
@@ -459,36 +333,10 @@ async fn check_for(
     check.eligible = evaluation.eligible;
     check.amount_fen = evaluation.amount_fen;
     check.criteria = criteria(&evaluation.explanation, &sent_at);
-    let catalogue = Catalogue::standard();
     check.suggestions = evaluation
         .suggestions
         .iter()
-        .map(|s| {
-            let name = catalogue
-                .attribute(policy.subject, &s.attribute)
-                .map_or_else(|| same(s.attribute.clone()), |a| bi(&a.description));
-            let (needed, current) = (show(&s.needed), show(&s.current));
-            let op = s.relation.symbol().to_owned();
-            both(|lang| {
-                let pick = |b: &Bilingual| {
-                    if lang == Lang::ZhCn {
-                        b.zh_cn.clone()
-                    } else {
-                        b.en.clone()
-                    }
-                };
-                message(
-                    lang,
-                    "server.values.suggestion",
-                    &[
-                        ("name", pick(&name)),
-                        ("op", op.clone()),
-                        ("needed", pick(&needed)),
-                        ("current", pick(&current)),
-                    ],
-                )
-            })
-        })
+        .map(|s| explain::suggestion(policy.subject, s))
         .collect();
     check.eligible_from = evaluation.eligible_from.map(|d| d.to_string());
     check.grant = current_grant(state, policy, subject).await?;

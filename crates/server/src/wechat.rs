@@ -57,6 +57,8 @@ pub trait WeChat: Send + Sync {
     async fn oauth_code(&self, code: &str) -> Result<Identity, WeChatError>;
     /// Where to send the browser to start official-account OAuth.
     fn authorize_url(&self, redirect_uri: &str, state: &str) -> Option<String>;
+    /// Which logins are configured: (mini-program, official account).
+    fn configured(&self) -> (bool, bool);
 }
 
 /// WeChat's real API, at configurable base URLs.
@@ -173,6 +175,9 @@ impl WeChat for WeChatApi {
             enc(redirect_uri),
             enc(state)
         ))
+    }
+    fn configured(&self) -> (bool, bool) {
+        (self.mini.is_some(), self.official.is_some())
     }
 }
 
@@ -454,13 +459,19 @@ fn origin(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     }
     if !state.settings.demo {
         tracing::error!("WeChat OAuth needs ZHIDA_PUBLIC_URL for its redirect address");
-        return Err(ApiError::unavailable());
+        return Err(ApiError::unavailable_because("wechat"));
     }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
     Ok(format!("http://{host}"))
+}
+
+/// Whether WeChat's browser can log in here: an official account, and an address for WeChat
+/// to send the browser back to.
+pub fn offers_browser_login(state: &AppState) -> bool {
+    state.wechat.configured().1 && (state.settings.public_url.is_some() || state.settings.demo)
 }
 
 /// WeChat's browser: starts official-account OAuth (`snsapi_base`).
@@ -476,7 +487,7 @@ pub async fn oauth_start(
     let url = state
         .wechat
         .authorize_url(&redirect_uri, &nonce)
-        .ok_or_else(ApiError::unavailable)?;
+        .ok_or_else(|| ApiError::unavailable_because("wechat"))?;
     let return_to = safe_return(q.return_to.as_deref());
     let cookie = auth::set_cookie(
         &state,
@@ -583,6 +594,9 @@ impl WeChat for NoWeChat {
     }
     fn authorize_url(&self, _: &str, _: &str) -> Option<String> {
         None
+    }
+    fn configured(&self) -> (bool, bool) {
+        (false, false)
     }
 }
 

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::io::Read;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::TestApp;
@@ -23,6 +25,8 @@ on_both_databases!(
     oversized_body_is_a_json_413,
     every_answer_carries_a_request_id,
     api_answers_are_compressed_when_accepted,
+    error_bodies_decode_as_their_headers_say,
+    a_browser_navigating_into_an_error_is_sent_to_an_app_page,
     migrations_run_twice_without_harm,
 );
 
@@ -340,6 +344,102 @@ async fn api_answers_are_compressed_when_accepted(app: TestApp) {
             .header("content-encoding"),
         ""
     );
+}
+
+/// Errors that the framework or a handler answers before a body exists (a missing query
+/// parameter, a path that does not parse) are written by the error layer after compression:
+/// the body it writes must not carry the encoding of the body it replaced.
+async fn error_bodies_decode_as_their_headers_say(app: TestApp) {
+    let app = app.demo().await;
+    let cookie = common::login_phone(&app, "13800000001").await;
+    for (method, uri) in [
+        ("GET", "/api/verify"),
+        ("GET", "/api/track/current"),
+        ("GET", "/api/auth/staff/demo-totp"),
+        ("DELETE", "/api/me/sessions/abc"),
+        ("DELETE", "/api/enterprises/x/agents/y"),
+        ("GET", "/api/nowhere"),
+    ] {
+        for signed_in in [false, true] {
+            let mut request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("accept-encoding", "gzip, deflate, br");
+            if signed_in {
+                request = request.header("cookie", &cookie);
+            }
+            let answer = app.send(request.body(Body::empty()).unwrap()).await;
+            assert!(
+                answer.status.is_client_error(),
+                "{method} {uri}: {}",
+                answer.status
+            );
+            let encoding = answer.header("content-encoding").to_owned();
+            let body: Vec<u8> = match encoding.as_str() {
+                "" => answer.body.to_vec(),
+                "gzip" => {
+                    let mut out = Vec::new();
+                    flate2::read::GzDecoder::new(&answer.body[..])
+                        .read_to_end(&mut out)
+                        .unwrap_or_else(|e| panic!("{method} {uri}: says gzip but is not: {e}"));
+                    out
+                }
+                other => panic!("{method} {uri}: unexpected encoding {other}"),
+            };
+            let error: serde_json::Value = serde_json::from_slice(&body)
+                .unwrap_or_else(|e| panic!("{method} {uri}: not JSON ({e}) with {encoding:?}"));
+            assert!(
+                error["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{error}"
+            );
+        }
+    }
+}
+
+/// A page the browser navigated to (a link, WeChat's redirect) never ends on a JSON body: the
+/// browser goes to the app's page for the problem, which says it in words with a way back.
+async fn a_browser_navigating_into_an_error_is_sent_to_an_app_page(app: TestApp) {
+    let navigate = |uri: &str, fetch_mode: Option<&str>| {
+        let mut r = Request::get(uri).header(
+            "accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        );
+        if let Some(mode) = fetch_mode {
+            r = r.header("sec-fetch-mode", mode);
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    // No WeChat app is configured here.
+    let answer = app
+        .send(navigate(
+            "/api/wechat/oauth/start?return=/me",
+            Some("navigate"),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        answer.header("location"),
+        "/problem?error=unavailable_wechat"
+    );
+    // An old WeChat web-view that sends no Sec-Fetch headers, and a replayed callback.
+    let answer = app
+        .send(navigate("/api/wechat/oauth/callback?code=x&state=y", None))
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        answer.header("location"),
+        "/problem?error=invalid_code_ticket"
+    );
+    // The app's own requests still get JSON.
+    let answer = app
+        .send(navigate("/api/wechat/oauth/start", Some("cors")))
+        .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.json()["code"], "unavailable");
+    let answer = app.get("/api/wechat/oauth/start").await;
+    assert!(answer
+        .header("content-type")
+        .starts_with("application/json"));
 }
 
 async fn migrations_run_twice_without_harm(app: TestApp) {

@@ -391,6 +391,7 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
     assert!(qr.text().contains("<svg"));
     let verdict = app.get(&format!("/api/verify?t={token}")).await.json();
     assert_eq!(verdict["verdict"], "valid", "{verdict:#}");
+    assert_eq!(verdict["all_permits_valid"], true);
     assert_eq!(verdict["business_name"], "佛山市禅城区康宁大药房（季华店）");
     assert_eq!(verdict["permits"][1]["verdict"], "valid");
 
@@ -446,7 +447,9 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text());
     let verdict = app.get(&format!("/api/verify?t={token}")).await.json();
-    assert_eq!(verdict["verdict"], "revoked");
+    // The licence itself stands; the scanner is told that one of its permits does not.
+    assert_eq!(verdict["verdict"], "valid", "{verdict:#}");
+    assert_eq!(verdict["all_permits_valid"], false);
     assert_eq!(verdict["permits"][0]["verdict"], "valid");
     assert_eq!(verdict["permits"][1]["verdict"], "revoked");
 
@@ -1256,7 +1259,9 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
     }
     .seal(&app.state.licence_key);
     let verdict = app.get(&format!("/api/verify?t={old}")).await.json();
-    assert_eq!(verdict["verdict"], "expired", "{verdict:#}");
+    // The business licence runs without end; only the hygiene permit has expired.
+    assert_eq!(verdict["verdict"], "valid", "{verdict:#}");
+    assert_eq!(verdict["all_permits_valid"], false);
     assert_eq!(verdict["permits"][0]["verdict"], "valid");
     assert_eq!(verdict["permits"][1]["verdict"], "expired");
     // A code for a licence the register does not hold is not trusted, even signed.

@@ -286,6 +286,9 @@ async fn oauth_round(app: &TestApp) -> Answer {
 
 async fn official_account_oauth_binds_then_logs_in(app: TestApp) {
     let (app, fake) = with_fake(app).await;
+    let methods = app.get("/api/auth/methods").await.json();
+    assert_eq!(methods["wechat_browser"], true, "{methods}");
+    assert_eq!(methods["wechat_mini"], true, "{methods}");
     *fake.browser_openid.lock().unwrap() = "o-carol".into();
     let first = oauth_round(&app).await;
     assert_eq!(first.status, StatusCode::FOUND);
@@ -337,6 +340,10 @@ async fn oauth_refuses_a_forged_state(app: TestApp) {
 }
 
 async fn wechat_not_configured_says_so(app: TestApp) {
+    // The app is told, so it offers no WeChat login.
+    let methods = app.get("/api/auth/methods").await.json();
+    assert_eq!(methods["wechat_browser"], false, "{methods}");
+    assert_eq!(methods["wechat_mini"], false, "{methods}");
     let answer = post(
         &app,
         "/api/wechat/mini/login",

@@ -7,11 +7,10 @@ use api::licence::{
 };
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::{countdown, live, permit_names, stage_badge, time_used, timeline};
 use crate::api_client;
-use crate::load::{load, show, Put};
+use crate::load::{act, load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 use crate::router::{use_navigate, Link};
 
@@ -68,21 +67,24 @@ pub fn NewApplicationPage() -> impl IntoView {
         };
         let navigate = navigate.clone();
         busy.set(true);
-        spawn_local(async move {
-            match api_client::post::<_, Application>(
-                "/api/licences/applications",
-                &body,
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(a) => navigate(&format!("/licences/{}", a.id)),
+        spawn_request(
+            move |locale| async move {
+                api_client::post::<_, Application>("/api/licences/applications", &body, locale)
+                    .await
+            },
+            move |answer, m| match answer {
+                // To the new application, unless the person has gone elsewhere meanwhile.
+                Ok(a) => {
+                    if !busy.is_disposed() {
+                        navigate(&format!("/licences/{}", a.id));
+                    }
+                }
                 Err(e) => {
-                    error.put(Some(e.message(prefs.t())));
+                    error.put(Some(e.message(m)));
                     busy.put(false);
                 }
-            }
-        });
+            },
+        );
     };
     view! {
         <p><Link href="/licences">{tr(|m| m.licence.back_to_list)}</Link></p>
@@ -144,16 +146,16 @@ pub fn NewApplicationPage() -> impl IntoView {
     }
 }
 
-/// Takes the applicant's step (submit, resubmit, withdraw); `done` runs with the new state.
+/// Takes the applicant's step (submit, resubmit, withdraw); `done` runs with the new state
+/// while the page that owns `error` is still there.
 pub fn take_step(
     id: i64,
     from: Stage,
     action: Action,
     comment: Option<String>,
     error: RwSignal<Option<String>>,
-    done: impl Fn(Application) + 'static,
+    done: impl FnOnce(Application) + 'static,
 ) {
-    let prefs = use_prefs();
     let body = TransitionRequest {
         action,
         from,
@@ -161,21 +163,12 @@ pub fn take_step(
         items: Vec::new(),
         scheduled_for: None,
     };
-    spawn_local(async move {
-        match api_client::post::<_, Application>(
-            &format!("/api/licences/applications/{id}/transitions"),
-            &body,
-            prefs.locale.get_untracked(),
-        )
-        .await
-        {
-            Ok(a) => {
-                error.put(None);
-                done(a);
-            }
-            Err(e) => error.put(Some(e.message(prefs.t()))),
-        }
-    });
+    let path = format!("/api/licences/applications/{id}/transitions");
+    act(
+        error,
+        move |locale| async move { api_client::post::<_, Application>(&path, &body, locale).await },
+        done,
+    );
 }
 
 fn status_text(m: &'static crate::i18n::Messages, s: SectionStatus) -> &'static str {

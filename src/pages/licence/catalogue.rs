@@ -6,10 +6,9 @@
 use api::licence::{Catalogue, OnSite};
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
-use crate::load::{load, show, Put};
+use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 use crate::router::Link;
 
@@ -29,25 +28,22 @@ pub fn CataloguePage() -> impl IntoView {
         let Some(c) = draft.get_untracked() else {
             return;
         };
-        spawn_local(async move {
-            match api_client::put::<_, Catalogue>(
-                "/api/licences/catalogue",
-                &c,
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
+        spawn_request(
+            move |locale| async move {
+                api_client::put::<_, Catalogue>("/api/licences/catalogue", &c, locale).await
+            },
+            move |answer, m| match answer {
                 Ok(saved) => {
                     let text = fill(
-                        prefs.t().licence.catalogue_saved,
+                        m.licence.catalogue_saved,
                         &[("version", &saved.version.to_string())],
                     );
                     draft.put(Some(saved));
                     message.put(Some((true, text)));
                 }
-                Err(e) => message.put(Some((false, e.message(prefs.t())))),
-            }
-        });
+                Err(e) => message.put(Some((false, e.message(m)))),
+            },
+        );
     };
     // Edits one permit of the draft.
     let edit = move |i: usize, f: Box<dyn Fn(&mut api::licence::Permit)>| {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::apply::{size_text, take_step};
 use super::permit_names;
 use crate::api_client;
-use crate::load::{load, show, Put};
+use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 use crate::router::{use_navigate, Link};
 
@@ -31,65 +31,120 @@ fn field_id(key: &str) -> String {
 /// Saves answers one request at a time, in the order they were given: changes made while a
 /// save is under way wait and go in the next one, so a later answer is never overwritten by an
 /// earlier one. A finish (go back to the task list) runs once everything given is saved.
+///
+/// What is still to send lives outside the page ([`QUEUES`], one queue per application): an
+/// answer given just before the person leaves the section (its `change` fires as they tap back
+/// or a tab) is still sent, after the saves before it, and a section opened again joins the same
+/// queue. The page's signals only show how saving goes, and are left alone once it is gone.
 #[derive(Clone, Copy)]
 struct Saver {
     id: i64,
-    pending: StoredValue<BTreeMap<String, String>>,
-    busy: StoredValue<bool>,
     finish: StoredValue<Option<Box<dyn Fn()>>, LocalStorage>,
     problems: RwSignal<Vec<FieldProblem>>,
     saved: RwSignal<Option<String>>,
     error: RwSignal<Option<String>>,
 }
 
+/// One application's answers not yet sent, and whether a save of them is under way.
+struct Queue {
+    pending: BTreeMap<String, String>,
+    busy: bool,
+    /// The page that gave the latest answers: it hears how the saves went.
+    to: Saver,
+    /// The language of the latest answers: the saves ask in it.
+    locale: crate::i18n::Locale,
+}
+
+thread_local! {
+    static QUEUES: std::cell::RefCell<BTreeMap<i64, Queue>> =
+        const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
 impl Saver {
     fn save(self, answers: BTreeMap<String, String>, finish: Option<Box<dyn Fn()>>) {
-        let prefs = use_prefs();
-        self.pending.update_value(|p| p.extend(answers));
         if finish.is_some() {
-            self.finish.set_value(finish);
+            let _ = self.finish.try_set_value(finish);
         }
-        if self.busy.get_value() {
+        let locale = crate::prefs::locale_now();
+        let start = QUEUES.with_borrow_mut(|queues| {
+            let queue = queues.entry(self.id).or_insert_with(|| Queue {
+                pending: BTreeMap::new(),
+                busy: false,
+                to: self,
+                locale,
+            });
+            queue.pending.extend(answers);
+            queue.to = self;
+            queue.locale = locale;
             // The save under way sends these next (no await between its last look and its end).
+            !std::mem::replace(&mut queue.busy, true)
+        });
+        self.saved
+            .put(Some(locale.messages().licence.saving.to_owned()));
+        if start {
+            spawn_local(send_answers(self.id));
+        }
+    }
+}
+
+/// Sends the queue of application `id`, a batch at a time, until it is empty or a save fails.
+/// It may run on after the page is gone: it reads no signal and no context, and writes only
+/// with `put` and `try_` methods.
+async fn send_answers(id: i64) {
+    let path = format!("/api/licences/applications/{id}/answers");
+    loop {
+        // The next batch; an empty one ends the save, and the queue goes with it (no await in
+        // between: an answer given later finds no save under way and starts one).
+        let Some((batch, to, locale)) = QUEUES.with_borrow_mut(|queues| {
+            let queue = queues.get_mut(&id)?;
+            let next = (std::mem::take(&mut queue.pending), queue.to, queue.locale);
+            if next.0.is_empty() {
+                queues.remove(&id);
+            }
+            Some(next)
+        }) else {
+            return;
+        };
+        if batch.is_empty() {
+            // Everything given is saved: the finish asked for, unless its page is gone.
+            if let Some(finish) = to.finish.try_update_value(Option::take).flatten() {
+                finish();
+            }
             return;
         }
-        self.busy.set_value(true);
-        self.saved.set(Some(prefs.t().licence.saving.to_owned()));
-        spawn_local(async move {
-            let mut failed = false;
-            loop {
-                let batch = std::mem::take(&mut *self.pending.write_value());
-                if batch.is_empty() {
-                    break;
-                }
-                let path = format!("/api/licences/applications/{}/answers", self.id);
-                let body = AnswersUpdate { answers: batch };
-                match api_client::put::<_, Application>(&path, &body, prefs.locale.get_untracked())
-                    .await
-                {
-                    Ok(a) => {
-                        self.problems.put(a.problems);
-                        let m = prefs.t();
-                        self.saved.put(Some(fill(
-                            m.licence.saved_at,
-                            &[("time", &crate::format::stamp(m, &a.updated_at))],
-                        )));
-                        self.error.put(None);
-                    }
-                    Err(e) => {
-                        self.saved.put(None);
-                        self.error.put(Some(e.message(prefs.t())));
-                        failed = true;
-                        break;
-                    }
-                }
+        let body = AnswersUpdate { answers: batch };
+        let answer = api_client::put::<_, Application>(&path, &body, locale).await;
+        // Tell the page that gave the latest answers (the section may have been opened again).
+        let to = QUEUES
+            .with_borrow(|queues| queues.get(&id).map(|queue| queue.to))
+            .unwrap_or(to);
+        let m = locale.messages();
+        match answer {
+            Ok(a) => {
+                to.problems.put(a.problems);
+                to.saved.put(Some(fill(
+                    m.licence.saved_at,
+                    &[("time", &crate::format::stamp(m, &a.updated_at))],
+                )));
+                to.error.put(None);
             }
-            let _ = self.busy.try_set_value(false);
-            let finish = self.finish.try_update_value(Option::take).flatten();
-            if let (false, Some(f)) = (failed, finish) {
-                f();
+            Err(e) => {
+                to.saved.put(None);
+                to.error.put(Some(e.message(m)));
+                // Answers given meanwhile wait for the next save; the finish is dropped (the
+                // person sees why and saves again).
+                QUEUES.with_borrow_mut(|queues| {
+                    if let Some(queue) = queues.get_mut(&id) {
+                        queue.busy = false;
+                        if queue.pending.is_empty() {
+                            queues.remove(&id);
+                        }
+                    }
+                });
+                let _ = to.finish.try_set_value(None);
+                return;
             }
-        });
+        }
     }
 }
 
@@ -239,8 +294,6 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
             let keys: Vec<String> = s.questions.iter().map(|q| q.key.clone()).collect();
             let saver = Saver {
                 id,
-                pending: StoredValue::new(BTreeMap::new()),
-                busy: StoredValue::new(false),
                 finish: StoredValue::new_local(None),
                 problems,
                 saved,
@@ -254,7 +307,9 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
             let navigate = use_navigate();
             let done = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                let all: BTreeMap<String, String> = values.get_untracked().into_iter().filter(|(k, _)| keys.contains(k)).collect();
+                let all: BTreeMap<String, String> = values
+                    .try_with_untracked(|v| v.iter().filter(|(k, _)| keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default();
                 let navigate = navigate.clone();
                 saver.save(all, Some(Box::new(move || navigate(&format!("/licences/{id}")))));
             };
@@ -298,28 +353,28 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
             return;
         }
         busy.set(Some(code.clone()));
-        spawn_local(async move {
-            let name = js_sys::encode_uri_component(&file.name());
-            let path = format!("/api/licences/applications/{id}/materials/{code}?name={name}");
-            let answer =
-                api_client::upload::<Application>(&path, &file, prefs.locale.get_untracked()).await;
-            busy.put(None);
-            match answer {
-                Ok(a) => {
-                    errors.update(|e| {
-                        e.remove(&code);
-                    });
-                    materials.put(a.materials);
+        let name = js_sys::encode_uri_component(&file.name());
+        let path = format!("/api/licences/applications/{id}/materials/{code}?name={name}");
+        spawn_request(
+            move |locale| async move { api_client::upload::<Application>(&path, &file, locale).await },
+            move |answer, m| {
+                busy.put(None);
+                match answer {
+                    Ok(a) => {
+                        errors.try_update(|e| {
+                            e.remove(&code);
+                        });
+                        materials.put(a.materials);
+                    }
+                    Err(e) => {
+                        errors.try_update(|all| {
+                            all.insert(code, e.message(m));
+                        });
+                    }
                 }
-                Err(e) => {
-                    let message = e.message(prefs.t());
-                    errors.update(|all| {
-                        all.insert(code, message);
-                    });
-                }
-            }
-            input.set_value("");
-        });
+                input.set_value("");
+            },
+        );
     };
     view! {
         <h1 class="page-title">{tr(|m| m.licence.materials_title)}</h1>

@@ -21,7 +21,7 @@ use leptos::prelude::*;
 use crate::api_client;
 use crate::format;
 use crate::i18n::Messages;
-use crate::load::Put;
+use crate::load::{bump, Put};
 use crate::prefs::{pick, use_prefs};
 
 pub fn stage_text(m: &Messages, s: Stage) -> &'static str {
@@ -171,10 +171,14 @@ pub fn permit_names(locale: crate::i18n::Locale, names: &[api::policy::Bilingual
 pub fn live(path: &str) -> (RwSignal<u32>, RwSignal<bool>) {
     let tick = RwSignal::new(0u32);
     let updated = RwSignal::new(false);
-    let stream = api_client::subscribe(path, move || {
-        tick.try_update(|n| *n += 1);
+    let stream = StoredValue::new_local(api_client::subscribe(path, move || {
+        bump(tick);
         updated.put(true);
+    }));
+    // Closed when the page goes: cleanups run before its signals are disposed, so no event
+    // reaches them afterwards (the callback is safe with disposed signals anyway).
+    on_cleanup(move || {
+        let _ = stream.try_update_value(Option::take);
     });
-    StoredValue::new_local(stream);
     (tick, updated)
 }

@@ -152,12 +152,29 @@ pub fn VerifyPage() -> impl IntoView {
         {(!has_token).then(|| view! { <p class="panel">{tr(|m| m.licence.verify_missing)}</p> })}
         {has_token.then(|| show(result, move |v: Verification| {
             let verdict = v.verdict;
+            // The headline says what a scanner needs to know: whether the licence stands, and
+            // whether every permit it carries does too (each permit's own state is below).
+            let (class, mark, words): (&str, &str, crate::prefs::Key) = match (verdict, v.all_permits_valid) {
+                (Verdict::Valid, true) => ("valid", "✓ ", |m| m.licence.verify_all_valid),
+                (Verdict::Valid, false) => ("partial", "! ", |m| m.licence.verify_some_not_valid),
+                (Verdict::Revoked, _) => ("revoked", "✗ ", |m| m.licence.verify_licence_revoked),
+                (Verdict::Expired, _) => ("expired", "✗ ", |m| m.licence.verify_licence_expired),
+                (Verdict::Forged, _) => ("forged", "✗ ", |m| m.licence.verify_forged),
+            };
+            let not_valid: Vec<_> = v.permits.iter().filter(|p| p.verdict != Verdict::Valid).map(|p| (p.name.clone(), p.verdict)).collect();
             view! {
-                <section class=format!("panel verdict verdict-{}", verdict.as_str()) data-test="verdict" data-verdict=verdict.as_str() role="status">
+                <section class=format!("panel verdict verdict-{class}") data-test="verdict" data-verdict=verdict.as_str() data-all-valid=v.all_permits_valid.to_string() role="status">
                     <p class="verdict-word">
-                        <span aria-hidden="true">{if verdict == Verdict::Valid { "✓ " } else { "✗ " }}</span>
-                        {move || verdict_text(prefs.t(), verdict)}
+                        <span aria-hidden="true">{mark}</span>
+                        {tr(words)}
                     </p>
+                    {(verdict == Verdict::Valid && !not_valid.is_empty()).then(|| view! {
+                        <ul class="verdict-exceptions" data-test="not-valid-permits">
+                            {not_valid.into_iter().map(|(name, verdict)| view! {
+                                <li>{move || { let m = prefs.t(); fill(m.licence.verify_permit_state, &[("permit", &pick(prefs.locale.get(), &name)), ("state", verdict_text(m, verdict))]) }}</li>
+                            }).collect_view()}
+                        </ul>
+                    })}
                     {v.business_name.clone().map(|n| view! { <p class="amount">{n}</p> })}
                     <dl class="licence-fields">
                         {v.uscc.clone().map(|u| view! { <dt>{tr(|m| m.licence.uscc)}</dt><dd>{u}</dd> })}

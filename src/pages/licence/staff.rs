@@ -11,11 +11,10 @@ use api::licence::{
 };
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::{action_text, countdown, permit_names, stage_badge, stage_text, timeline, validity};
 use crate::api_client;
-use crate::load::{load, show, Put};
+use crate::load::{act, bump, load, show};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 use crate::router::{use_location, Link};
 
@@ -180,21 +179,12 @@ fn Actions(id: i64, application: Application, tick: RwSignal<u32>) -> impl IntoV
             items,
             scheduled_for,
         };
-        spawn_local(async move {
-            match api_client::post::<_, Application>(
-                &format!("/api/staff/licences/applications/{id}/transitions"),
-                &body,
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(_) => {
-                    error.put(None);
-                    tick.try_update(|n| *n += 1);
-                }
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+        let path = format!("/api/staff/licences/applications/{id}/transitions");
+        act(
+            error,
+            move |locale| async move { api_client::post::<_, Application>(&path, &body, locale).await },
+            move |_| bump(tick),
+        );
     };
     let actions = application.actions.clone();
     if actions.is_empty() {
@@ -272,19 +262,15 @@ fn IssuedPermits(number: String) -> impl IntoView {
         let body = Revocation {
             reason: reason.get_untracked(),
         };
-        spawn_local(async move {
-            let path = format!(
-                "/api/staff/licences/issued/{}/permits/{code}/revoke",
-                js_sys::encode_uri_component(&number)
-            );
-            match api_client::post::<_, Licence>(&path, &body, prefs.locale.get_untracked()).await {
-                Ok(_) => {
-                    error.put(None);
-                    tick.try_update(|n| *n += 1);
-                }
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+        let path = format!(
+            "/api/staff/licences/issued/{}/permits/{code}/revoke",
+            js_sys::encode_uri_component(&number)
+        );
+        act(
+            error,
+            move |locale| async move { api_client::post::<_, Licence>(&path, &body, locale).await },
+            move |_| bump(tick),
+        );
     };
     view! {
         <section class="panel" aria-labelledby="issued-title" data-test="issued-permits">

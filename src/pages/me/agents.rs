@@ -3,11 +3,10 @@
 use api::account::{Agent, EnterpriseAccess, NewAgent, Scopes};
 use api::{Date, Mobile};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{load, show, Put};
+use crate::load::{act, bump, load, show, spawn_request, Put};
 use crate::prefs::{tr, use_prefs};
 
 /// The agents section of one enterprise.
@@ -51,17 +50,14 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
                 expires_on,
             };
             let path = path.clone();
-            spawn_local(async move {
-                match api_client::post::<_, Agent>(&path, &body, prefs.locale.get_untracked()).await
-                {
-                    Ok(_) => {
-                        error.put(None);
-                        phone.put(String::new());
-                        reload.try_update(|n| *n += 1);
-                    }
-                    Err(e) => error.put(Some(e.message(prefs.t()))),
-                }
-            });
+            act(
+                error,
+                move |locale| async move { api_client::post::<_, Agent>(&path, &body, locale).await },
+                move |_| {
+                    phone.put(String::new());
+                    bump(reload);
+                },
+            );
         }
     };
     let title_id = format!("agents-{}", enterprise.id);
@@ -113,14 +109,14 @@ fn AgentRow(agent: Agent, path: String, reload: RwSignal<u32>) -> impl IntoView 
         let url = format!("{path}/{}", agent.id);
         move |_| {
             let url = url.clone();
-            spawn_local(async move {
-                if api_client::delete(&url, prefs.locale.get_untracked())
-                    .await
-                    .is_ok()
-                {
-                    reload.try_update(|n| *n += 1);
-                }
-            });
+            spawn_request(
+                move |locale| async move { api_client::delete(&url, locale).await },
+                move |answer, _| {
+                    if answer.is_ok() {
+                        bump(reload);
+                    }
+                },
+            );
         }
     };
     let scopes = agent.scopes;

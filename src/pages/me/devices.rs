@@ -3,11 +3,10 @@
 use api::account::SessionInfo;
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{load, show, Put};
+use crate::load::{bump, load, show, spawn_request, Put};
 use crate::prefs::{tr, use_prefs};
 use crate::session::use_auth;
 
@@ -22,15 +21,15 @@ pub fn Devices() -> impl IntoView {
         Some("/api/me/sessions".to_owned())
     });
     let logout_all = move |_| {
-        spawn_local(async move {
-            if api_client::post::<_, ()>("/api/auth/logout-all", &(), prefs.locale.get_untracked())
-                .await
-                .is_ok()
-            {
-                auth.me.put(None);
-                crate::router::full_load("/login");
-            }
-        });
+        spawn_request(
+            |locale| async move { api_client::post::<_, ()>("/api/auth/logout-all", &(), locale).await },
+            move |answer, _| {
+                if answer.is_ok() {
+                    auth.me.put(None);
+                    crate::router::full_load("/login");
+                }
+            },
+        );
     };
     view! {
         <section class="panel" aria-labelledby="devices-title">
@@ -40,11 +39,11 @@ pub fn Devices() -> impl IntoView {
                                 {sessions.into_iter().map(|s| {
                                     let id = s.id;
                                     let end = move |_| {
-                                        spawn_local(async move {
-                                            if api_client::delete(&format!("/api/me/sessions/{id}"), prefs.locale.get_untracked()).await.is_ok() {
-                                                reload.try_update(|n| *n += 1);
-                                            }
-                                        });
+                                        let path = format!("/api/me/sessions/{id}");
+                                        spawn_request(
+                                            move |locale| async move { api_client::delete(&path, locale).await },
+                                            move |answer, _| if answer.is_ok() { bump(reload) },
+                                        );
                                     };
                                     let device = s.user_agent.clone();
                                     let (created, seen) = (s.created_at.clone(), s.last_seen_at.clone());

@@ -3,11 +3,10 @@
 use api::account::{Identity, Me};
 use api::IdNumber;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::Put;
+use crate::load::{spawn_request, Put};
 use crate::prefs::{tr, use_prefs};
 use crate::session::use_auth;
 
@@ -32,14 +31,15 @@ pub fn IdentityForm() -> impl IntoView {
             name: name.get_untracked(),
             id_number: id_number.get_untracked(),
         };
-        spawn_local(async move {
-            match api_client::put::<_, Me>("/api/me/identity", &body, prefs.locale.get_untracked())
-                .await
-            {
+        spawn_request(
+            move |locale| async move {
+                api_client::put::<_, Me>("/api/me/identity", &body, locale).await
+            },
+            move |answer, m| match answer {
                 Ok(me) => auth.me.put(Some(me)),
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+                Err(e) => error.put(Some(e.message(m))),
+            },
+        );
     };
     view! {
         <section class="panel" aria-labelledby="identity-title">

@@ -4,8 +4,7 @@ use api::account::{ActFor, EnterpriseRole, Me, Permission};
 use api::text::fill;
 use leptos::prelude::*;
 
-use crate::load::Put;
-use leptos::task::spawn_local;
+use crate::load::{spawn_request, Put};
 
 use crate::api_client;
 use crate::i18n::Messages;
@@ -18,18 +17,19 @@ pub fn Profile(account: Me) -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
     let error = RwSignal::new(None::<String>);
+    // Logging out or switching whom one acts for changes the session: the app follows even if
+    // the person has left this page meanwhile.
     let logout = move |_| {
-        spawn_local(async move {
-            match api_client::post::<_, ()>("/api/auth/logout", &(), prefs.locale.get_untracked())
-                .await
-            {
+        spawn_request(
+            |locale| async move { api_client::post::<_, ()>("/api/auth/logout", &(), locale).await },
+            move |answer, m| match answer {
                 Ok(()) => {
                     auth.me.put(None);
                     crate::router::full_load("/login");
                 }
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+                Err(e) => error.put(Some(e.message(m))),
+            },
+        );
     };
     let not_set = move || prefs.t().account.not_set.to_owned();
     let details = match account {
@@ -46,18 +46,15 @@ pub fn Profile(account: Me) -> impl IntoView {
                 let body = ActFor {
                     enterprise_id: value.parse().ok(),
                 };
-                spawn_local(async move {
-                    match api_client::post::<_, Me>(
-                        "/api/me/acting-for",
-                        &body,
-                        prefs.locale.get_untracked(),
-                    )
-                    .await
-                    {
+                spawn_request(
+                    move |locale| async move {
+                        api_client::post::<_, Me>("/api/me/acting-for", &body, locale).await
+                    },
+                    move |answer, m| match answer {
                         Ok(me) => auth.me.put(Some(me)),
-                        Err(e) => error.put(Some(e.message(prefs.t()))),
-                    }
-                });
+                        Err(e) => error.put(Some(e.message(m))),
+                    },
+                );
             };
             let has_enterprises = !enterprises.is_empty();
             view! {

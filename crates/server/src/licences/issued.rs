@@ -320,9 +320,27 @@ pub struct VerifyQuery {
     pub t: String,
 }
 
-/// What a scanned QR code is worth: forged (the signature fails), else each permit valid,
-/// revoked or expired as the register says now; the licence is revoked if any permit is,
-/// else expired if any is, else valid.
+/// A licence's own verdict from its permits': the business licence's when it carries one;
+/// otherwise valid while any permit is, else revoked if any was revoked, else expired.
+fn licence_verdict(permits: &[VerifiedPermit]) -> Verdict {
+    if let Some(b) = permits
+        .iter()
+        .find(|p| p.code == licensing::catalogue::BUSINESS_LICENCE)
+    {
+        return b.verdict;
+    }
+    if permits.iter().any(|p| p.verdict == Verdict::Valid) {
+        Verdict::Valid
+    } else if permits.iter().any(|p| p.verdict == Verdict::Revoked) {
+        Verdict::Revoked
+    } else {
+        Verdict::Expired
+    }
+}
+
+/// What a scanned QR code is worth: forged (the signature fails, or the register disagrees),
+/// else each permit valid, revoked or expired as the register says now, and the licence's own
+/// verdict: its business licence's, or without one, valid while any permit is.
 #[utoipa::path(get, path = "/api/verify", tag = "licences",
     params(VerifyQuery),
     responses((status = 200, body = Verification)))]
@@ -337,6 +355,7 @@ pub async fn verify(
         business_name: None,
         issued_on: None,
         permits: Vec::new(),
+        all_permits_valid: false,
     };
     let key = state.licence_key.verifying_key();
     let Some(sealed) = Sealed::open(&q.t, &key) else {
@@ -382,15 +401,10 @@ pub async fn verify(
             verdict,
         });
     }
-    let verdict = if permits.iter().any(|p| p.verdict == Verdict::Revoked) {
-        Verdict::Revoked
-    } else if permits.iter().any(|p| p.verdict == Verdict::Expired) {
-        Verdict::Expired
-    } else {
-        Verdict::Valid
-    };
+    let verdict = licence_verdict(&permits);
     Ok(Json(Verification {
         verdict,
+        all_permits_valid: permits.iter().all(|p| p.verdict == Verdict::Valid),
         number: Some(sealed.number),
         uscc: Some(sealed.uscc),
         business_name: Some(sealed.business_name),
