@@ -16,7 +16,7 @@ pub fn used_value(v: UsedValue) -> impl IntoView {
     let prefs = use_prefs();
     view! {
         <li>
-            {move || format!("{}：{}", pick(prefs.locale.get(), &v.name), pick(prefs.locale.get(), &v.value))}
+            {move || fill(prefs.t().subsidy.value_line, &[("name", &pick(prefs.locale.get(), &v.name)), ("value", &pick(prefs.locale.get(), &v.value))])}
             <span class="hint">" · "{move || {
                 let m = prefs.t();
                 let department = pick(prefs.locale.get(), &v.department);

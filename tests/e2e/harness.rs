@@ -561,6 +561,28 @@ impl WebDriverCompatibleCommand for Cdp {
     }
 }
 
+/// A picture of the whole page as it would show on a phone `width` pixels wide (the screen is
+/// made as tall as the page for it, then put back to the phone's 375×667).
+pub async fn whole_page_png(client: &Client, width: u32) -> Result<Vec<u8>, CmdError> {
+    let metrics = |width: u32, height: u64| Cdp {
+        cmd: "Emulation.setDeviceMetricsOverride",
+        params: json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true }),
+    };
+    client.issue_cmd(metrics(width, 667)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let height = client
+        .execute("return document.documentElement.scrollHeight", vec![])
+        .await?
+        .as_u64()
+        .unwrap_or(667)
+        .clamp(667, 6000);
+    client.issue_cmd(metrics(width, height)).await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let png = client.screenshot().await;
+    client.issue_cmd(metrics(375, 667)).await?;
+    png
+}
+
 /// Every console message (any level) since the last call.
 pub async fn console_messages(client: &Client) -> Result<Vec<String>, CmdError> {
     let entries = client.issue_cmd(BrowserLog).await?;

@@ -1323,6 +1323,7 @@ async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verify_it(ctx: &
             appears(&visitor, "[data-test=verified-permits] [data-permit=drug_retail][data-verdict=revoked]").await?;
             appears(&visitor, "[data-test=verified-permits] [data-permit=business_licence][data-verdict=valid]").await?;
             page_is_clean(&visitor).await?;
+            snap(&visitor, "verify-permit-revoked").await?;
             // The public tracking page finds it by number and phone.
             let number = js(&owner, &format!("return fetch('/api/licences/applications/{id}').then(r => r.json()).then(a => a.number)")).await?;
             open(ctx, &visitor, "/track").await?;
@@ -1417,7 +1418,8 @@ async fn an_elder_s_receipt_reads_plainly_and_shows_no_failed_branch(ctx: &Ctx) 
                 format!("a dangling comma: {t:?}"),
             )?;
         }
-        page_is_clean(&c).await
+        page_is_clean(&c).await?;
+        snap(&c, "receipt-senior-allowance").await
     })
     .await
 }
@@ -1480,6 +1482,10 @@ async fn leaving_a_form_mid_save_keeps_the_app_alive(ctx: &Ctx) -> TestResult {
             )
             .await?;
             appears(&c, "[data-test=section-form]").await?;
+            if section == "applicant" {
+                snap(&c, "licence-section-form").await?;
+                appears(&c, "[data-test=section-form]").await?;
+            }
             // Type, then leave at once: the field's save starts as it loses focus.
             let input = c
                 .find(Locator::Css(&format!("#field-{}", field.replace('.', "-"))))
@@ -1529,7 +1535,7 @@ async fn leaving_a_form_mid_save_keeps_the_app_alive(ctx: &Ctx) -> TestResult {
         click(&c, "[data-test=send-code]").await?;
         appears(&c, "[data-test=demo-code]").await?;
         click(&c, "nav a[href='/policies']").await?;
-        heading_becomes(&c, "政策").await?;
+        heading_becomes(&c, "政策库").await?;
         tokio::time::sleep(Duration::from_millis(2500)).await;
         let died = app_died(&c).await?;
         check(
@@ -1561,6 +1567,7 @@ async fn wechat_never_leads_to_a_dead_end(ctx: &Ctx) -> TestResult {
             "no WeChat button in a mini-program's web-view",
         )?;
         page_is_clean(&c).await?;
+        snap(&c, "login-mini-program").await?;
         // WeChat sends the browser back with a code that does not work.
         c.goto(&format!(
             "{}/api/wechat/oauth/callback?code=stale&state=stale",
@@ -1571,9 +1578,37 @@ async fn wechat_never_leads_to_a_dead_end(ctx: &Ctx) -> TestResult {
         check(page_heading(&c).await? == "没能完成这一步", "an app page")?;
         text_becomes(&c, "[data-test=problem]", "登录凭证无效").await?;
         page_is_clean(&c).await?;
+        snap(&c, "problem-wechat").await?;
         click(&c, "main a[href='/login']").await?;
         heading_becomes(&c, "登录").await?;
         Ok(())
     })
     .await
+}
+
+/// With `ZHIDA_SCREENSHOTS=DIR`, pictures of the open page for a person to look at: at 375 px in
+/// Chinese, English and elder mode, and at 320 px in elder mode (`DIR/NAME-*.png`). The
+/// language and elder mode are put back to Chinese, ordinary, afterwards.
+async fn snap(c: &Client, name: &str) -> TestResult {
+    let Some(dir) = std::env::var_os("ZHIDA_SCREENSHOTS") else {
+        return Ok(());
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir)?;
+    for (variant, locale, elder, width) in [
+        ("zh-375", "zh-CN", "0", 375),
+        ("en-375", "en", "0", 375),
+        ("elder-375", "zh-CN", "1", 375),
+        ("elder-320", "zh-CN", "1", 320),
+        ("restore", "zh-CN", "0", 0),
+    ] {
+        js(c, &format!("localStorage.setItem('zhida.locale','{locale}'); localStorage.setItem('zhida.elder','{elder}'); location.reload();")).await?;
+        page_heading(c).await?;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        if width > 0 {
+            let png = harness::whole_page_png(c, width).await?;
+            std::fs::write(dir.join(format!("{name}-{variant}.png")), png)?;
+        }
+    }
+    Ok(())
 }

@@ -27,12 +27,7 @@ EXAMPLES = "12"
 CHECKS = "not_a_server_error,content_type_conformance,response_schema_conformance"
 # Operations that end the caller's own session would leave the rest of its run signed out;
 # the signed-out caller fuzzes them instead.
-ENDS_SESSION = [
-    "--exclude-path-regex",
-    r"^/api/auth/logout",
-    "--exclude-path-regex",
-    r"^/api/me/sessions/",
-]
+ENDS_SESSION = ["--exclude-path-regex", r"^/api/(auth/logout|me/sessions/)"]
 
 
 def start(binary, static_dir, folder):
@@ -124,7 +119,8 @@ def schemathesis(url, name, cookie, report_dir, extra):
     if cookie:
         command += ["--header", f"Cookie: {cookie}"]
     print(f"\n==> fuzz as {name}", flush=True)
-    return subprocess.run(command).returncode == 0
+    hooks = {"SCHEMATHESIS_HOOKS": "hooks", "PYTHONPATH": os.path.dirname(os.path.abspath(__file__))}
+    return subprocess.run(command, env={**os.environ, **hooks}).returncode == 0
 
 
 def main():

@@ -162,9 +162,11 @@ impl ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
     }
 
-    /// A service that is not set up here, e.g. `unavailable_because("wechat")`.
-    pub fn unavailable_because(reason: &str) -> ApiError {
-        let mut e = ApiError::unavailable();
+    /// A service this server is not set up to offer (no WeChat app configured): 404, like a
+    /// page that does not exist here, with words that say so (`errors.unavailable_{reason}`).
+    /// Not a 5xx: nothing failed, and trying again will not help.
+    pub fn not_offered(reason: &str) -> ApiError {
+        let mut e = ApiError::not_found();
         e.key = format!("errors.unavailable_{reason}");
         e
     }

@@ -45,7 +45,9 @@ pub struct Identity {
 pub enum WeChatError {
     /// The code is wrong, expired or used (WeChat's errcode 40029, 40163, …).
     BadCode(i64),
-    /// WeChat is not configured here, or did not answer.
+    /// No such WeChat app is configured here.
+    NotConfigured(String),
+    /// WeChat did not answer, or answered with an error of its own.
     Unavailable(String),
 }
 
@@ -92,7 +94,7 @@ impl WeChatApi {
         code: &str,
     ) -> Result<Identity, WeChatError> {
         let Some((appid, secret)) = app else {
-            return Err(WeChatError::Unavailable(format!(
+            return Err(WeChatError::NotConfigured(format!(
                 "no {which} is configured"
             )));
         };
@@ -204,6 +206,10 @@ fn refused(e: WeChatError) -> ApiError {
         WeChatError::BadCode(code) => {
             tracing::warn!(errcode = code, "WeChat refused a login code");
             ApiError::invalid_code("code", "ticket")
+        }
+        WeChatError::NotConfigured(why) => {
+            tracing::info!(reason = %why, "a WeChat login this server does not offer");
+            ApiError::not_offered("wechat")
         }
         WeChatError::Unavailable(why) => {
             tracing::error!(error = %why, "WeChat login unavailable");
@@ -382,7 +388,8 @@ async fn login_or_binding(
         (status = 200, body = TicketIssued),
         (status = 400, description = "WeChat refused the code", body = ErrorBody),
         (status = 429, body = ErrorBody),
-        (status = 503, description = "WeChat is not configured or did not answer", body = ErrorBody),
+        (status = 404, description = "No mini-program is configured here", body = ErrorBody),
+        (status = 503, description = "WeChat did not answer", body = ErrorBody),
     ))]
 pub async fn mini_login(
     State(state): State<AppState>,
@@ -459,7 +466,7 @@ fn origin(state: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     }
     if !state.settings.demo {
         tracing::error!("WeChat OAuth needs ZHIDA_PUBLIC_URL for its redirect address");
-        return Err(ApiError::unavailable_because("wechat"));
+        return Err(ApiError::not_offered("wechat"));
     }
     let host = headers
         .get(header::HOST)
@@ -476,7 +483,7 @@ pub fn offers_browser_login(state: &AppState) -> bool {
 
 /// WeChat's browser: starts official-account OAuth (`snsapi_base`).
 #[utoipa::path(get, path = "/api/wechat/oauth/start", tag = "wechat", params(OauthStart),
-    responses((status = 302, description = "To WeChat's authorize page"), (status = 503, description = "No official account is configured", body = ErrorBody)))]
+    responses((status = 302, description = "To WeChat's authorize page"), (status = 404, description = "No official account is configured here", body = ErrorBody)))]
 pub async fn oauth_start(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -487,7 +494,7 @@ pub async fn oauth_start(
     let url = state
         .wechat
         .authorize_url(&redirect_uri, &nonce)
-        .ok_or_else(|| ApiError::unavailable_because("wechat"))?;
+        .ok_or_else(|| ApiError::not_offered("wechat"))?;
     let return_to = safe_return(q.return_to.as_deref());
     let cookie = auth::set_cookie(
         &state,
@@ -583,12 +590,12 @@ pub struct NoWeChat;
 #[async_trait::async_trait]
 impl WeChat for NoWeChat {
     async fn code_to_session(&self, _: &str) -> Result<Identity, WeChatError> {
-        Err(WeChatError::Unavailable(
+        Err(WeChatError::NotConfigured(
             "no WeChat mini-program is configured (ZHIDA_WECHAT_MINI_APPID)".into(),
         ))
     }
     async fn oauth_code(&self, _: &str) -> Result<Identity, WeChatError> {
-        Err(WeChatError::Unavailable(
+        Err(WeChatError::NotConfigured(
             "no WeChat official account is configured (ZHIDA_WECHAT_MP_APPID)".into(),
         ))
     }

@@ -434,8 +434,8 @@ async fn a_browser_navigating_into_an_error_is_sent_to_an_app_page(app: TestApp)
     let answer = app
         .send(navigate("/api/wechat/oauth/start", Some("cors")))
         .await;
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(answer.json()["code"], "unavailable");
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.json()["code"], "not_found");
     let answer = app.get("/api/wechat/oauth/start").await;
     assert!(answer
         .header("content-type")

@@ -351,10 +351,10 @@ async fn wechat_not_configured_says_so(app: TestApp) {
         None,
     )
     .await;
-    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(
         app.get("/api/wechat/oauth/start").await.status,
-        StatusCode::SERVICE_UNAVAILABLE
+        StatusCode::NOT_FOUND
     );
 }
 
