@@ -1579,6 +1579,12 @@ async fn wechat_never_leads_to_a_dead_end(ctx: &Ctx) -> TestResult {
         text_becomes(&c, "[data-test=problem]", "登录凭证无效").await?;
         page_is_clean(&c).await?;
         snap(&c, "problem-wechat").await?;
+        // Where a WeChat login this server is not set up for ends (the server redirects there;
+        // this suite's server has an official account, so the page is opened as it would be).
+        open(ctx, &c, "/problem?error=unavailable_wechat").await?;
+        text_becomes(&c, "[data-test=problem]", "微信登录暂时不能使用").await?;
+        appears(&c, "main a[href='/login']").await?;
+        page_is_clean(&c).await?;
         click(&c, "main a[href='/login']").await?;
         heading_becomes(&c, "登录").await?;
         Ok(())

@@ -79,7 +79,8 @@ async fn openapi_documents_every_endpoint(app: TestApp) {
     ] {
         assert!(paths.contains_key(path), "{path} is not documented");
     }
-    // Every documented operation is routed: none answers 404 or 405. Path parameters get a
+    let not_routed = app.get("/api/no-such-operation").await.json();
+    // Every documented operation is routed: none answers the router's 404, or 405. Path parameters get a
     // value of an existing resource (the reference policies exist; the rest need a login first).
     for (path, ops) in paths {
         let uri = path
@@ -96,9 +97,13 @@ async fn openapi_documents_every_endpoint(app: TestApp) {
                 .header("content-type", "application/json")
                 .body(Body::from("{}"))
                 .unwrap();
-            let status = app.send(request).await.status;
+            let answer = app.send(request).await;
+            let status = answer.status;
+            // A 404 in words of its own (a WeChat login not offered here) comes from a handler.
+            let unrouted = status == StatusCode::METHOD_NOT_ALLOWED
+                || (status == StatusCode::NOT_FOUND && answer.json() == not_routed);
             assert!(
-                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                !unrouted,
                 "{method} {path} is documented but answers {status}"
             );
         }
