@@ -15,6 +15,8 @@ pub mod error;
 pub mod events;
 pub mod explain;
 pub mod feeds;
+pub mod grant_life;
+pub mod grant_moves;
 pub mod headers;
 pub mod http_client;
 pub mod i18n;

@@ -15,8 +15,12 @@ use rules::{Catalogue, Context, Month, Policy, SubjectKind};
 use serde_json::{json, Map, Value as Json};
 use sqlx::{Any, Row, Transaction};
 
+use api::subsidy::GrantStatus;
+
 use crate::data::{self, Known};
 use crate::db::{format_utc, now_utc, today_shanghai};
+use crate::grant_life::{GrantEvent, Reconcile};
+use crate::grant_moves::{move_grant, Grant, MoveError};
 use crate::AppState;
 
 /// Days a subject has to give consent (意愿确认) before a grant expires.
@@ -419,17 +423,19 @@ pub async fn create_grant(
     Ok(create_grants(tx, std::slice::from_ref(&grant), at).await?[0])
 }
 
-/// Cancels a grant whose payment has not left for the treasury (its instruction was never
-/// sent): true when it was.
+/// Revokes a grant whose payment has not left for the treasury (its instruction was never
+/// sent, and is cancelled here): true when it was revoked.
 async fn revoke(
     tx: &mut Transaction<'static, Any>,
     g: &GrantRow,
     policy: &str,
     at: &str,
-) -> sqlx::Result<bool> {
-    let revocable = match g.status.as_str() {
-        "matched" | "awaiting_consent" => true,
-        "approved" => {
+) -> Result<bool, MoveError> {
+    let Some(status) = GrantStatus::parse(&g.status) else {
+        return Ok(false);
+    };
+    let payment_sent = match status {
+        GrantStatus::Approved => {
             sqlx::query(
                 "UPDATE payments SET status = 'cancelled', updated_at = $1 \
                  WHERE grant_id = $2 AND status = 'queued' AND attempts = 0",
@@ -439,37 +445,27 @@ async fn revoke(
             .execute(&mut **tx)
             .await?
             .rows_affected()
-                == 1
+                != 1
         }
         _ => false,
     };
-    if !revocable {
+    let revoke = GrantEvent::Revoke { payment_sent };
+    if crate::grant_life::next(status, revoke).is_err() {
+        // Paid, on its way, or settled otherwise: it stands.
         return Ok(false);
     }
-    let done = sqlx::query(
-        "UPDATE grants SET status = 'revoked', updated_at = $1 WHERE id = $2 AND status = $3",
+    let grant = Grant {
+        id: g.id,
+        subject: g.subject_id,
+        policy,
+        amount_fen: g.amount_fen,
+        status,
+    };
+    Ok(
+        move_grant(tx, &grant, revoke, Actor::Engine, Some("data_changed"), at)
+            .await?
+            .is_some(),
     )
-    .bind(at)
-    .bind(g.id)
-    .bind(&g.status)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if done {
-        event(tx, g.id, "revoked", Actor::Engine, Some("data_changed"), at).await?;
-        notify(
-            tx,
-            g.subject_id,
-            "revoked",
-            Some(g.id),
-            policy,
-            Some(g.amount_fen),
-            at,
-        )
-        .await?;
-    }
-    Ok(done)
 }
 
 /// Re-evaluates one subject for the current period of every automatic policy: grants what is
@@ -505,8 +501,11 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
             })
         })
         .transpose()?;
-        match (existing, decided) {
-            (None, Some(amount)) => {
+        let seen = existing
+            .as_ref()
+            .and_then(|g| Some((GrantStatus::parse(&g.status)?, g.amount_fen)));
+        match (crate::grant_life::reconcile(seen, decided), existing) {
+            (Reconcile::Grant(amount), _) => {
                 let receipt = receipt(policy, &known, &ctx, amount);
                 let grant = NewGrant {
                     policy,
@@ -518,10 +517,10 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
                 };
                 Box::pin(create_grant(&mut tx, grant, &at)).await?;
             }
-            (Some(g), None) if g.status != "revoked" => {
+            (Reconcile::Revoke, Some(g)) => {
                 revoke(&mut tx, &g, &policy.id, &at).await?;
             }
-            (Some(g), Some(amount)) if g.amount_fen != amount && g.status == "awaiting_consent" => {
+            (Reconcile::Amend(amount), Some(g)) => {
                 // Not yet consented to: the offer follows the data.
                 let receipt = receipt(policy, &known, &ctx, amount);
                 sqlx::query("UPDATE grants SET amount_fen = $1, receipt = $2, updated_at = $3 WHERE id = $4")
@@ -779,27 +778,18 @@ pub async fn expire_consents(state: &AppState) -> anyhow::Result<usize> {
         let subject: i64 = row.try_get("subject_id")?;
         let policy: String = row.try_get("policy_id")?;
         let mut tx = state.db.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE grants SET status = 'expired', updated_at = $1 WHERE id = $2 AND status = 'awaiting_consent'",
-        )
-        .bind(&at)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if done {
-            event(&mut tx, id, "expired", Actor::Engine, None, &at).await?;
-            notify(
-                &mut tx,
-                subject,
-                "expired",
-                Some(id),
-                &policy,
-                row.try_get("amount_fen").ok(),
-                &at,
-            )
-            .await?;
+        let grant = Grant {
+            id,
+            subject,
+            policy: &policy,
+            amount_fen: row.try_get("amount_fen")?,
+            status: GrantStatus::AwaitingConsent,
+        };
+        let lapsed = GrantEvent::Lapse;
+        if move_grant(&mut tx, &grant, lapsed, Actor::Engine, None, &at)
+            .await?
+            .is_some()
+        {
             n += 1;
         }
         tx.commit().await?;

@@ -13,8 +13,12 @@ use std::time::Duration;
 use serde_json::{json, Value as Json};
 use sqlx::Row;
 
+use api::subsidy::GrantStatus;
+
 use crate::db::{format_utc, now_utc};
-use crate::matching::{event, notify, Actor};
+use crate::grant_life::GrantEvent;
+use crate::grant_moves::{move_grant, status_of, Grant};
+use crate::matching::{event, Actor};
 use crate::AppState;
 
 /// Consecutive failures after which a payment waits for staff.
@@ -287,7 +291,7 @@ async fn record(
                     .bind(p.id)
                     .execute(&mut *tx)
                     .await?;
-                set_grant(&mut tx, p.grant, "payment_instructed", &now).await?;
+                by_treasury(&mut tx, p, GrantEvent::Instructed, &now).await?;
             } else {
                 // Not paid yet: ask again soon.
                 changed = false;
@@ -305,20 +309,14 @@ async fn record(
                 .bind(p.id)
                 .execute(&mut *tx)
                 .await?;
-            if p.status == "queued" {
-                set_grant(&mut tx, p.grant, "payment_instructed", &now).await?;
+            // Paid at the first ask: instructed on the way (the timeline shows both steps).
+            if matches!(
+                status_of(&mut tx, p.grant).await?,
+                Some(GrantStatus::Matched | GrantStatus::Approved)
+            ) {
+                by_treasury(&mut tx, p, GrantEvent::Instructed, &now).await?;
             }
-            set_grant(&mut tx, p.grant, "paid", &now).await?;
-            notify(
-                &mut tx,
-                p.subject,
-                "paid",
-                Some(p.grant),
-                &p.policy,
-                Some(p.amount_fen),
-                &now,
-            )
-            .await?;
+            by_treasury(&mut tx, p, GrantEvent::Paid, &now).await?;
         }
         Ok(TreasuryStatus::Rejected { reason }) => {
             fail(
@@ -352,19 +350,37 @@ async fn record(
     Ok(())
 }
 
-async fn set_grant(
+/// Moves the grant of payment `p` by what the treasury answered, from the status it has now,
+/// through the table (its timeline and, when paid, the person's message with it).
+async fn by_treasury(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    grant: i64,
-    status: &str,
+    p: &Due,
+    what: GrantEvent,
     at: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("UPDATE grants SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(status)
-        .bind(at)
-        .bind(grant)
-        .execute(&mut **tx)
-        .await?;
-    event(tx, grant, status, Actor::Treasury, None, at).await
+) -> anyhow::Result<()> {
+    let status = status_of(tx, p.grant)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("grant {} of payment {} is gone", p.grant, p.id))?;
+    // The same answer again (two senders asked at once): already there, nothing to write.
+    let already = match what {
+        GrantEvent::Instructed => {
+            matches!(status, GrantStatus::PaymentInstructed | GrantStatus::Paid)
+        }
+        GrantEvent::Paid => status == GrantStatus::Paid,
+        _ => false,
+    };
+    if already {
+        return Ok(());
+    }
+    let grant = Grant {
+        id: p.grant,
+        subject: p.subject,
+        policy: &p.policy,
+        amount_fen: p.amount_fen,
+        status,
+    };
+    move_grant(tx, &grant, what, Actor::Treasury, None, at).await?;
+    Ok(())
 }
 
 async fn fail(

@@ -21,6 +21,8 @@ use crate::data;
 use crate::db::now_utc;
 use crate::error::ApiError;
 use crate::explain::{self, criteria, department, same, show};
+use crate::grant_life::GrantEvent;
+use crate::grant_moves::{move_grant, Grant};
 use crate::i18n::bilingual;
 use crate::matching::{self, Actor};
 use crate::policies::bi;
@@ -593,18 +595,22 @@ async fn decide_consent(
     }
     let at = now_utc();
     let mut tx = state.db.pool.begin().await?;
-    let changed = sqlx::query(
-        "UPDATE grants SET status = $1, updated_at = $2 WHERE id = $3 AND status = 'awaiting_consent'",
-    )
-    .bind(wanted.as_str())
-    .bind(&at)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    let grant = Grant {
+        id,
+        subject,
+        policy: &summary.policy,
+        amount_fen: summary.amount_fen,
+        status: summary.status,
+    };
+    let what = if consent {
+        GrantEvent::Consent
+    } else {
+        GrantEvent::Decline
+    };
+    let changed = move_grant(&mut tx, &grant, what, Actor::Subject, None, &at)
+        .await?
+        .is_some();
     if changed {
-        matching::event(&mut tx, id, wanted.as_str(), Actor::Subject, None, &at).await?;
         if consent {
             matching::instruct_payment(&mut tx, id, summary.amount_fen, &at).await?;
         }

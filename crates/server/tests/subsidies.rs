@@ -27,6 +27,7 @@ on_both_databases!(
     failed_payments_wait_for_staff_and_retry_safely,
     the_live_stream_tells_the_subject,
     objections_reach_the_owning_department_and_come_back_answered,
+    a_grant_moves_only_as_its_table_allows,
 );
 
 async fn key(app: &TestApp, department: &str) -> String {
@@ -924,4 +925,78 @@ async fn an_event_through_one_instance_reaches_another() {
     let ps = key(&a, "public_security").await;
     push(&a, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": "1940-01-01" } }] })).await;
     next_event(&mut body, "changed").await;
+}
+
+/// Every status change goes through `move_grant`: a move the table does not allow is refused
+/// and writes nothing; a move from a status the grant is no longer in writes nothing; an
+/// allowed one writes the status and its timeline step together.
+async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
+    use api::subsidy::GrantStatus;
+    use server::grant_life::GrantEvent;
+    use server::grant_moves::{move_grant, Grant, MoveError};
+    use sqlx::Row;
+
+    let app = app.demo().await;
+    let row = sqlx::query(
+        "SELECT id, subject_id, policy_id, amount_fen FROM grants WHERE status = 'awaiting_consent' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let id: i64 = row.try_get("id").unwrap();
+    let policy: String = row.try_get("policy_id").unwrap();
+    let grant = Grant {
+        id,
+        subject: row.try_get("subject_id").unwrap(),
+        policy: &policy,
+        amount_fen: row.try_get("amount_fen").unwrap(),
+        status: GrantStatus::AwaitingConsent,
+    };
+    let state = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            let status: String = sqlx::query_scalar("SELECT status FROM grants WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            let steps: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM grant_events WHERE grant_id = $1")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            (status, steps)
+        }
+    };
+    let before = state(&app).await;
+    let at = "2026-12-02T00:00:00.000Z";
+    let actor = || server::matching::Actor::Treasury;
+
+    // Paid while it waits for consent: not in the table.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let refused = move_grant(&mut tx, &grant, GrantEvent::Paid, actor(), None, at).await;
+    assert!(matches!(refused, Err(MoveError::Refused(_))), "{refused:?}");
+    // Read as approved, but it is not (any more): nothing happens.
+    let stale = Grant {
+        status: GrantStatus::Approved,
+        ..grant
+    };
+    let moved = move_grant(&mut tx, &stale, GrantEvent::Instructed, actor(), None, at).await;
+    assert_eq!(moved.unwrap(), None);
+    tx.commit().await.unwrap();
+    assert_eq!(state(&app).await, before, "nothing was written");
+
+    // Consent, as the table allows: the status and its step, together.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let subject = server::matching::Actor::Subject;
+    let moved = move_grant(&mut tx, &grant, GrantEvent::Consent, subject, None, at).await;
+    assert_eq!(moved.unwrap(), Some(GrantStatus::Approved));
+    tx.commit().await.unwrap();
+    assert_eq!(state(&app).await, ("approved".to_owned(), before.1 + 1));
+    // And a second consent from the status it was read in finds it moved on.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let again = move_grant(&mut tx, &grant, GrantEvent::Consent, subject, None, at).await;
+    assert_eq!(again.unwrap(), None);
+    tx.rollback().await.unwrap();
 }
