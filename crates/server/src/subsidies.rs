@@ -610,10 +610,8 @@ async fn decide_consent(
     let changed = move_grant(&mut tx, &grant, what, Actor::Subject, None, &at)
         .await?
         .is_some();
-    if changed {
-        if consent {
-            matching::instruct_payment(&mut tx, id, summary.amount_fen, &at).await?;
-        }
+    if changed && consent {
+        matching::instruct_payment(&mut tx, id, summary.amount_fen, &at).await?;
     }
     tx.commit().await?;
     if changed && consent {
