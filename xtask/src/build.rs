@@ -31,7 +31,8 @@ pub fn all() -> anyhow::Result<PathBuf> {
 /// The release app in `dist/`, unless it is newer than every file it is built from.
 pub fn app() -> anyhow::Result<()> {
     let root = root();
-    // Both bundles: the visitors' (`dist/`) and the signed-in one (`dist/account/`).
+    // All four bundles: the visitors' (`dist/`), the signed-in (`dist/account/`), the
+    // calculator's (`dist/selfcheck/`) and the public 一照通 pages' (`dist/track/`).
     let built = [
         "dist/index.html",
         "dist/account/index.html",

@@ -107,8 +107,8 @@ fn clippy() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    // The app's browser-only code (and its component tests) compile for wasm alone, in both
-    // bundles.
+    // The app's browser-only code (and its component tests) compile for wasm alone: the
+    // visitors' bundle, then every feature (the signed-in, calculator and 一照通 bundles).
     run_checked(cargo().args([
         "clippy",
         "-p",

@@ -465,6 +465,10 @@ pub struct VerifiedPermit {
     pub verdict: Verdict,
 }
 
+/// The largest document an applicant may upload (10 MB): the app checks before sending, the
+/// server refuses anything larger.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
 /// Revokes one permit of an issued licence.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -101,9 +101,15 @@ pub fn is_final(stage: Stage) -> bool {
     matches!(stage, Stage::Issued | Stage::Rejected | Stage::Withdrawn)
 }
 
-/// Whether the stage waits for the applicant (rather than for the service centre).
+/// Whether the stage waits for the applicant (rather than for the service centre): the
+/// stages in which answers and materials may be changed.
 pub fn waits_for_applicant(stage: Stage) -> bool {
     matches!(stage, Stage::Draft | Stage::Returned)
+}
+
+/// Whether the stage waits for the service centre: the reviewers' queue.
+pub fn waits_for_centre(stage: Stage) -> bool {
+    !is_final(stage) && !waits_for_applicant(stage)
 }
 
 /// The stage `action` by `role` leads to from `from`, or why it may not be taken.
@@ -339,5 +345,29 @@ mod tests {
             available(Returned, Role::Applicant, PLAIN),
             vec![Action::Resubmit, Action::Withdraw]
         );
+    }
+
+    #[test]
+    fn every_open_stage_waits_for_one_side() {
+        let centre: Vec<Stage> = Stage::ALL
+            .iter()
+            .copied()
+            .filter(|s| waits_for_centre(*s))
+            .collect();
+        assert_eq!(
+            centre,
+            [
+                Stage::Submitted,
+                Stage::Accepted,
+                Stage::OnSiteCheck,
+                Stage::CheckPassed,
+                Stage::Commitment,
+                Stage::Approved
+            ]
+        );
+        for s in Stage::ALL {
+            let sides = [is_final(*s), waits_for_applicant(*s), waits_for_centre(*s)];
+            assert_eq!(sides.iter().filter(|b| **b).count(), 1, "{s:?}");
+        }
     }
 }

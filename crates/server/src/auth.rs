@@ -15,7 +15,6 @@ use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sqlx::Row;
-use time::OffsetDateTime;
 
 use api::account::Permission;
 
@@ -60,9 +59,7 @@ pub struct Session {
     pub acting_for: Option<i64>,
 }
 
-pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
-}
+pub use crate::db::now;
 
 fn later(d: Duration) -> String {
     format_utc(now() + d)

@@ -162,24 +162,36 @@ fn sqlite_path(url: &str) -> String {
     rest.split('?').next().unwrap_or_default().to_owned()
 }
 
+/// Asia/Shanghai: UTC+8 all year (no summer time), the time people read.
+pub const SHANGHAI: time::UtcOffset = time::macros::offset!(+8);
+
+/// Now.
+pub fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
 /// The current time in UTC, formatted as the database stores it.
 pub fn now_utc() -> String {
-    format_utc(time::OffsetDateTime::now_utc())
+    format_utc(now())
 }
 
-/// Today's date in Asia/Shanghai (UTC+8 all year), the date people and policies mean.
+/// Today's date in Asia/Shanghai, the date people and policies mean.
 pub fn today_shanghai() -> api::Date {
-    let t = time::OffsetDateTime::now_utc()
-        .to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset"));
-    api::Date::new(t.year(), u8::from(t.month()), t.day()).expect("a real date")
+    shanghai_date(now())
 }
 
-/// A UTC timestamp as the database stores it: RFC 3339 with milliseconds and `Z`.
+/// The date in Asia/Shanghai at the moment `t`.
+pub fn shanghai_date(t: time::OffsetDateTime) -> api::Date {
+    let local = t.to_offset(SHANGHAI);
+    api::Date::new(local.year(), u8::from(local.month()), local.day()).expect("a real date")
+}
+
 /// Reads a stored UTC time (RFC 3339), as [`format_utc`] writes them.
 pub fn parse_utc(text: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// A UTC timestamp as the database stores it: RFC 3339 with milliseconds and `Z`.
 pub fn format_utc(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     let format = time::macros::format_description!(

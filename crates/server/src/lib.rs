@@ -94,7 +94,7 @@ impl AppState {
         demo: bool,
         secure_cookies: bool,
     ) -> AppState {
-        // Both bundles' pages: each has its own loader script, allowed by its hash.
+        // Every bundle's page: each has its own loader script, allowed by its hash.
         let mut scripts: Vec<_> = assets.pages().flat_map(headers::inline_scripts).collect();
         scripts.sort();
         scripts.dedup();

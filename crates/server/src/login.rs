@@ -320,9 +320,7 @@ pub async fn staff_login(
 }
 
 fn seconds_until(stamp: &str) -> u64 {
-    let format = time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::parse(stamp, &format)
-        .map_or(60, |t| (t - now()).whole_seconds().max(1) as u64)
+    crate::db::parse_utc(stamp).map_or(60, |t| (t - now()).whole_seconds().max(1) as u64)
 }
 
 /// An argon2id hash of a password nobody has, for timing-equal refusals.

@@ -716,12 +716,10 @@ pub async fn disbursement(
         .await?
     {
         let paid_at: Option<String> = r.try_get("paid_at")?;
-        let Some(t) = paid_at.and_then(|t| {
-            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
-        }) else {
+        let Some(t) = paid_at.as_deref().and_then(crate::db::parse_utc) else {
             continue;
         };
-        let t = t.to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("a valid offset"));
+        let t = t.to_offset(crate::db::SHANGHAI);
         let e = by_month
             .entry(format!("{:04}-{:02}", t.year(), u8::from(t.month())))
             .or_default();

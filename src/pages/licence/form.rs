@@ -17,7 +17,7 @@ use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 use crate::router::{use_navigate, Link};
 
-const MAX_UPLOAD: f64 = 10.0 * 1024.0 * 1024.0;
+const MAX_UPLOAD: f64 = api::licence::MAX_UPLOAD_BYTES as f64;
 
 #[derive(Serialize)]
 struct AnswersUpdate {

@@ -44,7 +44,7 @@ use crate::json::ApiJson;
 use crate::AppState;
 
 /// The largest file accepted.
-pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
+pub const MAX_UPLOAD: usize = api::licence::MAX_UPLOAD_BYTES;
 const ANSWER_MAX: usize = 2000;
 const REASON_MIN: usize = 2;
 const REASON_MAX: usize = 500;
@@ -347,9 +347,17 @@ pub fn working_days_left(deadline: &str) -> Option<i64> {
     Some(licensing::calendar::Calendar::standard().working_days_between(today_shanghai(), end))
 }
 
-pub fn shanghai_date(t: time::OffsetDateTime) -> api::Date {
-    let local = t.to_offset(time::macros::offset!(+8));
-    api::Date::new(local.year(), local.month() as u8, local.day()).expect("a real date")
+pub use crate::db::shanghai_date;
+
+/// The stages for which `keep` holds, as an SQL list: `('draft', 'returned')`. The sets come
+/// from the workflow, never from literals (and the names are its own, never input).
+pub fn stages_sql(keep: fn(Stage) -> bool) -> String {
+    let names: Vec<String> = Stage::ALL
+        .iter()
+        .filter(|s| keep(**s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", names.join(", "))
 }
 
 /// The end (23:59:59 Shanghai, as UTC text) of the promised time counted from `accepted`.
@@ -361,7 +369,7 @@ pub fn deadline_after(accepted: time::OffsetDateTime, working_days: u32) -> Stri
         .expect("a date")
         .with_hms(23, 59, 59)
         .expect("a time")
-        .assume_offset(time::macros::offset!(+8));
+        .assume_offset(crate::db::SHANGHAI);
     format_utc(end)
 }
 
@@ -795,11 +803,16 @@ pub async fn save_answers(
                 answers.insert(key.clone(), value);
             }
         }
-        let updated = sqlx::query(
+        let updated = sqlx::query(&format!(
             "UPDATE licence_applications SET answers_enc = $1, business_name = $2, updated_at = $3 \
-             WHERE id = $4 AND stage IN ('draft', 'returned') AND answers_enc = $5",
+             WHERE id = $4 AND stage IN {} AND answers_enc = $5",
+            stages_sql(licensing::workflow::waits_for_applicant)
+        ))
+        .bind(
+            state
+                .vault
+                .encrypt(&serde_json::to_string(&answers).map_err(ApiError::internal)?),
         )
-        .bind(state.vault.encrypt(&serde_json::to_string(&answers).map_err(ApiError::internal)?))
         .bind(answers.get("business.name").cloned().unwrap_or_default())
         .bind(now_utc())
         .bind(id)
@@ -929,12 +942,15 @@ pub async fn upload(
         })?;
     let stamp = now_utc();
     let mut tx = state.db.pool.begin().await?;
-    let editable = sqlx::query("UPDATE licence_applications SET updated_at = $1 WHERE id = $2 AND stage IN ('draft', 'returned')")
-        .bind(&stamp)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let editable = sqlx::query(&format!(
+        "UPDATE licence_applications SET updated_at = $1 WHERE id = $2 AND stage IN {}",
+        stages_sql(licensing::workflow::waits_for_applicant)
+    ))
+    .bind(&stamp)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if editable == 0 {
         return Err(ApiError::conflict("not_editable"));
     }

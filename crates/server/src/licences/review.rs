@@ -54,11 +54,14 @@ pub async fn queue(
         ),
     };
     let filter = match stage {
-        Some(_) => "stage <> 'draft'",
-        None => "stage IN ('submitted', 'accepted', 'on_site_check', 'check_passed', 'commitment', 'approved')",
+        Some(_) => "stage <> 'draft'".to_owned(),
+        None => format!(
+            "stage IN {}",
+            super::stages_sql(licensing::workflow::waits_for_centre)
+        ),
     };
     Ok(Json(
-        super::summaries(&state, filter, Vec::new(), stage.map(Stage::as_str)).await?,
+        super::summaries(&state, &filter, Vec::new(), stage.map(Stage::as_str)).await?,
     ))
 }
 
