@@ -965,6 +965,7 @@ async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) ->
             "no ✗ on a paid grant",
         )?;
         page_is_clean(&c).await?;
+        snap(&c, "receipt-hitech-rd").await?;
         // Why it qualified, on the policy's page.
         open(ctx, &c, "/policies/hitech-rd").await?;
         appears(
@@ -972,7 +973,8 @@ async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(ctx: &Ctx) ->
             "[data-test=check] [data-test=verdict][data-eligible=true]",
         )
         .await?;
-        page_is_clean(&c).await
+        page_is_clean(&c).await?;
+        snap(&c, "policy-check-hitech-rd").await
     })
     .await
 }
