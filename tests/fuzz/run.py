@@ -120,7 +120,9 @@ def schemathesis(url, name, cookie, report_dir, extra):
         command += ["--header", f"Cookie: {cookie}"]
     print(f"\n==> fuzz as {name}", flush=True)
     hooks = {"SCHEMATHESIS_HOOKS": "hooks", "PYTHONPATH": os.path.dirname(os.path.abspath(__file__))}
-    return subprocess.run(command, env={**os.environ, **hooks}).returncode == 0
+    # Run in the report folder: schemathesis keeps its cache of past crashes beside it.
+    env = {**os.environ, **hooks, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(command, env=env, cwd=report_dir).returncode == 0
 
 
 def main():
@@ -129,6 +131,7 @@ def main():
     parser.add_argument("--static", required=True)
     parser.add_argument("--report-dir", required=True)
     args = parser.parse_args()
+    args.report_dir = os.path.abspath(args.report_dir)
     os.makedirs(args.report_dir, exist_ok=True)
     folder = tempfile.mkdtemp(prefix="zhida-fuzz-")
     process, url = start(os.path.abspath(args.bin), os.path.abspath(args.static), folder)
