@@ -1,4 +1,5 @@
-//! The one place a grant's status changes: the move is asked of the table
+//! A grant's records: its timeline ([`event`]), the person's messages ([`notify`]), and the
+//! one place its status changes ([`move_grant`]): the move is asked of the table
 //! ([`crate::grant_life::next`]); the UPDATE holds only while the grant is still in the status
 //! it was read in; the timeline step and the person's message are written in the same
 //! transaction.
@@ -7,7 +8,73 @@ use api::subsidy::GrantStatus;
 use sqlx::{Any, Transaction};
 
 use crate::grant_life::{next, GrantEvent, Refusal};
-use crate::matching::{event, notify, Actor};
+
+/// Who or what made a step of a grant.
+#[derive(Clone, Copy, Debug)]
+pub enum Actor<'a> {
+    Engine,
+    Subject,
+    Staff(&'a str),
+    Treasury,
+}
+
+impl Actor<'_> {
+    pub fn label(&self) -> String {
+        match self {
+            Actor::Engine => "engine".to_owned(),
+            Actor::Subject => "subject".to_owned(),
+            Actor::Staff(name) => format!("staff:{name}"),
+            Actor::Treasury => "treasury".to_owned(),
+        }
+    }
+}
+
+/// Records a step of a grant's timeline.
+pub async fn event(
+    tx: &mut Transaction<'static, Any>,
+    grant: i64,
+    status: &str,
+    actor: Actor<'_>,
+    note: Option<&str>,
+    at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO grant_events (grant_id, status, actor, note, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(grant)
+    .bind(status)
+    .bind(actor.label())
+    .bind(note)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Tells the subject something, in the app's inbox.
+pub async fn notify(
+    tx: &mut Transaction<'static, Any>,
+    subject: i64,
+    kind: &str,
+    grant: Option<i64>,
+    policy: &str,
+    amount_fen: Option<i64>,
+    at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (subject_id, kind, grant_id, policy_id, amount_fen, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(subject)
+    .bind(kind)
+    .bind(grant)
+    .bind(policy)
+    .bind(amount_fen)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
 /// A grant as it was read, about to move.
 #[derive(Clone, Copy, Debug)]

@@ -92,3 +92,9 @@ impl Client {
 pub fn without_query(url: &str) -> &str {
     url.split('?').next().unwrap_or(url)
 }
+
+/// The wait before attempt `n + 1` of an outgoing call after `n` failures: 2ⁿ seconds, at
+/// most ten minutes.
+pub fn backoff(errors: i64) -> std::time::Duration {
+    std::time::Duration::from_secs(2u64.saturating_pow(errors.clamp(0, 20) as u32).min(600))
+}

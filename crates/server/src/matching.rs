@@ -20,7 +20,7 @@ use api::subsidy::GrantStatus;
 use crate::data::{self, Known};
 use crate::db::{format_utc, now_utc, today_shanghai};
 use crate::grant_life::{GrantEvent, Reconcile};
-use crate::grant_moves::{move_grant, Grant, MoveError};
+use crate::grant_moves::{event, move_grant, Actor, Grant, MoveError};
 use crate::AppState;
 
 /// Days a subject has to give consent (意愿确认) before a grant expires.
@@ -43,26 +43,6 @@ pub fn current_month() -> Month {
 /// Whether the engine grants `policy` by itself (without an application).
 pub fn is_automatic(policy: &Policy) -> bool {
     matches!(policy.mode, Mode::Automatic | Mode::AutomaticAfterConsent)
-}
-
-/// Who or what made a step of a grant.
-#[derive(Clone, Copy, Debug)]
-pub enum Actor<'a> {
-    Engine,
-    Subject,
-    Staff(&'a str),
-    Treasury,
-}
-
-impl Actor<'_> {
-    pub fn label(&self) -> String {
-        match self {
-            Actor::Engine => "engine".to_owned(),
-            Actor::Subject => "subject".to_owned(),
-            Actor::Staff(name) => format!("staff:{name}"),
-            Actor::Treasury => "treasury".to_owned(),
-        }
-    }
 }
 
 /// The decision receipt: everything the decision used, with where it came from, so that the
@@ -178,53 +158,6 @@ pub struct GrantRow {
     pub status: String,
     pub amount_fen: i64,
     pub subject_id: i64,
-}
-
-/// Records a step of a grant's timeline.
-pub async fn event(
-    tx: &mut Transaction<'static, Any>,
-    grant: i64,
-    status: &str,
-    actor: Actor<'_>,
-    note: Option<&str>,
-    at: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO grant_events (grant_id, status, actor, note, at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(grant)
-    .bind(status)
-    .bind(actor.label())
-    .bind(note)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Tells the subject something, in the app's inbox.
-pub async fn notify(
-    tx: &mut Transaction<'static, Any>,
-    subject: i64,
-    kind: &str,
-    grant: Option<i64>,
-    policy: &str,
-    amount_fen: Option<i64>,
-    at: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO notifications (subject_id, kind, grant_id, policy_id, amount_fen, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(subject)
-    .bind(kind)
-    .bind(grant)
-    .bind(policy)
-    .bind(amount_fen)
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Queues the payment of an approved grant.

@@ -339,7 +339,7 @@ async fn deliver_inbox(state: &AppState, inbox: Inbox) -> anyhow::Result<usize> 
              WHERE id = $2 AND delivery_attempts = $3 AND delivered_at IS NULL"
         ))
         .bind(format_utc(
-            crate::auth::now() + crate::payments::backoff(attempts + 1),
+            crate::auth::now() + crate::http_client::backoff(attempts + 1),
         ))
         .bind(id)
         .bind(attempts)

@@ -302,7 +302,7 @@ pub async fn answer(
     if !done {
         return Err(ApiError::conflict("already_answered"));
     }
-    crate::matching::notify(
+    crate::grant_moves::notify(
         &mut tx,
         subject,
         "objection_answered",

@@ -17,8 +17,8 @@ use api::subsidy::GrantStatus;
 
 use crate::db::{format_utc, now_utc};
 use crate::grant_life::GrantEvent;
-use crate::grant_moves::{move_grant, status_of, Grant};
-use crate::matching::{event, Actor};
+use crate::grant_moves::{event, move_grant, status_of, Actor, Grant};
+use crate::http_client::backoff;
 use crate::AppState;
 
 /// Consecutive failures after which a payment waits for staff.
@@ -171,11 +171,6 @@ impl Treasury for NoTreasury {
     async fn status(&self, _: &str) -> anyhow::Result<TreasuryStatus> {
         anyhow::bail!("no treasury is configured (ZHIDA_TREASURY_URL)")
     }
-}
-
-/// The wait before attempt `n + 1` after `n` failures.
-pub fn backoff(errors: i64) -> Duration {
-    Duration::from_secs(2u64.saturating_pow(errors.clamp(0, 20) as u32).min(600))
 }
 
 /// A due payment.

@@ -22,9 +22,9 @@ use crate::db::now_utc;
 use crate::error::ApiError;
 use crate::explain::{self, criteria, department, same, show};
 use crate::grant_life::GrantEvent;
-use crate::grant_moves::{move_grant, Grant};
+use crate::grant_moves::{move_grant, Actor, Grant};
 use crate::i18n::bilingual;
-use crate::matching::{self, Actor};
+use crate::matching;
 use crate::policies::bi;
 use crate::AppState;
 

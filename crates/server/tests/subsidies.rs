@@ -971,7 +971,7 @@ async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
     };
     let before = state(&app).await;
     let at = "2026-12-02T00:00:00.000Z";
-    let actor = || server::matching::Actor::Treasury;
+    let actor = || server::grant_moves::Actor::Treasury;
 
     // Paid while it waits for consent: not in the table.
     let mut tx = app.db.pool.begin().await.unwrap();
@@ -989,7 +989,7 @@ async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
 
     // Consent, as the table allows: the status and its step, together.
     let mut tx = app.db.pool.begin().await.unwrap();
-    let subject = server::matching::Actor::Subject;
+    let subject = server::grant_moves::Actor::Subject;
     let moved = move_grant(&mut tx, &grant, GrantEvent::Consent, subject, None, at).await;
     assert_eq!(moved.unwrap(), Some(GrantStatus::Approved));
     tx.commit().await.unwrap();
