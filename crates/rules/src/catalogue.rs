@@ -65,6 +65,19 @@ pub enum Department {
 }
 
 impl Department {
+    /// The department's code, as the catalogue writes it (and as its feed key is named).
+    pub fn code(self) -> &'static str {
+        match self {
+            Department::PublicSecurity => "public_security",
+            Department::CivilAffairs => "civil_affairs",
+            Department::DisabledPersonsFederation => "disabled_persons_federation",
+            Department::MarketRegulation => "market_regulation",
+            Department::Tax => "tax",
+            Department::PartnerBank => "partner_bank",
+            Department::GasUtility => "gas_utility",
+        }
+    }
+
     /// The department's name in Chinese and English.
     pub fn names(self) -> (&'static str, &'static str) {
         match self {

@@ -131,6 +131,32 @@ pub struct Policy {
     pub amount: Amount,
 }
 
+impl Policy {
+    /// Every attribute the policy reads: in its criteria and in its amount.
+    pub fn attributes(&self) -> std::collections::BTreeSet<String> {
+        let mut used: std::collections::BTreeSet<String> = self
+            .criteria
+            .tests()
+            .into_iter()
+            .flat_map(|(_, test)| test.attributes())
+            .collect();
+        let mut names = Vec::new();
+        match &self.amount {
+            Amount::Fixed(_) => {}
+            Amount::Tiered { by: e, .. } | Amount::Proportional { of: e, .. } => {
+                e.attributes(&mut names)
+            }
+        }
+        used.extend(names);
+        used
+    }
+}
+
+/// Every attribute any of `policies` reads.
+pub fn attributes_of(policies: &[Policy]) -> std::collections::BTreeSet<String> {
+    policies.iter().flat_map(Policy::attributes).collect()
+}
+
 /// Why a policy file was refused: where, and what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {

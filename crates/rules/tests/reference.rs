@@ -552,3 +552,36 @@ fn explanations_show_requirements_on_the_subjects_own_values() {
         )
     );
 }
+
+#[test]
+fn a_policy_names_every_attribute_it_reads() {
+    let names = |id: &str| -> Vec<String> { policy(id).attributes().into_iter().collect() };
+    assert_eq!(
+        names("senior-allowance"),
+        ["birth_date", "death_date", "hukou_district"]
+    );
+    // The amount's measure counts too.
+    assert!(names("hitech-rd").contains(&"rd_expense_y1".to_owned()));
+    let all = rules::policy::attributes_of(&rules::reference_policies());
+    assert!(
+        all.contains("dibao") && all.contains("industry_code"),
+        "{all:?}"
+    );
+}
+
+#[test]
+fn a_department_s_code_is_its_name_in_the_catalogue() {
+    for d in [
+        rules::Department::PublicSecurity,
+        rules::Department::CivilAffairs,
+        rules::Department::DisabledPersonsFederation,
+        rules::Department::MarketRegulation,
+        rules::Department::Tax,
+        rules::Department::PartnerBank,
+        rules::Department::GasUtility,
+    ] {
+        let read: std::collections::BTreeMap<String, rules::Department> =
+            toml::from_str(&format!("d = \"{}\"", d.code())).unwrap();
+        assert_eq!(read["d"], d);
+    }
+}

@@ -1,6 +1,5 @@
 //! `zhida match` and `zhida gen`: the batch contract of POLICIES.md over a data set on disk.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -55,24 +54,6 @@ pub fn policies(dir: Option<&Path>) -> anyhow::Result<Vec<Policy>> {
     Ok(policies)
 }
 
-/// The attributes any of `policies` reads: only these are kept in memory.
-pub fn used_attributes(policies: &[Policy]) -> BTreeSet<String> {
-    let mut used = BTreeSet::new();
-    for p in policies {
-        for (_, test) in p.criteria.tests() {
-            used.extend(test.attributes());
-        }
-        let mut names = Vec::new();
-        match &p.amount {
-            rules::policy::Amount::Fixed(_) => {}
-            rules::policy::Amount::Tiered { by: e, .. }
-            | rules::policy::Amount::Proportional { of: e, .. } => e.attributes(&mut names),
-        }
-        used.extend(names);
-    }
-    used
-}
-
 /// `zhida match --data DIR --month YYYY-MM --out FILE.csv`: one row per eligible (policy,
 /// subject) pair, sorted by policy id then subject id. On any error no output file is left.
 pub fn run_match(
@@ -106,7 +87,7 @@ pub fn run_match(
         gas_usage: &gas,
     };
     let options = dataset::Options {
-        keep: Some(used_attributes(policies)),
+        keep: Some(rules::policy::attributes_of(policies)),
         threads,
     };
     let set =

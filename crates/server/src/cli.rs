@@ -95,9 +95,6 @@ pub struct ImportArgs {
     pub database_url: String,
 }
 
-/// Marks that the server should match everyone for the current month after an import.
-pub const IMPORTED_KEY: &str = "import_to_match";
-
 /// `zhida import`: reads and checks the whole data set, naming every bad row; on any error
 /// nothing is written. Then applies it as one batch (a repeat changes nothing) and leaves a
 /// mark for the server to match everyone against the policies (at once if it is running).
@@ -144,7 +141,7 @@ pub async fn import_command(args: &ImportArgs) -> anyhow::Result<()> {
                 problems.first()
             )
         })?;
-    db.set_meta(IMPORTED_KEY, &applied.batch_id.to_string())
+    db.set_meta(crate::matching::IMPORTED_KEY, &applied.batch_id.to_string())
         .await?;
     println!(
         "imported batch {}: {} records and fact sets, {} subjects changed, in {:.1} s",

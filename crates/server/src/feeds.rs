@@ -227,7 +227,7 @@ pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec
                 problems.push((path, "unknown_attribute", None));
                 continue;
             };
-            if department_name(a.department) != department {
+            if a.department.code() != department {
                 problems.push((path, "not_your_attribute", None));
                 continue;
             }
@@ -257,7 +257,7 @@ pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec
             problems.push((at(".table"), "unknown_table", None));
             continue;
         };
-        if department_name(table.department) != department {
+        if table.department.code() != department {
             problems.push((at(".table"), "not_your_table", None));
             continue;
         }
@@ -313,19 +313,6 @@ pub fn read_batch(department: &str, body: &FeedBatch) -> Result<data::Batch, Vec
         Ok(batch)
     } else {
         Err(problems)
-    }
-}
-
-/// The catalogue's name of a department (as in `department_keys`).
-pub fn department_name(d: rules::Department) -> &'static str {
-    match d {
-        rules::Department::PublicSecurity => "public_security",
-        rules::Department::CivilAffairs => "civil_affairs",
-        rules::Department::DisabledPersonsFederation => "disabled_persons_federation",
-        rules::Department::MarketRegulation => "market_regulation",
-        rules::Department::Tax => "tax",
-        rules::Department::PartnerBank => "partner_bank",
-        rules::Department::GasUtility => "gas_utility",
     }
 }
 

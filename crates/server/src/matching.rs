@@ -40,6 +40,9 @@ pub fn current_month() -> Month {
     Month::of(today_shanghai())
 }
 
+/// The `app_meta` key under which an import leaves its batch for matching everyone after it.
+pub const IMPORTED_KEY: &str = "import_to_match";
+
 /// Whether the engine grants `policy` by itself (without an application).
 pub fn is_automatic(policy: &Policy) -> bool {
     matches!(policy.mode, Mode::Automatic | Mode::AutomaticAfterConsent)
@@ -49,7 +52,7 @@ pub fn is_automatic(policy: &Policy) -> bool {
 /// explanation can be rebuilt exactly as it was (policy versions never change once published).
 pub fn receipt(policy: &Policy, known: &Known, ctx: &Context, amount_fen: i64) -> Json {
     let catalogue = Catalogue::standard();
-    let used = crate::batch::used_attributes(std::slice::from_ref(policy));
+    let used = policy.attributes();
     let mut attributes = Map::new();
     for name in &used {
         let Some(a) = catalogue.attribute(known.kind, name) else {
@@ -60,7 +63,7 @@ pub fn receipt(policy: &Policy, known: &Known, ctx: &Context, amount_fen: i64) -
             name.clone(),
             json!({
                 "value": data::to_json(known.subject.get(name)),
-                "department": crate::feeds::department_name(a.department),
+                "department": a.department.code(),
                 "batch": source.map(|s| s.batch),
                 "at": source.map(|s| s.at.clone()),
             }),
@@ -81,7 +84,7 @@ pub fn receipt(policy: &Policy, known: &Known, ctx: &Context, amount_fen: i64) -
             let source = known.fact_sources.get(&(table.to_owned(), ctx.month));
             let department = catalogue
                 .fact_table(known.kind, table)
-                .map(|t| crate::feeds::department_name(t.department));
+                .map(|t| t.department.code());
             json!({
                 "table": table,
                 "month": ctx.month.to_string(),
@@ -542,7 +545,7 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
         if policies.is_empty() {
             continue;
         }
-        let keep = crate::batch::used_attributes(&policies);
+        let keep = rules::policy::attributes_of(&policies);
         let phase = std::time::Instant::now();
         let (population, ids) = data::load_population(&state.db, kind, &keep, month).await?;
         tracing::info!(
@@ -679,7 +682,7 @@ pub async fn run_due_months(state: &AppState) -> anyhow::Result<Vec<(Month, RunR
 
 /// After `zhida import`: matches everyone for the current month, once per import.
 pub async fn after_import(state: &AppState) -> anyhow::Result<()> {
-    let Some(batch) = state.db.meta(crate::cli::IMPORTED_KEY).await? else {
+    let Some(batch) = state.db.meta(IMPORTED_KEY).await? else {
         return Ok(());
     };
     let report = run_month(state, current_month()).await?;
@@ -689,7 +692,7 @@ pub async fn after_import(state: &AppState) -> anyhow::Result<()> {
         "matched everyone after an import"
     );
     sqlx::query("DELETE FROM app_meta WHERE key = $1 AND value = $2")
-        .bind(crate::cli::IMPORTED_KEY)
+        .bind(IMPORTED_KEY)
         .bind(&batch)
         .execute(&state.db.pool)
         .await?;

@@ -17,7 +17,7 @@ use rules::{Catalogue, Policy};
 
 use crate::db::now_utc;
 use crate::error::ApiError;
-use crate::feeds::{department_name, Department};
+use crate::feeds::Department;
 use crate::json::ApiJson;
 use crate::policies::bi;
 use crate::subsidies::Beneficiary;
@@ -30,7 +30,7 @@ const EXPLANATION_MAX: usize = 1000;
 fn disputable(policy: &Policy) -> Vec<(String, rules::Text, rules::Department)> {
     let catalogue = Catalogue::standard();
     let mut out = Vec::new();
-    for name in crate::batch::used_attributes(std::slice::from_ref(policy)) {
+    for name in policy.attributes() {
         if let Some(a) = catalogue.attribute(policy.subject, &name) {
             out.push((name, a.description.clone(), a.department));
         }
@@ -67,7 +67,7 @@ fn department_text(name: &str) -> Bilingual {
         .chain(&catalogue.enterprise)
         .map(|a| a.department)
         .chain(catalogue.fact.iter().map(|t| t.department))
-        .find(|d| department_name(*d) == name)
+        .find(|d| d.code() == name)
         .map_or_else(
             || Bilingual {
                 zh_cn: name.into(),
@@ -162,7 +162,7 @@ pub async fn create(
     .bind(&policy.id)
     .bind(kind_str(body.kind))
     .bind(&attribute)
-    .bind(department_name(department))
+    .bind(department.code())
     .bind(explanation)
     .bind(now_utc())
     .fetch_one(&state.db.pool)

@@ -60,7 +60,7 @@ async fn settled(db: &server::db::Db, month: &str) -> bool {
     .fetch_one(&db.pool)
     .await
     .unwrap_or(0);
-    let marker = db.meta(server::cli::IMPORTED_KEY).await.ok().flatten();
+    let marker = db.meta(server::matching::IMPORTED_KEY).await.ok().flatten();
     let unpaid: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM payments WHERE status IN ('queued', 'instructed')",
     )
