@@ -41,6 +41,8 @@ pub fn Login() -> impl IntoView {
     let offers = move |pick: fn(&LoginMethods) -> bool| {
         methods.get().and_then(Result::ok).is_some_and(|m| pick(&m))
     };
+    // No SMS gateway: the phone form cannot work, so it is not offered.
+    let sms_off = move || methods.get().is_some() && !offers(|m| m.sms);
 
     let send = move |_| {
         let m = prefs.t();
@@ -107,10 +109,10 @@ pub fn Login() -> impl IntoView {
         {move || (in_wechat_browser && !binding_note && offers(|m| m.wechat_browser)).then(|| view! {
             <p><a class="button primary" href="/api/wechat/oauth/start?return=/me" data-test="wechat-login">{tr(|m| m.login.wechat_button)}</a></p>
         })}
-        {move || (methods.get().is_some() && !offers(|m| m.sms)).then(|| view! {
+        {move || sms_off().then(|| view! {
             <p class="panel" role="status" data-test="sms-unavailable">{tr(|m| m.login.sms_unavailable)}</p>
         })}
-        <form class="panel form" on:submit=verify novalidate data-methods=move || if methods.get().is_some() { "loaded" } else { "loading" }>
+        <form class="panel form" on:submit=verify novalidate data-methods=move || if methods.get().is_some() { "loaded" } else { "loading" } hidden=sms_off>
             <label for="phone">{tr(|m| m.login.phone)}</label>
             <p class="hint" id="phone-hint">{tr(|m| m.login.phone_hint)}</p>
             <div class="row">

@@ -157,15 +157,23 @@ impl Requirement {
     pub fn admits(&self, value: &Value) -> bool {
         match self {
             Requirement::Compare { op, value: v } => compare(value, v).is_some_and(|o| op.holds(o)),
-            Requirement::OneOf { values } => !value.is_null() && values.contains(value),
-            Requirement::Between { low, high } => {
-                compare(value, low).is_some_and(|o| o != Ordering::Less)
-                    && compare(value, high).is_some_and(|o| o != Ordering::Greater)
-            }
+            Requirement::OneOf { values } => one_of(value, values),
+            Requirement::Between { low, high } => between(value, low, high),
             Requirement::Empty => value.is_null(),
             Requirement::NotEmpty => !value.is_null(),
         }
     }
+}
+
+/// `value` is one of `values` (never when null).
+fn one_of(value: &Value, values: &[Value]) -> bool {
+    !value.is_null() && values.contains(value)
+}
+
+/// `low ≤ value ≤ high` (never when null).
+fn between(value: &Value, low: &Value, high: &Value) -> bool {
+    compare(value, low).is_some_and(|o| o != Ordering::Less)
+        && compare(value, high).is_some_and(|o| o != Ordering::Greater)
 }
 
 /// What the requirement of a test's explanation is about.
@@ -552,11 +560,11 @@ impl Evaluator<'_> {
     /// becomes `x ≥ ⌈3y / 100⌉`; `x / 100 in 13..=43` becomes `x in 1300..=4399`. Whatever
     /// has no such reading, or whose reading would not give `passed`, is shown whole.
     fn shown(&self, t: &Test, passed: bool) -> Result<(Measure, Value, Requirement), String> {
-        let whole = |ev: &Self| -> Result<(Measure, Value, Requirement), String> {
+        let whole = || -> Result<(Measure, Value, Requirement), String> {
             Ok((
                 Measure::Computed,
-                ev.value(t.subject_side())?,
-                ev.requirement(t)?,
+                self.value(t.subject_side())?,
+                self.requirement(t)?,
             ))
         };
         let (base, steps) = self.peel(t.subject_side())?;
@@ -567,9 +575,9 @@ impl Evaluator<'_> {
             },
             Expr::Age(inner) => match &**inner {
                 Expr::Attr { name, .. } => Measure::Age { of: name.clone() },
-                _ => return whole(self),
+                _ => return whole(),
             },
-            _ => return whole(self),
+            _ => return whole(),
         };
         let actual = self.value(base)?;
         let requirement = if steps.is_empty() {
@@ -579,7 +587,7 @@ impl Evaluator<'_> {
         };
         match requirement {
             Some(r) if r.admits(&actual) == passed => Ok((measure, actual, r)),
-            _ => whole(self),
+            _ => whole(),
         }
     }
 
@@ -635,7 +643,8 @@ impl Evaluator<'_> {
             }),
             _ => None,
         };
-        let after = |r: i128| r.checked_add(1).and_then(least);
+        // The greatest x with f(x) <= r.
+        let greatest = |r: i128| r.checked_add(1).and_then(least).map(|n| n - 1);
         Ok(match t {
             Test::Cmp { op, right, .. } => match self.number(right)? {
                 None => Some(Requirement::Compare {
@@ -645,17 +654,17 @@ impl Evaluator<'_> {
                 Some(r) => match op {
                     CmpOp::Ge => compare(CmpOp::Ge, least(r)),
                     CmpOp::Lt => compare(CmpOp::Lt, least(r)),
-                    CmpOp::Gt => compare(CmpOp::Gt, after(r).map(|n| n - 1)),
-                    CmpOp::Le => compare(CmpOp::Le, after(r).map(|n| n - 1)),
-                    CmpOp::Eq => between(least(r), after(r).map(|n| n - 1)),
-                    CmpOp::Ne => match (least(r), after(r).map(|n| n - 1)) {
+                    CmpOp::Gt => compare(CmpOp::Gt, greatest(r)),
+                    CmpOp::Le => compare(CmpOp::Le, greatest(r)),
+                    CmpOp::Eq => between(least(r), greatest(r)),
+                    CmpOp::Ne => match (least(r), greatest(r)) {
                         (Some(l), Some(h)) if l == h => compare(CmpOp::Ne, Some(l)),
                         _ => None,
                     },
                 },
             },
             Test::Range { lo, hi, .. } => match (lo.number(), hi.number()) {
-                (Some(l), Some(h)) => between(least(l), after(h).map(|n| n - 1)),
+                (Some(l), Some(h)) => between(least(l), greatest(h)),
                 _ => None,
             },
             Test::IsNull { negated: false, .. } => Some(Requirement::Empty),
@@ -690,11 +699,8 @@ impl Evaluator<'_> {
                 let right = self.value(right)?;
                 compare(&actual, &right).is_some_and(|o| op.holds(o))
             }
-            Test::In { set, .. } => !actual.is_null() && set.contains(&actual),
-            Test::Range { lo, hi, .. } => {
-                compare(&actual, lo).is_some_and(|o| o != Ordering::Less)
-                    && compare(&actual, hi).is_some_and(|o| o != Ordering::Greater)
-            }
+            Test::In { set, .. } => one_of(&actual, set),
+            Test::Range { lo, hi, .. } => between(&actual, lo, hi),
             Test::IsNull { negated, .. } => actual.is_null() != *negated,
         };
         Ok((passed, actual))

@@ -58,6 +58,8 @@ pub mod catalogue;
 pub mod eval;
 pub mod expr;
 pub mod policy;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod value;
 
 pub use catalogue::{Catalogue, Department, SubjectKind, Text, Type};

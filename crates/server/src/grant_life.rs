@@ -98,11 +98,6 @@ pub fn next(from: GrantStatus, event: GrantEvent) -> Result<GrantStatus, Refusal
     }
 }
 
-/// Whether a grant in this status will still change (or is settled for good).
-pub fn is_final(status: GrantStatus) -> bool {
-    GrantEvent::ALL.iter().all(|e| next(status, *e).is_err())
-}
-
 /// What becomes of a period's grant of a policy when the subject's data changed: `existing`
 /// is the grant there is (its status and amount), `decided` the amount the rules give now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +138,11 @@ mod tests {
     use super::*;
     use GrantEvent as E;
     use GrantStatus as S;
+
+    /// Whether a grant in this status will still change (or is settled for good).
+    fn is_final(status: GrantStatus) -> bool {
+        GrantEvent::ALL.iter().all(|e| next(status, *e).is_err())
+    }
 
     const STATUSES: [GrantStatus; 8] = [
         S::Matched,

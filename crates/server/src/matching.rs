@@ -154,15 +154,6 @@ pub fn replay(receipt: &Json) -> Option<(rules::Subject, Context)> {
     ))
 }
 
-/// A grant as the lifecycle needs it.
-#[derive(Clone, Debug)]
-pub struct GrantRow {
-    pub id: i64,
-    pub status: String,
-    pub amount_fen: i64,
-    pub subject_id: i64,
-}
-
 /// Queues the payment of an approved grant.
 pub async fn instruct_payment(
     tx: &mut Transaction<'static, Any>,
@@ -363,45 +354,30 @@ pub async fn create_grant(
 /// sent, and is cancelled here): true when it was revoked.
 async fn revoke(
     tx: &mut Transaction<'static, Any>,
-    g: &GrantRow,
-    policy: &str,
+    grant: &Grant<'_>,
     at: &str,
 ) -> Result<bool, MoveError> {
-    let Some(status) = GrantStatus::parse(&g.status) else {
-        return Ok(false);
-    };
-    let payment_sent = match status {
-        GrantStatus::Approved => {
-            sqlx::query(
-                "UPDATE payments SET status = 'cancelled', updated_at = $1 \
-                 WHERE grant_id = $2 AND status = 'queued' AND attempts = 0",
-            )
-            .bind(at)
-            .bind(g.id)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected()
-                != 1
-        }
-        _ => false,
+    let payment_sent = if grant.status == GrantStatus::Approved {
+        sqlx::query(
+            "UPDATE payments SET status = 'cancelled', updated_at = $1 \
+             WHERE grant_id = $2 AND status = 'queued' AND attempts = 0",
+        )
+        .bind(at)
+        .bind(grant.id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            != 1
+    } else {
+        false
     };
     let revoke = GrantEvent::Revoke { payment_sent };
-    if crate::grant_life::next(status, revoke).is_err() {
-        // Paid, on its way, or settled otherwise: it stands.
-        return Ok(false);
+    match move_grant(tx, grant, revoke, Actor::Engine, Some("data_changed"), at).await {
+        Ok(moved) => Ok(moved.is_some()),
+        // Its payment has left: it stands.
+        Err(MoveError::Refused(_)) => Ok(false),
+        Err(e) => Err(e),
     }
-    let grant = Grant {
-        id: g.id,
-        subject: g.subject_id,
-        policy,
-        amount_fen: g.amount_fen,
-        status,
-    };
-    Ok(
-        move_grant(tx, &grant, revoke, Actor::Engine, Some("data_changed"), at)
-            .await?
-            .is_some(),
-    )
 }
 
 /// Re-evaluates one subject for the current period of every automatic policy: grants what is
@@ -427,19 +403,22 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
         .bind(id)
         .bind(&period)
         .fetch_optional(&mut *tx)
-        .await?
-        .map(|r| -> sqlx::Result<GrantRow> {
-            Ok(GrantRow {
-                id: r.try_get("id")?,
-                status: r.try_get("status")?,
-                amount_fen: r.try_get("amount_fen")?,
-                subject_id: id,
-            })
-        })
-        .transpose()?;
-        let seen = existing
-            .as_ref()
-            .and_then(|g| Some((GrantStatus::parse(&g.status)?, g.amount_fen)));
+        .await?;
+        let existing = match existing {
+            Some(r) => {
+                let status: String = r.try_get("status")?;
+                Some(Grant {
+                    id: r.try_get("id")?,
+                    subject: id,
+                    policy: &policy.id,
+                    amount_fen: r.try_get("amount_fen")?,
+                    status: GrantStatus::parse(&status)
+                        .ok_or_else(|| anyhow::anyhow!("a grant with status {status:?}"))?,
+                })
+            }
+            None => None,
+        };
+        let seen = existing.map(|g| (g.status, g.amount_fen));
         match (crate::grant_life::reconcile(seen, decided), existing) {
             (Reconcile::Grant(amount), _) => {
                 let receipt = receipt(policy, &known, &ctx, amount);
@@ -454,7 +433,7 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
                 Box::pin(create_grant(&mut tx, grant, &at)).await?;
             }
             (Reconcile::Revoke, Some(g)) => {
-                revoke(&mut tx, &g, &policy.id, &at).await?;
+                revoke(&mut tx, &g, &at).await?;
             }
             (Reconcile::Amend(amount), Some(g)) => {
                 // Not yet consented to: the offer follows the data.
@@ -721,8 +700,7 @@ pub async fn expire_consents(state: &AppState) -> anyhow::Result<usize> {
             amount_fen: row.try_get("amount_fen")?,
             status: GrantStatus::AwaitingConsent,
         };
-        let lapsed = GrantEvent::Lapse;
-        if move_grant(&mut tx, &grant, lapsed, Actor::Engine, None, &at)
+        if move_grant(&mut tx, &grant, GrantEvent::Lapse, Actor::Engine, None, &at)
             .await?
             .is_some()
         {

@@ -286,7 +286,7 @@ async fn record(
                     .bind(p.id)
                     .execute(&mut *tx)
                     .await?;
-                by_treasury(&mut tx, p, GrantEvent::Instructed, &now).await?;
+                by_treasury(&mut tx, p, false, &now).await?;
             } else {
                 // Not paid yet: ask again soon.
                 changed = false;
@@ -304,14 +304,7 @@ async fn record(
                 .bind(p.id)
                 .execute(&mut *tx)
                 .await?;
-            // Paid at the first ask: instructed on the way (the timeline shows both steps).
-            if matches!(
-                status_of(&mut tx, p.grant).await?,
-                Some(GrantStatus::Matched | GrantStatus::Approved)
-            ) {
-                by_treasury(&mut tx, p, GrantEvent::Instructed, &now).await?;
-            }
-            by_treasury(&mut tx, p, GrantEvent::Paid, &now).await?;
+            by_treasury(&mut tx, p, true, &now).await?;
         }
         Ok(TreasuryStatus::Rejected { reason }) => {
             fail(
@@ -345,36 +338,39 @@ async fn record(
     Ok(())
 }
 
-/// Moves the grant of payment `p` by what the treasury answered, from the status it has now,
-/// through the table (its timeline and, when paid, the person's message with it).
+/// Moves the grant of payment `p` along what the treasury answered, from the status it has
+/// now, through the table: to `payment_instructed`, and on to `paid` when `paid` (its timeline
+/// shows both steps; the person is told when paid). An answer already recorded (two senders
+/// asked at once) writes nothing.
 async fn by_treasury(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     p: &Due,
-    what: GrantEvent,
+    paid: bool,
     at: &str,
 ) -> anyhow::Result<()> {
-    let status = status_of(tx, p.grant)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("grant {} of payment {} is gone", p.grant, p.id))?;
-    // The same answer again (two senders asked at once): already there, nothing to write.
-    let already = match what {
-        GrantEvent::Instructed => {
-            matches!(status, GrantStatus::PaymentInstructed | GrantStatus::Paid)
-        }
-        GrantEvent::Paid => status == GrantStatus::Paid,
-        _ => false,
-    };
-    if already {
-        return Ok(());
-    }
-    let grant = Grant {
+    let mut grant = Grant {
         id: p.grant,
         subject: p.subject,
         policy: &p.policy,
         amount_fen: p.amount_fen,
-        status,
+        status: status_of(tx, p.grant)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("grant {} of payment {} is gone", p.grant, p.id))?,
     };
-    move_grant(tx, &grant, what, Actor::Treasury, None, at).await?;
+    let steps = [
+        (GrantEvent::Instructed, true, GrantStatus::PaymentInstructed),
+        (GrantEvent::Paid, paid, GrantStatus::Paid),
+    ];
+    for (what, wanted, reached) in steps {
+        // Already there (or past it): nothing to write.
+        let already = grant.status == reached || grant.status == GrantStatus::Paid;
+        if !wanted || already {
+            continue;
+        }
+        if let Some(to) = move_grant(tx, &grant, what, Actor::Treasury, None, at).await? {
+            grant.status = to;
+        }
+    }
     Ok(())
 }
 

@@ -27,6 +27,7 @@ on_both_databases!(
     a_person_records_their_identity_with_checks,
     over_https_cookies_are_secure_and_hsts_is_sent,
     unknown_staff_usernames_answer_like_real_ones,
+    the_app_is_told_whether_phone_logins_work,
 );
 
 const PHONE: &str = "13912345678";
@@ -639,4 +640,13 @@ async fn unknown_staff_usernames_answer_like_real_ones(app: TestApp) {
         );
         assert_eq!(last.header("retry-after"), "60", "{username}");
     }
+}
+
+/// Without an SMS gateway the login page must not offer the phone form: the server says so.
+async fn the_app_is_told_whether_phone_logins_work(app: TestApp) {
+    assert_eq!(app.get("/api/auth/methods").await.json()["sms"], true);
+    let mut app = app;
+    app.state.sms = std::sync::Arc::new(server::sms::NoSms);
+    let app = app.rebuilt();
+    assert_eq!(app.get("/api/auth/methods").await.json()["sms"], false);
 }
