@@ -3,6 +3,7 @@
 //! - `run`: install what is missing, build the app and the server, start Zhida with demo data.
 //! - `test`: every check and test suite, one summary line per layer; non-zero on any failure.
 //! - `build`: the release app in `dist/` (precompressed) and the server binary.
+//! - `structure`: no file over 700 lines; the server's platform imports no feature, features no cycle.
 //! - `size`: raw, gzip and brotli bytes of everything the landing page loads, against the budget.
 //! - `bench rules`: `zhida match` end to end over a generated district.
 
@@ -10,6 +11,7 @@ mod bench;
 mod build;
 mod setup;
 mod size;
+mod structure;
 mod test;
 
 use std::path::PathBuf;
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Some("build") => build::all().map(|_| ()),
         Some("size") => size::report(true),
         Some("bench") => bench::run(&args[1..]),
+        Some("structure") => structure::check(),
         Some("setup") => setup::build_tools().and_then(|()| setup::browser()),
         _ => {
             eprintln!(
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
                  bench monthly               time zhida import + one monthly run over it in SQLite\n\
                  bench events                feed call to SSE message, 200 calls/s, 400 open apps\n\
                  bench home                  GET /api/home at 500 requests/s over that district\n\
+                 structure                   file lengths and the server's import rules
                  setup                       install the build tools and the test browser only"
             );
             return ExitCode::from(2);

@@ -11,7 +11,7 @@ use anyhow::{bail, Context};
 
 use crate::build::{self, cargo};
 use crate::setup;
-use crate::{root, run_checked, size};
+use crate::{root, run_checked, size, structure};
 
 /// One layer of checks.
 type Layer = fn() -> anyhow::Result<()>;
@@ -25,8 +25,9 @@ struct Outcome {
 pub fn all(_args: &[String]) -> anyhow::Result<()> {
     setup::build_tools()?;
     setup::browser()?;
-    let layers: [(&'static str, Layer); 10] = [
+    let layers: [(&'static str, Layer); 11] = [
         ("format (cargo fmt --check)", format),
+        ("structure (file lengths, server imports)", structure::check),
         ("lints (clippy, warnings denied)", clippy),
         ("unit tests (native Rust, and Node for the gate)", unit),
         ("server tests on SQLite", server_sqlite),

@@ -3,8 +3,8 @@
 
 use api::Mobile;
 
-use crate::auth::now;
-use crate::db::format_utc;
+use crate::platform::db::format_utc;
+use crate::platform::db::now;
 use crate::AppState;
 
 const SEEDED_KEY: &str = "demo_seeded_at";
@@ -93,7 +93,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let stamp = format_utc(now());
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin().await?;
     let mut user_ids = Vec::new();
     for p in &PEOPLE {
         let phone = Mobile::parse(p.phone)?;
@@ -142,8 +142,9 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         .execute(&mut *tx)
         .await?;
     // The manufacturer's agent may handle subsidies (not licences) for a year.
-    let expires =
-        api::Date::from_days_since_epoch(crate::db::today_shanghai().days_since_epoch() + 365);
+    let expires = api::Date::from_days_since_epoch(
+        crate::platform::db::today_shanghai().days_since_epoch() + 365,
+    );
     sqlx::query(
         "INSERT INTO enterprise_agents (enterprise_id, user_id, scope_subsidies, scope_licences, expires_at, created_at) VALUES ($1, $2, 1, 0, $3, $4)",
     )
@@ -164,18 +165,23 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         .bind(name)
         .bind(department)
         .bind(permissions)
-        .bind(crate::login::hash_password(STAFF_PASSWORD))
+        .bind(crate::accounts::login::hash_password(STAFF_PASSWORD))
         .bind(state.vault.encrypt(&secret))
         .bind(&stamp)
         .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
-    let applied = crate::data::apply(db, None, crate::data::Source::Demo, &department_data())
-        .await?
-        .map_err(|p| anyhow::anyhow!("the demo data does not apply: {p:?}"))?;
+    let applied = crate::data::store::apply(
+        db,
+        None,
+        crate::data::store::Source::Demo,
+        &department_data(),
+    )
+    .await?
+    .map_err(|p| anyhow::anyhow!("the demo data does not apply: {p:?}"))?;
     db.set_meta(SEEDED_KEY, &stamp).await?;
-    crate::matching::after_change(state, &applied.changed).await;
+    crate::subsidies::matching::after_change(state, &applied.changed).await;
     Ok(true)
 }
 
@@ -183,11 +189,11 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
 /// senior allowance; the disabled resident (grade 1, dibao) both disability subsidies; the
 /// manufacturer the loan-interest subsidy, the gas subsidy (after one click), the
 /// small-to-large award and an R&D grant to apply for (秒报秒批).
-pub fn department_data() -> crate::data::Batch {
+pub fn department_data() -> crate::data::store::Batch {
     use rules::{Month, SubjectKind, Value};
     let date = |s: &str| Value::Date(s.parse().expect("a valid demo date"));
     let text = |s: &str| Value::String(s.to_owned());
-    let resident = |id: &str, birth: &str, grade: i64, dibao: bool| crate::data::Record {
+    let resident = |id: &str, birth: &str, grade: i64, dibao: bool| crate::data::store::Record {
         kind: SubjectKind::Resident,
         id: id.to_owned(),
         attributes: vec![
@@ -198,12 +204,12 @@ pub fn department_data() -> crate::data::Batch {
             ("dibao".into(), Value::Bool(dibao)),
         ],
     };
-    let month = Month::of(crate::db::today_shanghai());
-    crate::data::Batch {
+    let month = Month::of(crate::platform::db::today_shanghai());
+    crate::data::store::Batch {
         records: vec![
             resident("DEMO-R1", "1941-03-15", 0, false),
             resident("DEMO-R2", "1970-06-20", 1, true),
-            crate::data::Record {
+            crate::data::store::Record {
                 kind: SubjectKind::Enterprise,
                 id: "DEMO-E1".into(),
                 attributes: vec![
@@ -219,7 +225,7 @@ pub fn department_data() -> crate::data::Batch {
                     ("rd_expense_y1".into(), Value::Money(130_000_000)),
                 ],
             },
-            crate::data::Record {
+            crate::data::store::Record {
                 kind: SubjectKind::Enterprise,
                 id: "DEMO-E2".into(),
                 attributes: vec![
@@ -236,7 +242,7 @@ pub fn department_data() -> crate::data::Batch {
             },
         ],
         facts: vec![
-            crate::data::FactSet {
+            crate::data::store::FactSet {
                 table: "loan_interest".into(),
                 kind: SubjectKind::Enterprise,
                 subject: "DEMO-E1".into(),
@@ -248,7 +254,7 @@ pub fn department_data() -> crate::data::Batch {
                 .into_iter()
                 .collect()],
             },
-            crate::data::FactSet {
+            crate::data::store::FactSet {
                 table: "gas_usage".into(),
                 kind: SubjectKind::Enterprise,
                 subject: "DEMO-E1".into(),

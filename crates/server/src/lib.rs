@@ -3,59 +3,29 @@
 //! [`app`] builds the whole router from an [`AppState`]; `main` and the tests share it, so
 //! every test exercises exactly what production serves.
 
-pub mod account;
-pub mod auth;
-pub mod batch;
+pub mod accounts;
 pub mod cli;
-pub mod crypto;
 pub mod data;
-pub mod db;
 pub mod demo;
-pub mod error;
-pub mod events;
-pub mod explain;
-pub mod feeds;
-pub mod grant_life;
-pub mod grant_moves;
-pub mod headers;
-pub mod http_client;
-pub mod i18n;
-pub mod json;
 pub mod licences;
-pub mod login;
-pub mod matching;
-pub mod notifier;
-pub mod objections;
-pub mod payments;
+pub mod notifications;
+pub mod platform;
 pub mod policies;
-pub mod ratelimit;
 pub mod routes;
-pub mod sms;
-pub mod staff;
-pub mod static_files;
-pub mod storage;
 pub mod subsidies;
-pub mod totp;
-pub mod wechat;
+pub mod system;
 
 use std::sync::Arc;
 
 use axum::http::HeaderValue;
 
+use accounts::wechat;
+use platform::{crypto, db, events, headers, sms, static_files, storage};
+use subsidies::{matching, payments};
+
 pub use routes::app;
 
-/// Settings fixed at start-up.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    /// Demo mode: SMS codes are shown on the login form instead of sent.
-    pub demo: bool,
-    /// The public address is HTTPS: cookies are `Secure` and HSTS is sent.
-    pub secure_cookies: bool,
-    /// The Content-Security-Policy for the built app.
-    pub csp: HeaderValue,
-    /// The address people reach Zhida at (for redirects back from WeChat), when configured.
-    pub public_url: Option<String>,
-}
+pub use platform::Settings;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -74,7 +44,7 @@ pub struct AppState {
     /// This instance's live connections (Server-Sent Events).
     pub events: Arc<events::Hub>,
     /// The channels that tell people outside the app (SMS, WeChat subscription messages).
-    pub notifiers: Arc<Vec<Arc<dyn notifier::Notifier>>>,
+    pub notifiers: Arc<Vec<Arc<dyn notifications::Notifier>>>,
     /// Where uploaded materials are kept.
     pub storage: Arc<dyn storage::Storage>,
     /// Permit catalogue versions read so far (a version never changes once written).
@@ -83,6 +53,8 @@ pub struct AppState {
     /// Signs licence QR payloads (its public key is published).
     pub licence_key: Arc<licensing::SigningKey>,
     pub settings: Arc<Settings>,
+    /// What runs after a feed changed subjects: matching them to the policies.
+    pub after_data_change: Arc<dyn data::AfterChange>,
 }
 
 impl AppState {
@@ -101,7 +73,7 @@ impl AppState {
         let csp = HeaderValue::from_str(&headers::content_security_policy(&scripts))
             .expect("a CSP is ASCII");
         AppState {
-            db,
+            db: db.clone(),
             assets: Arc::new(assets),
             vault: Arc::new(vault),
             sms,
@@ -113,9 +85,9 @@ impl AppState {
                 Arc::new(payments::NoTreasury)
             },
             wake_payments: Arc::new(tokio::sync::Notify::new()),
-            events: Arc::new(events::Hub::default()),
+            events: Arc::new(events::Hub::new(db.clone())),
             notifiers: Arc::new(if demo {
-                vec![Arc::new(notifier::DemoNotifier) as Arc<dyn notifier::Notifier>]
+                vec![Arc::new(notifications::DemoNotifier) as Arc<dyn notifications::Notifier>]
             } else {
                 Vec::new()
             }),
@@ -134,6 +106,7 @@ impl AppState {
                 csp,
                 public_url: None,
             }),
+            after_data_change: Arc::new(matching::MatchChanged),
         }
     }
 
@@ -150,7 +123,7 @@ impl AppState {
     }
 
     /// Tells people outside the app through `notifiers`.
-    pub fn with_notifiers(mut self, notifiers: Vec<Arc<dyn notifier::Notifier>>) -> AppState {
+    pub fn with_notifiers(mut self, notifiers: Vec<Arc<dyn notifications::Notifier>>) -> AppState {
         self.notifiers = Arc::new(notifiers);
         self
     }
@@ -164,9 +137,9 @@ impl AppState {
     /// Starts the work that runs beside requests: PostgreSQL's event listener, the payment
     /// sender, catching up subjects left unmatched, the monthly runs and consent expiry.
     pub async fn start_background(&self) -> anyhow::Result<()> {
-        events::listen(self).await?;
+        self.events.listen().await?;
         tokio::spawn(payments::sender_loop(self.clone()));
-        tokio::spawn(notifier::delivery_loop(self.clone()));
+        tokio::spawn(notifications::delivery_loop(self.clone()));
         let state = self.clone();
         tokio::spawn(async move {
             loop {

@@ -20,7 +20,7 @@ async fn main() -> std::process::ExitCode {
             cli::run_month_command(&args).await
         }
         Command::Keygen => {
-            println!("{}", server::crypto::Vault::generate_key());
+            println!("{}", server::platform::crypto::Vault::generate_key());
             Ok(())
         }
     };

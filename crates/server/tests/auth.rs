@@ -355,7 +355,7 @@ async fn staff_login(app: &TestApp, username: &str, password: &str, totp: &str) 
 
 fn totp_now(username: &str, offset_steps: i64) -> String {
     let step = time::OffsetDateTime::now_utc().unix_timestamp() / 30 + offset_steps;
-    server::totp::code_at(format!("zhida-demo-totp-{username}").as_bytes(), step)
+    server::accounts::totp::code_at(format!("zhida-demo-totp-{username}").as_bytes(), step)
 }
 
 async fn staff_log_in_with_password_and_authenticator(app: TestApp) {
@@ -646,7 +646,7 @@ async fn unknown_staff_usernames_answer_like_real_ones(app: TestApp) {
 async fn the_app_is_told_whether_phone_logins_work(app: TestApp) {
     assert_eq!(app.get("/api/auth/methods").await.json()["sms"], true);
     let mut app = app;
-    app.state.sms = std::sync::Arc::new(server::sms::NoSms);
+    app.state.sms = std::sync::Arc::new(server::platform::sms::NoSms);
     let app = app.rebuilt();
     assert_eq!(app.get("/api/auth/methods").await.json()["sms"], false);
 }

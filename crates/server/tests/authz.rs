@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use common::{login_phone, TestApp};
-use server::auth::{ActingFor, Licences, Subsidies};
+use server::accounts::auth::{ActingFor, Licences, Subsidies};
 use tower::ServiceExt;
 
 on_both_databases!(
@@ -666,7 +666,7 @@ async fn staff_reads_are_logged_for_the_person(app: TestApp) {
 }
 
 async fn department_feeds_authenticate_by_key(app: TestApp) {
-    use server::feeds::Department;
+    use server::data::feeds::Department;
     let router = Router::new()
         .route("/feed", get(|d: Department| async move { d.0 }))
         .with_state(app.state.clone());
@@ -689,7 +689,9 @@ async fn department_feeds_authenticate_by_key(app: TestApp) {
             (status, String::from_utf8_lossy(&body).into_owned())
         }
     };
-    let key = server::feeds::issue_key(&app.db, "tax").await.unwrap();
+    let key = server::data::feeds::issue_key(&app.db, "tax")
+        .await
+        .unwrap();
     assert_eq!(
         call(Some(format!("Bearer {key}"))).await,
         (StatusCode::OK, "tax".to_owned())
@@ -705,7 +707,9 @@ async fn department_feeds_authenticate_by_key(app: TestApp) {
         "not a bearer header"
     );
     // A new key revokes the old one.
-    let newer = server::feeds::issue_key(&app.db, "tax").await.unwrap();
+    let newer = server::data::feeds::issue_key(&app.db, "tax")
+        .await
+        .unwrap();
     assert_eq!(
         call(Some(format!("Bearer {key}"))).await.0,
         StatusCode::UNAUTHORIZED
@@ -714,7 +718,7 @@ async fn department_feeds_authenticate_by_key(app: TestApp) {
         call(Some(format!("Bearer {newer}"))).await.0,
         StatusCode::OK
     );
-    assert!(server::feeds::issue_key(&app.db, "weather_bureau")
+    assert!(server::data::feeds::issue_key(&app.db, "weather_bureau")
         .await
         .is_err());
     // The key is stored only as a hash.

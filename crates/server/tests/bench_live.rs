@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::TestApp;
 use rules::{SubjectKind, Value};
-use server::auth::Principal;
+use server::accounts::auth::Principal;
 use server::AppState;
 
 async fn serve(state: AppState) -> String {
@@ -49,7 +49,7 @@ async fn sessions(state: &AppState, refs: &[String]) -> Vec<String> {
         .fetch_one(&state.db.pool)
         .await
         .unwrap();
-        let cookie = server::auth::start(state, Principal::Person(id), None)
+        let cookie = server::accounts::auth::start(state, Principal::Person(id), None)
             .await
             .unwrap();
         cookies.push(
@@ -74,10 +74,10 @@ async fn event_to_screen() {
     const PER_SECOND: u64 = 200;
     let app = TestApp::sqlite().await;
     let state = app.state.clone();
-    let year = server::db::today_shanghai().year();
-    let batch = server::data::Batch {
+    let year = server::platform::db::today_shanghai().year();
+    let batch = server::data::store::Batch {
         records: (0..PEOPLE)
-            .map(|i| server::data::Record {
+            .map(|i| server::data::store::Record {
                 kind: SubjectKind::Resident,
                 id: format!("R{i:05}"),
                 attributes: vec![
@@ -93,13 +93,13 @@ async fn event_to_screen() {
             .collect(),
         facts: Vec::new(),
     };
-    server::data::apply(&state.db, None, server::data::Source::Import, &batch)
+    server::data::store::apply(&state.db, None, server::data::store::Source::Import, &batch)
         .await
         .unwrap()
         .unwrap();
     let refs: Vec<String> = (0..PEOPLE).map(|i| format!("R{i:05}")).collect();
     let cookies = sessions(&state, &refs).await;
-    let key = server::feeds::issue_key(&state.db, "public_security")
+    let key = server::data::feeds::issue_key(&state.db, "public_security")
         .await
         .unwrap();
     let url = serve(state).await;
@@ -186,13 +186,13 @@ async fn home_under_load() {
     const SECONDS: u64 = 10;
     let url =
         std::env::var("ZHIDA_BENCH_DB").expect("ZHIDA_BENCH_DB: run `cargo xtask bench home`");
-    let db = server::db::Db::connect(&url).await.unwrap();
+    let db = server::platform::db::Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let state = AppState::new(
         db,
-        server::static_files::StaticAssets::default(),
-        server::crypto::Vault::from_config(common::TEST_KEY).unwrap(),
-        Arc::new(server::sms::NoSms),
+        server::platform::static_files::StaticAssets::default(),
+        server::platform::crypto::Vault::from_config(common::TEST_KEY).unwrap(),
+        Arc::new(server::platform::sms::NoSms),
         false,
         false,
     );

@@ -52,7 +52,7 @@ fn serve(db: &str, treasury: &str, dir: &Path) -> std::process::Child {
         .unwrap()
 }
 
-async fn settled(db: &server::db::Db, month: &str) -> bool {
+async fn settled(db: &server::platform::db::Db, month: &str) -> bool {
     let finished: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM monthly_runs WHERE month = $1 AND finished_at IS NOT NULL",
     )
@@ -60,7 +60,11 @@ async fn settled(db: &server::db::Db, month: &str) -> bool {
     .fetch_one(&db.pool)
     .await
     .unwrap_or(0);
-    let marker = db.meta(server::matching::IMPORTED_KEY).await.ok().flatten();
+    let marker = db
+        .meta(server::subsidies::matching::IMPORTED_KEY)
+        .await
+        .ok()
+        .flatten();
     let unpaid: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM payments WHERE status IN ('queued', 'instructed')",
     )
@@ -92,7 +96,7 @@ mod postgres {
 async fn killed_at_random_moments(db_url: &str, scratch: &Path) {
     let dir = scratch;
     let data = dir.join("data");
-    let month = server::matching::current_month().to_string();
+    let month = server::subsidies::matching::current_month().to_string();
     ok(zhida()
         .args(["gen", "--residents", "60000", "--enterprises", "8000"])
         .args(["--month", &month, "--seed", "11", "--out"])
@@ -114,7 +118,7 @@ async fn killed_at_random_moments(db_url: &str, scratch: &Path) {
         .as_nanos() as u64;
     eprintln!("kill moments from seed {seed}");
     let mut rng = Lcg(seed);
-    let db = server::db::Db::connect(db_url).await.unwrap();
+    let db = server::platform::db::Db::connect(db_url).await.unwrap();
     db.migrate().await.unwrap();
     let mut kills = 0;
     for _ in 0..12 {

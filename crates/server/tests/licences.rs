@@ -1194,7 +1194,8 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
     assert_eq!(no_commitment.status, StatusCode::CONFLICT);
     let past = step(&app, &reviewer, true, id, json!({"action": "schedule_check", "from": "accepted", "scheduled_for": "2020-01-01T02:00:00Z"})).await;
     assert_eq!(past.json()["field"], "scheduled_for");
-    let when = server::db::format_utc(time::OffsetDateTime::now_utc() + time::Duration::days(2));
+    let when =
+        server::platform::db::format_utc(time::OffsetDateTime::now_utc() + time::Duration::days(2));
     let scheduled = step(
         &app,
         &reviewer,
@@ -1286,11 +1287,11 @@ async fn the_applicant_is_told_of_every_step(app: TestApp) {
     type Sent = Arc<Mutex<Vec<(Vec<String>, String, String)>>>;
     struct Recording(Sent);
     #[async_trait::async_trait]
-    impl server::notifier::Notifier for Recording {
+    impl server::notifications::Notifier for Recording {
         async fn deliver(
             &self,
-            to: &server::notifier::Recipient,
-            m: &server::notifier::Outgoing,
+            to: &server::notifications::Recipient,
+            m: &server::notifications::Outgoing,
         ) -> anyhow::Result<()> {
             self.0
                 .lock()
@@ -1324,7 +1325,7 @@ async fn the_applicant_is_told_of_every_step(app: TestApp) {
         json!({"action": "accept", "from": "submitted"}),
     )
     .await;
-    server::notifier::deliver_due(&state).await.unwrap();
+    server::notifications::deliver_due(&state).await.unwrap();
     let sent = sent.lock().unwrap().clone();
     let licence: Vec<_> = sent
         .iter()
@@ -1390,7 +1391,8 @@ async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestAp
             .unwrap()
             .contains("核查时间"));
     }
-    let when = server::db::format_utc(time::OffsetDateTime::now_utc() + time::Duration::days(1));
+    let when =
+        server::platform::db::format_utc(time::OffsetDateTime::now_utc() + time::Duration::days(1));
     step(
         &app,
         &reviewer,

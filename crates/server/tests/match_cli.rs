@@ -281,7 +281,7 @@ fn sqlite_count(db: &str, table: &str) -> i64 {
         .build()
         .unwrap();
     rt.block_on(async {
-        let db = server::db::Db::connect(db).await.unwrap();
+        let db = server::platform::db::Db::connect(db).await.unwrap();
         db.migrate().await.unwrap();
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&db.pool)

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use common::TestApp;
 use serde_json::{json, Value};
-use server::notifier::{deliver_due, Notifier, SmsNotifier, WeChatSubscribe};
+use server::notifications::{deliver_due, Notifier, SmsNotifier, WeChatSubscribe};
 
 on_both_databases!(grants_are_told_by_sms_and_wechat_and_failures_are_retried);
 
@@ -85,7 +85,7 @@ async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp
         Arc::new(SmsNotifier {
             url: format!("{base}/sms"),
             token: "t".into(),
-            client: server::http_client::Client::new(),
+            client: server::platform::http_client::Client::new(),
         }),
         Arc::new(WeChatSubscribe::new(
             base.clone(),

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use common::TestApp;
-use server::sms::{GatewaySms, SmsSender};
+use server::platform::sms::{GatewaySms, SmsSender};
 use tower::ServiceExt;
 
 on_both_databases!(a_failing_gateway_is_a_503);
@@ -47,7 +47,7 @@ fn sender(url: String) -> GatewaySms {
     GatewaySms {
         url,
         token: "gateway-token".into(),
-        client: server::http_client::Client::new(),
+        client: server::platform::http_client::Client::new(),
     }
 }
 
@@ -81,8 +81,8 @@ async fn a_failing_gateway_is_a_503(app: TestApp) {
     let (url, _) = gateway(StatusCode::BAD_GATEWAY).await;
     let state = server::AppState::new(
         app.db.clone(),
-        server::static_files::StaticAssets::default(),
-        server::crypto::Vault::from_config(common::TEST_KEY).unwrap(),
+        server::platform::static_files::StaticAssets::default(),
+        server::platform::crypto::Vault::from_config(common::TEST_KEY).unwrap(),
         Arc::new(sender(url)),
         false,
         false,

@@ -13,7 +13,7 @@ use axum::routing::any;
 use axum::Router;
 use common::licence::{start, upload, PDF};
 use common::{login_phone, TestApp};
-use server::storage::{sigv4_authorization, Credentials, Storage, S3};
+use server::platform::storage::{sigv4_authorization, Credentials, Storage, S3};
 use sha2::{Digest, Sha256};
 
 const ACCESS: &str = "zhida-test";

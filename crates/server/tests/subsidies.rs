@@ -11,8 +11,8 @@ use axum::http::{Request, StatusCode};
 use common::{fake_treasury, login_phone, login_staff, TestApp};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use server::matching;
-use server::payments::send_due;
+use server::subsidies::matching;
+use server::subsidies::payments::send_due;
 
 on_both_databases!(
     a_feed_needs_its_department_key,
@@ -31,7 +31,9 @@ on_both_databases!(
 );
 
 async fn key(app: &TestApp, department: &str) -> String {
-    server::feeds::issue_key(&app.db, department).await.unwrap()
+    server::data::feeds::issue_key(&app.db, department)
+        .await
+        .unwrap()
 }
 
 async fn push(app: &TestApp, key: &str, body: Value) -> common::Answer {
@@ -227,7 +229,7 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
         .iter()
         .all(|g| g["policy"] != "senior-allowance"));
     // The population register corrects her date of birth: she is 80.
-    let today = server::db::today_shanghai();
+    let today = server::platform::db::today_shanghai();
     let birth = format!("{}-01-01", today.year() - 81);
     let ps = key(&app, "public_security").await;
     let answer = push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": birth } }] })).await;
@@ -651,7 +653,7 @@ async fn failed_payments_wait_for_staff_and_retry_safely(app: TestApp) {
     let (app, fake) = demo_with_treasury(app).await;
     fake.fail_next
         .store(1000, std::sync::atomic::Ordering::SeqCst);
-    for _ in 0..server::payments::MAX_ERRORS {
+    for _ in 0..server::subsidies::payments::MAX_ERRORS {
         sqlx::query("UPDATE payments SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE status = 'queued'")
             .execute(&app.db.pool)
             .await
@@ -743,7 +745,7 @@ async fn next_event(body: &mut Body, name: &str) {
 
 async fn the_live_stream_tells_the_subject(app: TestApp) {
     let (app, _fake) = demo_with_treasury(app).await;
-    server::events::listen(&app.state).await.unwrap();
+    app.state.events.listen().await.unwrap();
     let resident = login_phone(&app, "13800000002").await;
     let request = Request::get("/api/events")
         .header("cookie", &resident)
@@ -906,12 +908,14 @@ mod two_instances_on {
 
 async fn an_event_through_one_instance_reaches_another() {
     let a = TestApp::postgres().await.demo().await;
-    let b_state = a
-        .state
-        .clone()
-        .with_events(std::sync::Arc::new(server::events::Hub::default()));
-    server::events::listen(&a.state).await.unwrap();
-    server::events::listen(&b_state).await.unwrap();
+    let b_state =
+        a.state
+            .clone()
+            .with_events(std::sync::Arc::new(server::platform::events::Hub::new(
+                a.state.db.clone(),
+            )));
+    a.state.events.listen().await.unwrap();
+    b_state.events.listen().await.unwrap();
     let resident = login_phone(&a, "13800000002").await;
     let request = Request::get("/api/events")
         .header("cookie", &resident)
@@ -932,8 +936,8 @@ async fn an_event_through_one_instance_reaches_another() {
 /// allowed one writes the status and its timeline step together.
 async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
     use api::subsidy::GrantStatus;
-    use server::grant_life::GrantEvent;
-    use server::grant_moves::{move_grant, Grant, MoveError};
+    use server::subsidies::grant_life::GrantEvent;
+    use server::subsidies::grant_moves::{move_grant, Grant, MoveError};
     use sqlx::Row;
 
     let app = app.demo().await;
@@ -971,10 +975,10 @@ async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
     };
     let before = state(&app).await;
     let at = "2026-12-02T00:00:00.000Z";
-    let actor = || server::grant_moves::Actor::Treasury;
+    let actor = || server::subsidies::grant_moves::Actor::Treasury;
 
     // Paid while it waits for consent: not in the table.
-    let mut tx = app.db.pool.begin().await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
     let refused = move_grant(&mut tx, &grant, GrantEvent::Paid, actor(), None, at).await;
     assert!(matches!(refused, Err(MoveError::Refused(_))), "{refused:?}");
     // Read as approved, but it is not (any more): nothing happens.
@@ -988,14 +992,14 @@ async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
     assert_eq!(state(&app).await, before, "nothing was written");
 
     // Consent, as the table allows: the status and its step, together.
-    let mut tx = app.db.pool.begin().await.unwrap();
-    let subject = server::grant_moves::Actor::Subject;
+    let mut tx = app.db.begin().await.unwrap();
+    let subject = server::subsidies::grant_moves::Actor::Subject;
     let moved = move_grant(&mut tx, &grant, GrantEvent::Consent, subject, None, at).await;
     assert_eq!(moved.unwrap(), Some(GrantStatus::Approved));
     tx.commit().await.unwrap();
     assert_eq!(state(&app).await, ("approved".to_owned(), before.1 + 1));
     // And a second consent from the status it was read in finds it moved on.
-    let mut tx = app.db.pool.begin().await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
     let again = move_grant(&mut tx, &grant, GrantEvent::Consent, subject, None, at).await;
     assert_eq!(again.unwrap(), None);
     tx.rollback().await.unwrap();

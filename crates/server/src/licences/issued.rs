@@ -19,11 +19,11 @@ use licensing::seal::Sealed;
 use licensing::workflow::Role;
 
 use super::{load, Applicant, Loaded};
-use crate::auth::{ClientAddr, LicenceReview, StaffWith};
-use crate::db::{format_utc, today_shanghai};
-use crate::error::ApiError;
-use crate::events::{self, Event};
-use crate::json::ApiJson;
+use crate::accounts::auth::{ClientAddr, LicenceReview, StaffWith};
+use crate::platform::db::{format_utc, today_shanghai};
+use crate::platform::error::ApiError;
+use crate::platform::events::Event;
+use crate::platform::json::ApiJson;
 use crate::AppState;
 
 /// A date `years` after `from`, less a day (a licence valid 5 years from 2026-11-29 ends on
@@ -456,7 +456,7 @@ pub async fn revoke(
 ) -> Result<Json<Licence>, ApiError> {
     let reason = super::reason_ok("reason", &body.reason)?;
     let (id, row) = licence_of(&state, &number).await?;
-    let stamp = format_utc(crate::auth::now());
+    let stamp = format_utc(crate::platform::db::now());
     let changed = sqlx::query("UPDATE licence_permits SET revoked_at = $1, revocation_reason = $2, revoked_by = $3 WHERE licence_id = $4 AND code = $5 AND revoked_at IS NULL")
         .bind(&stamp)
         .bind(&reason)
@@ -478,13 +478,13 @@ pub async fn revoke(
         exists.ok_or_else(ApiError::not_found)?;
     }
     let application: i64 = row.try_get("application_id")?;
-    events::publish(&state, Event::Application(application)).await;
+    state.events.publish(Event::Application(application)).await;
     Ok(Json(
         Box::pin(licence_body(&state, &headers, &number, None)).await?,
     ))
 }
 
-const TRACK_LIMIT: crate::ratelimit::Limit = crate::ratelimit::Limit {
+const TRACK_LIMIT: crate::platform::ratelimit::Limit = crate::platform::ratelimit::Limit {
     max: 20,
     window_secs: 600,
 };
@@ -504,7 +504,8 @@ fn watched(state: &AppState, token: &str) -> Option<i64> {
     if until < time::OffsetDateTime::now_utc().unix_timestamp() {
         return None;
     }
-    crate::crypto::same(watch_token(state, id, until).as_bytes(), token.as_bytes()).then_some(id)
+    crate::platform::crypto::same(watch_token(state, id, until).as_bytes(), token.as_bytes())
+        .then_some(id)
 }
 
 /// Finds an application by its number and the applicant's phone, without logging in. Shows
@@ -522,7 +523,7 @@ pub async fn track(
     ClientAddr(addr): ClientAddr,
     ApiJson(body): ApiJson<TrackRequest>,
 ) -> Result<Json<Tracking>, ApiError> {
-    crate::ratelimit::hit(&state.db, &format!("track:{addr}"), TRACK_LIMIT).await?;
+    crate::platform::ratelimit::hit(&state.db, &format!("track:{addr}"), TRACK_LIMIT).await?;
     let phone = Mobile::parse(&body.phone).map_err(|e| ApiError::invalid_field("phone", e))?;
     let id: Option<i64> = sqlx::query_scalar("SELECT id FROM licence_applications WHERE number = $1 AND phone_hash = $2 AND stage <> 'draft'")
         .bind(body.number.trim())
@@ -606,7 +607,7 @@ pub async fn track_events(
     Query(q): Query<WatchQuery>,
 ) -> Result<Response, ApiError> {
     let id = watched(&state, &q.watch).ok_or_else(ApiError::not_found)?;
-    Ok(events::application_stream(&state, id))
+    Ok(super::application_stream(&state, id))
 }
 
 #[cfg(test)]

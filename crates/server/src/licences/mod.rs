@@ -17,7 +17,7 @@ pub mod review;
 use std::collections::BTreeMap;
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use api::licence::{
     Action, Application, ApplicationSummary, Catalogue, ItemReason, MaterialNeed, NewApplication,
@@ -35,12 +37,12 @@ use api::ErrorBody;
 use licensing::catalogue::{Form, FormError};
 use licensing::workflow::{self, Facts, Refusal, Role};
 
-use crate::auth::{may_act, now, Principal, Session};
-use crate::db::{format_utc, now_utc, today_shanghai};
-use crate::error::ApiError;
-use crate::events::{self, Event};
-use crate::i18n::{self, Lang};
-use crate::json::ApiJson;
+use crate::accounts::auth::{may_act, Principal, Session};
+use crate::platform::db::{format_utc, now, now_utc, today_shanghai};
+use crate::platform::error::ApiError;
+use crate::platform::events::{self, Event};
+use crate::platform::i18n::{self, Lang};
+use crate::platform::json::ApiJson;
 use crate::AppState;
 
 /// The largest file accepted.
@@ -117,7 +119,7 @@ pub async fn catalogue_get(State(state): State<AppState>) -> Result<Json<Catalog
     ))]
 pub async fn catalogue_put(
     State(state): State<AppState>,
-    admin: crate::auth::StaffWith<crate::auth::PolicyAdmin>,
+    admin: crate::accounts::auth::StaffWith<crate::accounts::auth::PolicyAdmin>,
     ApiJson(mut body): ApiJson<Catalogue>,
 ) -> Result<Json<Catalogue>, ApiError> {
     licensing::catalogue::check(&body).map_err(|reason| {
@@ -329,7 +331,7 @@ impl Loaded {
 
 /// Working days from acceptance to the end (the last step of a finished application) or today.
 pub fn working_days_used(a: &Loaded) -> Option<i64> {
-    let parse = crate::db::parse_utc;
+    let parse = crate::platform::db::parse_utc;
     let accepted = shanghai_date(parse(a.accepted_at.as_deref()?)?);
     let finished = workflow::is_final(a.stage) || a.stage == Stage::Approved;
     let end = if finished {
@@ -342,12 +344,12 @@ pub fn working_days_used(a: &Loaded) -> Option<i64> {
 
 /// Working days left until `deadline` (UTC text), counted in Shanghai.
 pub fn working_days_left(deadline: &str) -> Option<i64> {
-    let end = crate::db::parse_utc(deadline)?;
+    let end = crate::platform::db::parse_utc(deadline)?;
     let end = shanghai_date(end);
     Some(licensing::calendar::Calendar::standard().working_days_between(today_shanghai(), end))
 }
 
-pub use crate::db::shanghai_date;
+pub use crate::platform::db::shanghai_date;
 
 /// The stages for which `keep` holds, as an SQL list: `('draft', 'returned')`. The sets come
 /// from the workflow, never from literals (and the names are its own, never input).
@@ -369,7 +371,7 @@ pub fn deadline_after(accepted: time::OffsetDateTime, working_days: u32) -> Stri
         .expect("a date")
         .with_hms(23, 59, 59)
         .expect("a time")
-        .assume_offset(crate::db::SHANGHAI);
+        .assume_offset(crate::platform::db::SHANGHAI);
     format_utc(end)
 }
 
@@ -612,7 +614,7 @@ pub async fn create(
     }
     let stamp = now_utc();
     let codes: Vec<&str> = form.permits.iter().map(|p| p.code.as_str()).collect();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO licence_applications (number, user_id, enterprise_id, catalogue_version, business_type, permits, stage, answers_enc, business_name, phone_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $10) RETURNING id",
@@ -941,7 +943,7 @@ pub async fn upload(
             ApiError::unavailable()
         })?;
     let stamp = now_utc();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     let editable = sqlx::query(&format!(
         "UPDATE licence_applications SET updated_at = $1 WHERE id = $2 AND stage IN {}",
         stages_sql(licensing::workflow::waits_for_applicant)
@@ -1167,7 +1169,7 @@ pub async fn transition(
             let when = req
                 .scheduled_for
                 .as_deref()
-                .and_then(crate::db::parse_utc)
+                .and_then(crate::platform::db::parse_utc)
                 .ok_or_else(|| ApiError::invalid_field_because("scheduled_for", "not_a_time"))?;
             if when <= now() {
                 return Err(ApiError::invalid_field_because(
@@ -1187,7 +1189,7 @@ pub async fn transition(
     }
     let stamp = now();
     let at = format_utc(stamp);
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin().await?;
     // Each column set, with its value: bound in order.
     let mut sets: Vec<(&str, String)> = vec![
         ("stage", to.as_str().to_owned()),
@@ -1262,7 +1264,7 @@ pub async fn transition(
         issued::issue(state, &mut tx, a, stamp).await?;
     }
     tx.commit().await?;
-    events::publish(state, Event::Application(id)).await;
+    state.events.publish(Event::Application(id)).await;
     Ok(())
 }
 
@@ -1335,5 +1337,49 @@ pub async fn application_events(
     Path(id): Path<i64>,
 ) -> Result<axum::response::Response, ApiError> {
     Box::pin(load(&state, id, Some(who))).await?;
-    Ok(events::application_stream(&state, id))
+    Ok(application_stream(&state, id))
+}
+
+/// The live stream of one licence application: `ready`, then `changed` whenever it moves.
+pub(crate) fn application_stream(state: &AppState, id: i64) -> axum::response::Response {
+    events::changed_stream(&state.events, move |e| match e {
+        Event::Application(a) => a == id,
+        Event::Everyone => true,
+        Event::Subject(_) => false,
+    })
+}
+
+/// Applications, the review desk, issued licences, verification and tracking.
+pub fn router() -> OpenApiRouter<AppState> {
+    // Uploads: bodies up to the upload limit, read by the handler (which answers over-size
+    // files itself, in words).
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(upload))
+        .layer(DefaultBodyLimit::disable());
+    OpenApiRouter::new()
+        .routes(routes!(catalogue_get, catalogue_put))
+        .routes(routes!(create, mine))
+        .routes(routes!(get_one))
+        .routes(routes!(save_answers))
+        .routes(routes!(download))
+        .routes(routes!(applicant_transition))
+        .routes(routes!(application_events))
+        .routes(routes!(review::queue))
+        .routes(routes!(review::application))
+        .routes(routes!(review::material))
+        .routes(routes!(review::step))
+        .routes(routes!(review::figures))
+        .routes(routes!(issued::licence))
+        .routes(routes!(issued::staff_licence))
+        .routes(routes!(issued::qr))
+        .routes(routes!(issued::verify))
+        .routes(routes!(issued::revoke))
+        .routes(routes!(issued::track))
+        .routes(routes!(issued::track_events))
+        .routes(routes!(issued::track_current))
+        .merge(uploads)
+        .route(
+            "/.well-known/zhida-licence-key.json",
+            axum::routing::get(issued::public_key),
+        )
 }

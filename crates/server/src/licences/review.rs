@@ -15,11 +15,11 @@ use api::ErrorBody;
 use licensing::workflow::Role;
 
 use super::{load, render, transition, Actor};
-use crate::auth::{LicenceReview, StaffWith};
-use crate::db::format_utc;
-use crate::error::ApiError;
-use crate::i18n::Lang;
-use crate::json::ApiJson;
+use crate::accounts::auth::{LicenceReview, StaffWith};
+use crate::platform::db::format_utc;
+use crate::platform::error::ApiError;
+use crate::platform::i18n::Lang;
+use crate::platform::json::ApiJson;
 use crate::AppState;
 
 /// What the access log says a reviewer read.
@@ -99,7 +99,7 @@ async fn log_read(state: &AppState, user: i64, staff: i64, number: &str) -> Resu
         .bind(staff)
         .bind(number)
         .bind(WHAT_APPLICATION)
-        .bind(format_utc(crate::auth::now()))
+        .bind(format_utc(crate::platform::db::now()))
         .execute(&state.db.pool)
         .await?;
     Ok(())
@@ -161,7 +161,7 @@ pub async fn step(
 }
 
 fn hours_between(a: &str, b: &str) -> Option<f64> {
-    let parse = crate::db::parse_utc;
+    let parse = crate::platform::db::parse_utc;
     Some((parse(b)? - parse(a)?).as_seconds_f64() / 3600.0)
 }
 
@@ -219,7 +219,7 @@ pub async fn figures(
         let issued: Option<String> = r.try_get("issued_at")?;
         if let (Some(s), Some(i)) = (submitted, issued) {
             entry.0.issued += 1;
-            let parse = crate::db::parse_utc;
+            let parse = crate::platform::db::parse_utc;
             if let (Some(hours), Some(a), Some(b)) = (hours_between(&s, &i), parse(&s), parse(&i)) {
                 let days =
                     calendar.working_days_between(super::shanghai_date(a), super::shanghai_date(b));

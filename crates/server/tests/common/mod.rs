@@ -18,10 +18,10 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use server::crypto::Vault;
-use server::db::Db;
-use server::sms::RecordingSms;
-use server::static_files::StaticAssets;
+use server::platform::crypto::Vault;
+use server::platform::db::Db;
+use server::platform::sms::RecordingSms;
+use server::platform::static_files::StaticAssets;
 use server::AppState;
 use sqlx::Connection;
 use tower::ServiceExt;
@@ -132,14 +132,14 @@ impl TestApp {
 
     /// Pays through the fake treasury at `base`.
     pub fn with_treasury(mut self, base: &str) -> TestApp {
-        self.state = self
-            .state
-            .clone()
-            .with_treasury(Arc::new(server::payments::HttpTreasury {
-                base: base.to_owned(),
-                token: "test-token".into(),
-                client: server::http_client::Client::new(),
-            }));
+        self.state =
+            self.state
+                .clone()
+                .with_treasury(Arc::new(server::subsidies::payments::HttpTreasury {
+                    base: base.to_owned(),
+                    token: "test-token".into(),
+                    client: server::platform::http_client::Client::new(),
+                }));
         self.router = server::app(self.state.clone());
         self
     }
@@ -160,7 +160,7 @@ impl TestApp {
 
     /// Logs in with WeChat through the fake at `base`.
     pub fn with_wechat(mut self, base: &str) -> TestApp {
-        let api = server::wechat::WeChatApi {
+        let api = server::accounts::wechat::WeChatApi {
             api_base: base.to_owned(),
             open_base: base.to_owned(),
             mini: Some((
@@ -168,7 +168,7 @@ impl TestApp {
                 fake_wechat::MINI_SECRET.into(),
             )),
             official: Some((fake_wechat::MP_APPID.into(), fake_wechat::MP_SECRET.into())),
-            client: server::http_client::Client::new(),
+            client: server::platform::http_client::Client::new(),
         };
         self.state = self
             .state

@@ -1,0 +1,735 @@
+//! The departments' shared data as Zhida keeps it: subjects (residents and enterprises) with
+//! their attributes and monthly facts, and the history of every change.
+//!
+//! Data arrives in [`Batch`]es, from a department's feed or from `zhida import`. A batch is
+//! checked whole before anything is written ([`apply`]); on any problem nothing is applied and
+//! every problem is named. Applying the same batch twice changes nothing: only values that
+//! differ from what is stored are written, each change with its history row (which batch, so
+//! who and when; old → new). A department's fact rows for (subject, table, month) are its
+//! whole statement for that month: they replace the rows it sent before.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rules::batch::{Column, FactRows, Ids, Population};
+use rules::{Catalogue, Month, SubjectKind, Type, Value};
+use serde_json::{json, Map, Value as Json};
+use sqlx::Row;
+
+use crate::platform::db::{now_utc, Db};
+
+/// New values for one subject's attributes; [`Value::Null`] clears one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub kind: SubjectKind,
+    pub id: String,
+    pub attributes: Vec<(String, Value)>,
+}
+
+/// A department's whole statement of one fact table for one enterprise and month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FactSet {
+    pub table: String,
+    pub kind: SubjectKind,
+    pub subject: String,
+    pub month: Month,
+    pub rows: Vec<BTreeMap<String, Value>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub records: Vec<Record>,
+    pub facts: Vec<FactSet>,
+}
+
+/// Where a batch came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A department's feed (`POST /api/feeds/batches`).
+    Api,
+    /// `zhida import --data DIR`: a whole data set, every department's part of it.
+    Import,
+    /// The demo data seeded by `zhida serve --demo`.
+    Demo,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Import => "import",
+            Source::Demo => "demo",
+        }
+    }
+}
+
+/// Which part of a batch a problem is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    Record(usize),
+    Facts(usize),
+}
+
+/// Why part of a batch cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub place: Place,
+    /// The field at fault (e.g. `id`, `subject`).
+    pub field: &'static str,
+    /// A key of the locale files' `errors.feed` section.
+    pub reason: &'static str,
+}
+
+/// A batch applied: its id and the subjects whose data changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub batch_id: i64,
+    pub records: usize,
+    pub changed: Vec<i64>,
+}
+
+/// The department that keeps the register a kind of subject is created from: only its feed
+/// may introduce a new resident or enterprise.
+pub fn register_keeper(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Resident => "public_security",
+        SubjectKind::Enterprise => "market_regulation",
+    }
+}
+
+pub fn kind_str(kind: SubjectKind) -> &'static str {
+    match kind {
+        SubjectKind::Resident => "resident",
+        SubjectKind::Enterprise => "enterprise",
+    }
+}
+
+pub fn parse_kind(s: &str) -> Option<SubjectKind> {
+    match s {
+        "resident" => Some(SubjectKind::Resident),
+        "enterprise" => Some(SubjectKind::Enterprise),
+        _ => None,
+    }
+}
+
+/// A value as stored in JSON: numbers for ints and money, `YYYY-MM-DD` for dates, text for
+/// codes and strings, booleans as such.
+pub fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Int(n) | Value::Money(n) => json!(n),
+        Value::Date(d) => json!(d.to_string()),
+        Value::Code(c) => json!(format!("{c:06}")),
+        Value::String(s) => json!(s),
+        Value::Bool(b) => json!(b),
+    }
+}
+
+/// The inverse of [`to_json`] for an attribute of type `ty` (null when it does not fit).
+pub fn from_json(ty: Type, j: &Json) -> Value {
+    let v = match (ty, j) {
+        (Type::Int, Json::Number(n)) => n.as_i64().map(Value::Int),
+        (Type::Money, Json::Number(n)) => n.as_i64().map(Value::Money),
+        (Type::Date, Json::String(s)) => s.parse().ok().map(Value::Date),
+        (Type::Code, Json::String(s)) => s.parse().ok().map(Value::Code),
+        (Type::String, Json::String(s)) => Some(Value::String(s.clone())),
+        (Type::Bool, Json::Bool(b)) => Some(Value::Bool(*b)),
+        _ => None,
+    };
+    v.unwrap_or(Value::Null)
+}
+
+/// The type of a fact table's field (`month` excluded).
+pub fn fact_field_type(kind: SubjectKind, table: &str, field: &str) -> Option<Type> {
+    Catalogue::standard()
+        .fact_table(kind, table)?
+        .field(field)
+        .map(|f| f.ty)
+}
+
+/// A stored subject.
+#[derive(Clone, Debug)]
+struct Stored {
+    id: i64,
+    vals: Map<String, Json>,
+    prov: Map<String, Json>,
+}
+
+/// Reads the stored subjects of `kind` among `refs`.
+async fn load_stored(
+    db: &Db,
+    kind: SubjectKind,
+    refs: &[&str],
+) -> anyhow::Result<HashMap<String, Stored>> {
+    let mut out = HashMap::new();
+    let parse = |row: &sqlx::any::AnyRow| -> anyhow::Result<(String, Stored)> {
+        let vals: String = row.try_get("vals")?;
+        let prov: String = row.try_get("prov")?;
+        Ok((
+            row.try_get("ref")?,
+            Stored {
+                id: row.try_get("id")?,
+                vals: serde_json::from_str(&vals)?,
+                prov: serde_json::from_str(&prov)?,
+            },
+        ))
+    };
+    if refs.len() > 20_000 {
+        // A whole data set: one pass over the table beats many lookups.
+        let rows = sqlx::query("SELECT id, ref, vals, prov FROM subjects WHERE kind = $1")
+            .bind(kind_str(kind))
+            .fetch_all(&db.pool)
+            .await?;
+        for row in &rows {
+            let (r, s) = parse(row)?;
+            out.insert(r, s);
+        }
+        return Ok(out);
+    }
+    for chunk in refs.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, ref, vals, prov FROM subjects WHERE kind = $1 AND ref IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(kind_str(kind));
+        for r in chunk {
+            q = q.bind(*r);
+        }
+        for row in &q.fetch_all(&db.pool).await? {
+            let (r, s) = parse(row)?;
+            out.insert(r, s);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks `batch` against the store and, when nothing is wrong, applies it in one
+/// transaction. `department` is the feed's department (`None` for an import, which carries
+/// every department's part).
+pub async fn apply(
+    db: &Db,
+    department: Option<&str>,
+    source: Source,
+    batch: &Batch,
+) -> anyhow::Result<Result<Applied, Vec<Problem>>> {
+    let mut stored: HashMap<(SubjectKind, String), Stored> = HashMap::new();
+    for kind in [SubjectKind::Resident, SubjectKind::Enterprise] {
+        let mut refs: Vec<&str> = batch
+            .records
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.id.as_str())
+            .chain(
+                batch
+                    .facts
+                    .iter()
+                    .filter(|f| f.kind == kind)
+                    .map(|f| f.subject.as_str()),
+            )
+            .collect();
+        refs.sort_unstable();
+        refs.dedup();
+        for (r, s) in load_stored(db, kind, &refs).await? {
+            stored.insert((kind, r), s);
+        }
+    }
+
+    // Check everything first.
+    let mut problems = Vec::new();
+    let may_create = |kind| department.is_none_or(|d| d == register_keeper(kind));
+    let created: std::collections::HashSet<(SubjectKind, &str)> = batch
+        .records
+        .iter()
+        .filter(|r| may_create(r.kind))
+        .map(|r| (r.kind, r.id.as_str()))
+        .collect();
+    let known = |kind: SubjectKind, id: &str| {
+        stored.contains_key(&(kind, id.to_owned())) || created.contains(&(kind, id))
+    };
+    for (i, r) in batch.records.iter().enumerate() {
+        if !known(r.kind, &r.id) {
+            problems.push(Problem {
+                place: Place::Record(i),
+                field: "id",
+                reason: "unknown_subject",
+            });
+        }
+    }
+    for (i, f) in batch.facts.iter().enumerate() {
+        if !known(f.kind, &f.subject) {
+            problems.push(Problem {
+                place: Place::Facts(i),
+                field: "subject",
+                reason: "unknown_subject",
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+
+    // Work out every change in memory, then write them in one transaction.
+    let now = now_utc();
+    let mut tx = db.begin().await?;
+    let batch_id: i64 = sqlx::query_scalar(
+        "INSERT INTO feed_batches (department, source, records, changed, received_at) \
+         VALUES ($1, $2, $3, 0, $4) RETURNING id",
+    )
+    .bind(department.unwrap_or(match source {
+        Source::Demo => "demo",
+        _ => "import",
+    }))
+    .bind(source.as_str())
+    .bind((batch.records.len() + batch.facts.len()) as i64)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+
+    // A feed's changes are matched at once, and marked until they are (a crash in between is
+    // caught up at start). An import is matched as a whole by a run over everyone instead.
+    let pending = i64::from(source != Source::Import);
+    // Subjects as they will be, and their changes.
+    let mut next: HashMap<(SubjectKind, String), Stored> = HashMap::new();
+    let mut changes: HashMap<(SubjectKind, String), Map<String, Json>> = HashMap::new();
+    for r in &batch.records {
+        let key = (r.kind, r.id.clone());
+        let entry = next.entry(key.clone()).or_insert_with(|| {
+            stored.get(&key).cloned().unwrap_or(Stored {
+                id: 0,
+                vals: Map::new(),
+                prov: Map::new(),
+            })
+        });
+        for (name, value) in &r.attributes {
+            let new = to_json(value);
+            let old = entry.vals.get(name).cloned().unwrap_or(Json::Null);
+            if old == new {
+                continue;
+            }
+            if new.is_null() {
+                entry.vals.remove(name);
+            } else {
+                entry.vals.insert(name.clone(), new.clone());
+            }
+            entry.prov.insert(name.clone(), json!(batch_id));
+            let c = changes.entry(key.clone()).or_default();
+            let first_old = c
+                .get(name)
+                .and_then(|pair| pair.get(0).cloned())
+                .unwrap_or(old);
+            c.insert(name.clone(), json!([first_old, new]));
+        }
+    }
+    let mut changed_ids = Vec::new();
+    let mut ids: HashMap<(SubjectKind, String), i64> =
+        stored.iter().map(|(k, s)| (k.clone(), s.id)).collect();
+    for (key, subject) in &next {
+        let is_new = subject.id == 0;
+        if !is_new && !changes.contains_key(key) {
+            continue;
+        }
+        let vals = Json::Object(subject.vals.clone()).to_string();
+        let prov = Json::Object(subject.prov.clone()).to_string();
+        let id = if is_new {
+            sqlx::query_scalar(
+                "INSERT INTO subjects (kind, ref, vals, prov, pending, updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(kind_str(key.0))
+            .bind(&key.1)
+            .bind(vals)
+            .bind(prov)
+            .bind(pending)
+            .bind(&now)
+            .fetch_one(&mut *tx)
+            .await?
+        } else {
+            sqlx::query("UPDATE subjects SET vals = $1, prov = $2, pending = $3, updated_at = $4 WHERE id = $5")
+                .bind(vals)
+                .bind(prov)
+                .bind(pending)
+                .bind(&now)
+                .bind(subject.id)
+                .execute(&mut *tx)
+                .await?;
+            subject.id
+        };
+        ids.insert(key.clone(), id);
+        if let Some(c) = changes.get(key) {
+            sqlx::query(
+                "INSERT INTO subject_changes (subject_id, batch_id, changes) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(batch_id)
+            .bind(Json::Object(c.clone()).to_string())
+            .execute(&mut *tx)
+            .await?;
+            changed_ids.push(id);
+        }
+    }
+
+    // Facts: replace a (subject, table, month) only when its rows differ.
+    for f in &batch.facts {
+        let subject = ids[&(f.kind, f.subject.clone())];
+        let month = f.month.to_string();
+        let mut new_rows: Vec<String> = f
+            .rows
+            .iter()
+            .map(|row| {
+                Json::Object(row.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()).to_string()
+            })
+            .collect();
+        new_rows.sort();
+        let mut old_rows: Vec<String> = sqlx::query_scalar(
+            "SELECT fields FROM facts WHERE subject_id = $1 AND tbl = $2 AND month = $3",
+        )
+        .bind(subject)
+        .bind(&f.table)
+        .bind(&month)
+        .fetch_all(&mut *tx)
+        .await?;
+        old_rows.sort();
+        if old_rows == new_rows {
+            continue;
+        }
+        sqlx::query("DELETE FROM facts WHERE subject_id = $1 AND tbl = $2 AND month = $3")
+            .bind(subject)
+            .bind(&f.table)
+            .bind(&month)
+            .execute(&mut *tx)
+            .await?;
+        for row in &new_rows {
+            sqlx::query(
+                "INSERT INTO facts (subject_id, tbl, month, fields, batch_id) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(subject)
+            .bind(&f.table)
+            .bind(&month)
+            .bind(row)
+            .bind(batch_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let as_json = |rows: &[String]| -> Json {
+            Json::Array(
+                rows.iter()
+                    .map(|r| serde_json::from_str(r).unwrap_or(Json::Null))
+                    .collect(),
+            )
+        };
+        let change =
+            json!({ format!("{} {month}", f.table): [as_json(&old_rows), as_json(&new_rows)] });
+        sqlx::query(
+            "INSERT INTO subject_changes (subject_id, batch_id, changes) VALUES ($1, $2, $3)",
+        )
+        .bind(subject)
+        .bind(batch_id)
+        .bind(change.to_string())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE subjects SET pending = $1 WHERE id = $2")
+            .bind(pending)
+            .bind(subject)
+            .execute(&mut *tx)
+            .await?;
+        changed_ids.push(subject);
+    }
+    changed_ids.sort_unstable();
+    changed_ids.dedup();
+    sqlx::query("UPDATE feed_batches SET changed = $1 WHERE id = $2")
+        .bind(changed_ids.len() as i64)
+        .bind(batch_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(Applied {
+        batch_id,
+        records: batch.records.len() + batch.facts.len(),
+        changed: changed_ids,
+    }))
+}
+
+/// A subject as the rules engine sees it, with where each value came from.
+#[derive(Clone, Debug)]
+pub struct Known {
+    pub id: i64,
+    pub kind: SubjectKind,
+    pub subject: rules::Subject,
+    /// Per attribute: the batch that set it, its department (`import` for a data set) and time.
+    pub sources: BTreeMap<String, Provenance>,
+    /// Per fact table and month: the batch that sent its rows.
+    pub fact_sources: BTreeMap<(String, Month), Provenance>,
+}
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    pub batch: i64,
+    pub at: String,
+}
+
+/// Reads a stored subject with all its facts.
+pub async fn load_subject(db: &Db, id: i64) -> anyhow::Result<Option<Known>> {
+    let Some(row) = sqlx::query("SELECT kind, ref, vals, prov FROM subjects WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let kind = parse_kind(&row.try_get::<String, _>("kind")?)
+        .ok_or_else(|| anyhow::anyhow!("subject {id} has an unknown kind"))?;
+    let vals: Map<String, Json> = serde_json::from_str(&row.try_get::<String, _>("vals")?)?;
+    let prov: Map<String, Json> = serde_json::from_str(&row.try_get::<String, _>("prov")?)?;
+    let mut subject = rules::Subject {
+        id: row.try_get("ref")?,
+        ..Default::default()
+    };
+    let catalogue = Catalogue::standard();
+    for (name, j) in &vals {
+        if let Some(a) = catalogue.attribute(kind, name) {
+            subject.attributes.insert(name.clone(), from_json(a.ty, j));
+        }
+    }
+    let batches: Vec<i64> = prov.values().filter_map(Json::as_i64).collect();
+    let times = batch_times(db, &batches).await?;
+    let sources = prov
+        .iter()
+        .filter_map(|(name, b)| {
+            let b = b.as_i64()?;
+            Some((
+                name.clone(),
+                Provenance {
+                    batch: b,
+                    at: times.get(&b).cloned().unwrap_or_default(),
+                },
+            ))
+        })
+        .collect();
+    let mut fact_sources = BTreeMap::new();
+    let rows = sqlx::query(
+        "SELECT f.tbl, f.month, f.fields, f.batch_id, b.received_at FROM facts f \
+         JOIN feed_batches b ON b.id = f.batch_id WHERE f.subject_id = $1 ORDER BY f.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    for row in rows {
+        let table: String = row.try_get("tbl")?;
+        let Ok(month) = row.try_get::<String, _>("month")?.parse::<Month>() else {
+            continue;
+        };
+        let fields: Map<String, Json> = serde_json::from_str(&row.try_get::<String, _>("fields")?)?;
+        let fields = fields
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), from_json(fact_field_type(kind, &table, k)?, v))))
+            .collect();
+        fact_sources.insert(
+            (table.clone(), month),
+            Provenance {
+                batch: row.try_get("batch_id")?,
+                at: row.try_get("received_at")?,
+            },
+        );
+        subject.facts.push(rules::eval::Fact {
+            table,
+            month,
+            fields,
+        });
+    }
+    Ok(Some(Known {
+        id,
+        kind,
+        subject,
+        sources,
+        fact_sources,
+    }))
+}
+
+/// When each batch was received.
+async fn batch_times(db: &Db, batches: &[i64]) -> anyhow::Result<HashMap<i64, String>> {
+    let mut batches = batches.to_vec();
+    batches.sort_unstable();
+    batches.dedup();
+    let mut out = HashMap::new();
+    for chunk in batches.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, received_at FROM feed_batches WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for b in chunk {
+            q = q.bind(*b);
+        }
+        for row in q.fetch_all(&db.pool).await? {
+            out.insert(row.try_get("id")?, row.try_get("received_at")?);
+        }
+    }
+    Ok(out)
+}
+
+/// The subject id of a resident or enterprise known by its departments' id.
+pub async fn subject_id(db: &Db, kind: SubjectKind, r: &str) -> anyhow::Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM subjects WHERE kind = $1 AND ref = $2")
+            .bind(kind_str(kind))
+            .bind(r)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// Every stored subject of `kind` in columns, for a run over the whole population: the
+/// attributes in `keep` and the fact rows of `month`. Also returns each row's subject id.
+pub async fn load_population(
+    db: &Db,
+    kind: SubjectKind,
+    keep: &std::collections::BTreeSet<String>,
+    month: Month,
+) -> anyhow::Result<(Population, Vec<i64>)> {
+    let catalogue = Catalogue::standard();
+    let attributes: Vec<(&str, Type)> = catalogue
+        .attributes(kind)
+        .iter()
+        .filter(|a| keep.contains(&a.name))
+        .map(|a| (a.name.as_str(), a.ty))
+        .collect();
+    // Fetched a chunk of subjects per row, joined in SQL: a row per subject costs more in the
+    // driver than the whole evaluation. Ids and refs hold no control characters (checked when
+    // they arrive) and JSON escapes them, so the separators cannot occur in the data.
+    // SQLite: `+kind` keeps the planner on the primary key (a range scan) rather than the
+    // (kind, ref) index and a sort per chunk.
+    let (join, kind_test) = match db.backend {
+        crate::platform::db::Backend::Sqlite => (
+            "group_concat(CAST(id AS TEXT) || char(31) || ref || char(31) || vals, char(30))",
+            "+kind = $1",
+        ),
+        crate::platform::db::Backend::Postgres => (
+            "string_agg(CAST(id AS TEXT) || chr(31) || ref || chr(31) || vals, chr(30) ORDER BY id)",
+            "kind = $1",
+        ),
+    };
+    let sql = format!(
+        "SELECT {join} FROM (SELECT id, ref, vals FROM subjects WHERE {kind_test} AND id > $2 ORDER BY id LIMIT 20000) t"
+    );
+    let mut ids = Vec::new();
+    let mut values: Vec<Vec<Value>> = vec![Vec::new(); attributes.len()];
+    let mut refs = Ids::default();
+    let mut after = 0i64;
+    loop {
+        let chunk: Option<String> = sqlx::query_scalar(&sql)
+            .bind(kind_str(kind))
+            .bind(after)
+            .fetch_one(&db.pool)
+            .await?;
+        let Some(chunk) = chunk.filter(|c| !c.is_empty()) else {
+            break;
+        };
+        for record in chunk.split('\u{1e}') {
+            let mut parts = record.splitn(3, '\u{1f}');
+            let (Some(id), Some(r), Some(vals)) = (parts.next(), parts.next(), parts.next()) else {
+                anyhow::bail!("a subject row did not read back: {record:.80}");
+            };
+            let id: i64 = id.parse()?;
+            after = after.max(id);
+            ids.push(id);
+            refs.push(r);
+            let vals: Map<String, Json> = serde_json::from_str(vals)?;
+            for ((name, ty), column) in attributes.iter().zip(values.iter_mut()) {
+                column.push(vals.get(*name).map_or(Value::Null, |j| from_json(*ty, j)));
+            }
+        }
+    }
+    let mut population = Population::new(kind);
+    population.ids = refs;
+    for ((name, ty), column) in attributes.iter().zip(values) {
+        population
+            .columns
+            .insert((*name).to_owned(), Column::from_values(*ty, &column));
+    }
+    let row_of: HashMap<i64, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i as u32))
+        .collect();
+    for table in &catalogue.fact {
+        if table.subject != kind {
+            continue;
+        }
+        let rows =
+            sqlx::query("SELECT subject_id, fields FROM facts WHERE tbl = $1 AND month = $2")
+                .bind(&table.table)
+                .bind(month.to_string())
+                .fetch_all(&db.pool)
+                .await?;
+        let mut facts = FactRows::default();
+        let mut columns: Vec<Vec<Value>> = vec![Vec::new(); table.fields.len()];
+        for row in &rows {
+            let Some(&r) = row_of.get(&row.try_get::<i64, _>("subject_id")?) else {
+                continue;
+            };
+            facts.subject.push(r);
+            facts.month.push(month.index());
+            let fields: Map<String, Json> =
+                serde_json::from_str(&row.try_get::<String, _>("fields")?)?;
+            for (f, column) in table.fields.iter().zip(columns.iter_mut()) {
+                column.push(
+                    fields
+                        .get(&f.name)
+                        .map_or(Value::Null, |j| from_json(f.ty, j)),
+                );
+            }
+        }
+        for (f, column) in table.fields.iter().zip(columns) {
+            facts
+                .columns
+                .insert(f.name.clone(), Column::from_values(f.ty, &column));
+        }
+        population.facts.insert(table.table.clone(), facts);
+    }
+    Ok((population, ids))
+}
+
+/// A data set (DATASET.md) as one batch: every subject's whole record and every fact row.
+pub fn batch_of_data_set(set: &dataset::DataSet) -> Batch {
+    let mut batch = Batch::default();
+    for population in [&set.residents, &set.enterprises] {
+        for row in 0..population.len() {
+            batch.records.push(Record {
+                kind: population.kind,
+                id: population.ids.get(row).to_owned(),
+                attributes: population
+                    .columns
+                    .iter()
+                    .map(|(name, column)| (name.clone(), column.value(row)))
+                    .collect(),
+            });
+        }
+        let mut sets: BTreeMap<(u32, String, i32), Vec<BTreeMap<String, Value>>> = BTreeMap::new();
+        for (table, rows) in &population.facts {
+            for i in 0..rows.subject.len() {
+                sets.entry((rows.subject[i], table.clone(), rows.month[i]))
+                    .or_default()
+                    .push(
+                        rows.columns
+                            .iter()
+                            .map(|(n, c)| (n.clone(), c.value(i)))
+                            .collect(),
+                    );
+            }
+        }
+        for ((row, table, month), rows) in sets {
+            batch.facts.push(FactSet {
+                table,
+                kind: population.kind,
+                subject: population.ids.get(row as usize).to_owned(),
+                month: Month {
+                    year: month.div_euclid(12),
+                    month: (month.rem_euclid(12) + 1) as u8,
+                },
+                rows,
+            });
+        }
+    }
+    batch
+}

@@ -1,0 +1,227 @@
+//! The public policy library: the published policies, searchable in both languages, with no
+//! login needed.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+use api::policy::{AmountInfo, Audience, Bilingual, GrantMode, PayPeriod, PolicyInfo, Tier};
+use api::ErrorBody;
+use rules::expr::Expr;
+use rules::policy::{Amount, Mode, Period};
+use rules::{Catalogue, Policy, SubjectKind, Text};
+
+use crate::platform::error::ApiError;
+use crate::AppState;
+
+pub fn bi(t: &Text) -> Bilingual {
+    Bilingual {
+        zh_cn: t.zh_cn.clone(),
+        en: t.en.clone(),
+    }
+}
+
+/// What an amount is computed from, in plain words.
+fn describe(policy: &Policy, e: &Expr) -> Bilingual {
+    let catalogue = Catalogue::standard();
+    match e {
+        Expr::Age(_) => Bilingual {
+            zh_cn: "年龄".into(),
+            en: "age".into(),
+        },
+        Expr::Attr { name, .. } => catalogue.attribute(policy.subject, name).map_or_else(
+            || Bilingual {
+                zh_cn: name.clone(),
+                en: name.clone(),
+            },
+            |a| bi(&a.description),
+        ),
+        Expr::Sum {
+            table,
+            field,
+            filter,
+            ..
+        } => {
+            let text = catalogue
+                .fact_table(policy.subject, table)
+                .and_then(|t| t.field(field))
+                .map(|f| bi(&f.description));
+            let mut text = text.unwrap_or_else(|| Bilingual {
+                zh_cn: field.clone(),
+                en: field.clone(),
+            });
+            if let Some((_, rules::Value::String(v))) = filter {
+                text.zh_cn = format!("{}（{v}）", text.zh_cn);
+                text.en = format!("{} ({v})", text.en);
+            }
+            text
+        }
+        _ => Bilingual {
+            zh_cn: "计算值".into(),
+            en: "the computed value".into(),
+        },
+    }
+}
+
+/// A policy as the library shows it.
+pub fn info(policy: &Policy, today: api::Date) -> PolicyInfo {
+    let amount = match &policy.amount {
+        Amount::Fixed(fen) => AmountInfo::Fixed { fen: *fen },
+        Amount::Tiered { by, tiers } => AmountInfo::Tiered {
+            measure: describe(policy, by),
+            tiers: tiers
+                .iter()
+                .map(|(from, fen)| Tier {
+                    from: from.number().unwrap_or(0) as i64,
+                    fen: *fen,
+                })
+                .collect(),
+        },
+        Amount::Proportional {
+            of,
+            numerator,
+            denominator,
+            floor,
+            cap,
+        } => AmountInfo::Proportional {
+            base: describe(policy, of),
+            base_is_money: of.ty() == rules::Type::Money,
+            numerator: *numerator,
+            denominator: *denominator,
+            floor: *floor,
+            cap: *cap,
+        },
+    };
+    let criteria = match &policy.criteria.kind {
+        rules::policy::CriterionKind::All(cs) => cs.iter().map(|c| bi(&c.label)).collect(),
+        _ => vec![bi(&policy.criteria.label)],
+    };
+    PolicyInfo {
+        id: policy.id.clone(),
+        version: policy.version,
+        sample: policy.sample,
+        audience: match policy.subject {
+            SubjectKind::Resident => Audience::Resident,
+            SubjectKind::Enterprise => Audience::Enterprise,
+        },
+        period: match policy.period {
+            Period::Monthly => PayPeriod::Monthly,
+            Period::Annual => PayPeriod::Annual,
+            Period::Once => PayPeriod::Once,
+        },
+        mode: match policy.mode {
+            Mode::Automatic => GrantMode::Automatic,
+            Mode::AutomaticAfterConsent => GrantMode::AutomaticAfterConsent,
+            Mode::ApplyInstant => GrantMode::ApplyInstant,
+            Mode::ApplyReviewed => GrantMode::ApplyReviewed,
+        },
+        category: policy.category.clone(),
+        keywords: policy.keywords.clone(),
+        name: bi(&policy.name),
+        summary: bi(&policy.summary),
+        effective_from: policy.effective.from,
+        effective_until: policy.effective.until,
+        in_force: policy.effective.contains(today),
+        legal_document: policy.legal_basis.document.clone(),
+        legal_issuer: policy.legal_basis.issuer.clone(),
+        legal_clause: policy.legal_basis.clause.clone(),
+        legal_link: policy.legal_basis.link.clone(),
+        amount,
+        criteria,
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct LibraryQuery {
+    /// Words to find in the name, summary or keywords, in either language.
+    q: Option<String>,
+    /// `resident` or `enterprise`.
+    audience: Option<String>,
+    /// `automatic` (with or without consent) or `apply` (instant or reviewed).
+    mode: Option<String>,
+    category: Option<String>,
+    /// `in_force` (the default), `retired` or `all`.
+    status: Option<String>,
+}
+
+fn matches(p: &PolicyInfo, q: &LibraryQuery) -> Result<bool, ApiError> {
+    if let Some(words) = q.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        let hay = format!(
+            "{} {} {} {} {} {}",
+            p.name.zh_cn,
+            p.name.en,
+            p.summary.zh_cn,
+            p.summary.en,
+            p.keywords.join(" "),
+            p.category
+        )
+        .to_lowercase();
+        if !words
+            .to_lowercase()
+            .split_whitespace()
+            .all(|w| hay.contains(w))
+        {
+            return Ok(false);
+        }
+    }
+    let audience = match q.audience.as_deref() {
+        None | Some("") | Some("all") => true,
+        Some("resident") => p.audience == Audience::Resident,
+        Some("enterprise") => p.audience == Audience::Enterprise,
+        Some(_) => return Err(ApiError::invalid_field_because("audience", "choice")),
+    };
+    let mode = match q.mode.as_deref() {
+        None | Some("") | Some("all") => true,
+        Some("automatic") => matches!(
+            p.mode,
+            GrantMode::Automatic | GrantMode::AutomaticAfterConsent
+        ),
+        Some("apply") => matches!(p.mode, GrantMode::ApplyInstant | GrantMode::ApplyReviewed),
+        Some(_) => return Err(ApiError::invalid_field_because("mode", "choice")),
+    };
+    let status = match q.status.as_deref() {
+        None | Some("") | Some("in_force") => p.in_force,
+        Some("retired") => !p.in_force,
+        Some("all") => true,
+        Some(_) => return Err(ApiError::invalid_field_because("status", "choice")),
+    };
+    let category = q
+        .category
+        .as_deref()
+        .filter(|c| !c.is_empty() && *c != "all")
+        .is_none_or(|c| c == p.category);
+    Ok(audience && mode && status && category)
+}
+
+/// Searches the published policies.
+#[utoipa::path(get, path = "/api/policies", tag = "policies", params(LibraryQuery),
+    responses((status = 200, body = Vec<PolicyInfo>), (status = 422, description = "A filter value that does not exist", body = ErrorBody)))]
+pub async fn library(
+    State(state): State<AppState>,
+    Query(q): Query<LibraryQuery>,
+) -> Result<Json<Vec<PolicyInfo>>, ApiError> {
+    let today = crate::platform::db::today_shanghai();
+    let mut out = Vec::new();
+    for p in state.policies.iter() {
+        let i = info(p, today);
+        if matches(&i, &q)? {
+            out.push(i);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// One published policy.
+#[utoipa::path(get, path = "/api/policies/{id}", tag = "policies", params(("id" = String, Path)),
+    responses((status = 200, body = PolicyInfo), (status = 404, body = ErrorBody)))]
+pub async fn policy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PolicyInfo>, ApiError> {
+    let p = state
+        .policies
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(info(p, crate::platform::db::today_shanghai())))
+}
