@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => build::run(&args[1..]),
         Some("test") => test::all(&args[1..]),
+        Some("build") if args.get(1).map(String::as_str) == Some("app") => build::app(),
         Some("build") => build::all().map(|_| ()),
         Some("size") => size::report(true),
         Some("bench") => bench::run(&args[1..]),

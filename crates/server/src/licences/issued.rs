@@ -11,39 +11,22 @@ use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use api::licence::{
-    IssuedPermit, Licence, Revocation, Stage, TrackRequest, Tracking, Verdict, Verification,
-    VerifiedPermit,
+    Action, IssuedPermit, Licence, Revocation, Stage, TrackRequest, Tracking, Verdict,
+    Verification, VerifiedPermit,
 };
 use api::{ErrorBody, Mobile};
 use licensing::seal::Sealed;
-use licensing::workflow::Role;
+use licensing::workflow::{self, Role};
 
-use super::{load, Applicant, Loaded};
+use super::application::{load, Loaded};
+use super::Applicant;
 use crate::accounts::auth::{ClientAddr, LicenceReview, StaffWith};
 use crate::platform::db::{format_utc, today_shanghai};
 use crate::platform::error::ApiError;
 use crate::platform::events::Event;
+use crate::platform::i18n::Lang;
 use crate::platform::json::ApiJson;
 use crate::AppState;
-
-/// A date `years` after `from`, less a day (a licence valid 5 years from 2026-11-29 ends on
-/// 2031-11-28; from 29 February, on 28 February when that year has no 29th).
-pub fn valid_to(from: api::Date, years: u32) -> api::Date {
-    let year = from.year() + years as i32;
-    let same = api::Date::new(year, from.month(), from.day())
-        .or_else(|_| api::Date::new(year, 3, 1))
-        .expect("a day of the month");
-    api::Date::from_days_since_epoch(same.days_since_epoch() - 1)
-}
-
-/// A 统一社会信用代码 for a new business: 91 (company) or 92 (individual business), 440604
-/// (禅城区), then a serial, then its check character.
-pub fn new_uscc(form: &str, serial: i64) -> String {
-    let kind = if form == "sole_trader" { "92" } else { "91" };
-    let first17 = format!("{kind}440604MA{:07}", serial % 10_000_000);
-    let check = api::validate::uscc_check_character(&first17).expect("digits and MA are valid");
-    format!("{first17}{check}")
-}
 
 /// Issues the licence of an approved application, inside the approving transaction: the
 /// licence and its permits, the sealed QR payload, the `issue` step and its notification.
@@ -54,39 +37,23 @@ pub async fn issue(
     at: time::OffsetDateTime,
 ) -> Result<(), ApiError> {
     let stamp = format_utc(at);
-    let day = super::shanghai_date(at);
-    let number = format!("440604{:04}{:06}", day.year(), a.id);
+    let day = crate::platform::db::shanghai_date(at);
+    // Issuing is a step of the workflow like any other: from approved, by the system.
+    let to = workflow::next(Stage::Approved, Action::Issue, Role::System, a.facts())
+        .map_err(|_| ApiError::conflict("illegal_transition"))?;
+    let issue = licensing::issue::issue(&a.form, &a.answers, a.id, day);
     let answer = |k: &str| a.answers.get(k).cloned().unwrap_or_default();
-    let uscc = a
-        .answers
-        .get("business.uscc")
-        .filter(|u| !u.is_empty())
-        .cloned()
-        .unwrap_or_else(|| new_uscc(&answer("business_licence.form"), a.id));
-    let permits: Vec<(String, String, Option<api::Date>)> = a
-        .form
-        .permits
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let number = if p.code == licensing::catalogue::BUSINESS_LICENCE {
-                uscc.clone()
-            } else {
-                format!("{number}-{i:02}")
-            };
-            (
-                p.code.clone(),
-                number,
-                (p.valid_years > 0).then(|| valid_to(day, p.valid_years)),
-            )
-        })
-        .collect();
+    let (number, uscc) = (issue.number.clone(), issue.uscc.clone());
     let sealed = Sealed {
         number: number.clone(),
         uscc: uscc.clone(),
         business_name: answer("business.name"),
         issued_on: day,
-        permits: permits.iter().map(|(c, _, to)| (c.clone(), *to)).collect(),
+        permits: issue
+            .permits
+            .iter()
+            .map(|p| (p.code.clone(), p.valid_to))
+            .collect(),
     };
     let token = sealed.seal(&state.licence_key);
     let licence: i64 = sqlx::query_scalar(
@@ -104,32 +71,34 @@ pub async fn issue(
     .bind(&token)
     .fetch_one(&mut **tx)
     .await?;
-    for (code, permit_number, to) in &permits {
+    for p in &issue.permits {
         sqlx::query("INSERT INTO licence_permits (licence_id, code, number, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)")
             .bind(licence)
-            .bind(code)
-            .bind(permit_number)
+            .bind(&p.code)
+            .bind(&p.number)
             .bind(day.to_string())
-            .bind(to.map(|d| d.to_string()))
+            .bind(p.valid_to.map(|d| d.to_string()))
             .execute(&mut **tx)
             .await?;
     }
-    let moved = sqlx::query("UPDATE licence_applications SET stage = 'issued', licence_number = $1, finished_at = $2, updated_at = $2 WHERE id = $3 AND stage = 'approved'")
+    let moved = sqlx::query("UPDATE licence_applications SET stage = $1, licence_number = $2, finished_at = $3, updated_at = $3 WHERE id = $4 AND stage = $5")
+        .bind(to.as_str())
         .bind(&number)
         .bind(&stamp)
         .bind(a.id)
+        .bind(Stage::Approved.as_str())
         .execute(&mut **tx)
         .await?
         .rows_affected();
     if moved != 1 {
         return Err(ApiError::conflict("stage_changed"));
     }
-    super::record_step(
+    super::transition::record_step(
         tx,
         a.id,
-        api::licence::Action::Issue,
+        Action::Issue,
         Stage::Approved,
-        Stage::Issued,
+        to,
         Role::System,
         None,
         None,
@@ -139,7 +108,7 @@ pub async fn issue(
         None,
     )
     .await?;
-    super::notify(tx, a.user_id, a.id, Stage::Issued, &stamp).await?;
+    super::transition::notify(tx, a.user_id, a.id, to, &stamp).await?;
     Ok(())
 }
 
@@ -232,7 +201,11 @@ async fn licence_body(
     let (id, row) = licence_of(state, number).await?;
     let application: i64 = row.try_get("application_id")?;
     let a = Box::pin(load(state, application, owner)).await?;
-    let catalogue = Box::pin(super::catalogue_version(state, a.catalogue_version)).await?;
+    let catalogue = Box::pin(super::catalogue::catalogue_version(
+        state,
+        a.catalogue_version,
+    ))
+    .await?;
     let token: String = row.try_get("token")?;
     Ok(Licence {
         number: row.try_get("number")?,
@@ -373,7 +346,7 @@ pub async fn verify(
     if uscc != sealed.uscc || name != sealed.business_name {
         return Ok(Json(forged));
     }
-    let catalogue = Box::pin(super::catalogue_version(
+    let catalogue = Box::pin(super::catalogue::catalogue_version(
         &state,
         row.try_get("catalogue_version")?,
     ))
@@ -454,7 +427,8 @@ pub async fn revoke(
     Path((number, code)): Path<(String, String)>,
     ApiJson(body): ApiJson<Revocation>,
 ) -> Result<Json<Licence>, ApiError> {
-    let reason = super::reason_ok("reason", &body.reason)?;
+    let reason =
+        super::transition::reason_ok("reason", &body.reason, Lang::from_headers(&headers))?;
     let (id, row) = licence_of(&state, &number).await?;
     let stamp = format_utc(crate::platform::db::now());
     let changed = sqlx::query("UPDATE licence_permits SET revoked_at = $1, revocation_reason = $2, revoked_by = $3 WHERE licence_id = $4 AND code = $5 AND revoked_at IS NULL")
@@ -541,7 +515,7 @@ pub async fn track(
 pub async fn tracking(state: &AppState, id: i64) -> Result<Tracking, ApiError> {
     let a = Box::pin(load(state, id, None)).await?;
     let running = !licensing::workflow::is_final(a.stage) && a.stage != Stage::Approved;
-    let steps = super::steps(state, id).await?;
+    let steps = super::application::steps(state, id).await?;
     Ok(Tracking {
         number: a.number.clone(),
         stage: a.stage,
@@ -553,8 +527,8 @@ pub async fn tracking(state: &AppState, id: i64) -> Result<Tracking, ApiError> {
             .deadline
             .as_deref()
             .filter(|_| running)
-            .and_then(super::working_days_left),
-        working_days_used: super::working_days_used(&a),
+            .and_then(super::application::working_days_left),
+        working_days_used: super::application::working_days_used(&a),
         to_fix: a
             .materials
             .iter()
@@ -613,24 +587,6 @@ pub async fn track_events(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn validity_ends_the_day_before_the_anniversary() {
-        let d = |s: &str| s.parse::<api::Date>().unwrap();
-        assert_eq!(valid_to(d("2026-11-29"), 5), d("2031-11-28"));
-        assert_eq!(valid_to(d("2028-02-29"), 4), d("2032-02-28"));
-        assert_eq!(valid_to(d("2028-02-29"), 1), d("2029-02-28"));
-        assert_eq!(valid_to(d("2026-01-01"), 4), d("2029-12-31"));
-    }
-
-    #[test]
-    fn new_codes_are_valid_credit_codes() {
-        for (form, serial) in [("sole_trader", 1), ("llc", 42), ("", 9_999_999)] {
-            let code = new_uscc(form, serial);
-            assert!(api::Uscc::parse(&code).is_ok(), "{code}");
-        }
-        assert!(new_uscc("sole_trader", 7).starts_with("92440604MA0000007"));
-    }
 
     #[test]
     fn qr_codes_are_svg() {

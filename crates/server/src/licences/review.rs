@@ -14,7 +14,8 @@ use api::licence::{Application, ApplicationSummary, CombinationFigures, Stage, T
 use api::ErrorBody;
 use licensing::workflow::Role;
 
-use super::{load, render, transition, Actor};
+use super::application::{load, render};
+use super::transition::{transition, Actor};
 use crate::accounts::auth::{LicenceReview, StaffWith};
 use crate::platform::db::format_utc;
 use crate::platform::error::ApiError;
@@ -57,11 +58,12 @@ pub async fn queue(
         Some(_) => "stage <> 'draft'".to_owned(),
         None => format!(
             "stage IN {}",
-            super::stages_sql(licensing::workflow::waits_for_centre)
+            super::application::stages_sql(licensing::workflow::waits_for_centre)
         ),
     };
     Ok(Json(
-        super::summaries(&state, &filter, Vec::new(), stage.map(Stage::as_str)).await?,
+        super::application::summaries(&state, &filter, Vec::new(), stage.map(Stage::as_str))
+            .await?,
     ))
 }
 
@@ -119,7 +121,7 @@ pub async fn material(
         return Err(ApiError::not_found());
     }
     log_read(&state, a.user_id, staff.staff, &a.number).await?;
-    super::material_file(&state, &a, &material).await
+    super::uploads::material_file(&state, &a, &material).await
 }
 
 /// A reviewer's step: accept, return (with a reason per item), schedule or record the on-site
@@ -183,7 +185,7 @@ pub async fn figures(
     let mut by: BTreeMap<String, (CombinationFigures, Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for r in rows {
         let permits: String = r.try_get("permits")?;
-        let catalogue = Box::pin(super::catalogue_version(
+        let catalogue = Box::pin(super::catalogue::catalogue_version(
             &state,
             r.try_get("catalogue_version")?,
         ))
@@ -221,8 +223,10 @@ pub async fn figures(
             entry.0.issued += 1;
             let parse = crate::platform::db::parse_utc;
             if let (Some(hours), Some(a), Some(b)) = (hours_between(&s, &i), parse(&s), parse(&i)) {
-                let days =
-                    calendar.working_days_between(super::shanghai_date(a), super::shanghai_date(b));
+                let days = calendar.working_days_between(
+                    crate::platform::db::shanghai_date(a),
+                    crate::platform::db::shanghai_date(b),
+                );
                 entry.1.push(hours);
                 entry.2.push(days as f64);
                 if days <= form.promised_days as i64 {

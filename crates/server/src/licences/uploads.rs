@@ -1,0 +1,211 @@
+//! Materials: uploads checked by their content, stored, and downloaded by their owner or a
+//! reviewer.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+
+use api::licence::Application;
+use api::licence::MAX_UPLOAD_BYTES;
+use api::ErrorBody;
+use licensing::workflow::{self};
+
+use super::application::{applicant_view, load, stages_sql, Loaded};
+use super::Applicant;
+use crate::platform::db::now_utc;
+use crate::platform::error::ApiError;
+use crate::AppState;
+
+/// The upload's file name.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadName {
+    /// The file's name as the applicant chose it (shown back to them).
+    pub name: Option<String>,
+}
+
+/// What a file's first bytes say it is.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+fn declared_type(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .map(|v| {
+            if v == "image/jpg" || v == "image/pjpeg" {
+                "image/jpeg".to_owned()
+            } else {
+                v
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// Uploads one material (PDF, JPEG or PNG up to 10 MB; the content must be what the type
+/// says). Replaces an earlier upload of it, which clears a return reason.
+#[utoipa::path(put, path = "/api/licences/applications/{id}/materials/{material}", tag = "licences",
+    params(("id" = i64, Path), ("material" = String, Path), UploadName),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses(
+        (status = 200, body = Application),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The application is no longer with the applicant", body = ErrorBody),
+        (status = 413, description = "Over 10 MB", body = ErrorBody),
+        (status = 422, description = "Empty, not PDF/JPEG/PNG, or content that does not match its type", body = ErrorBody),
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    who: Applicant,
+    headers: HeaderMap,
+    Path((id, material)): Path<(i64, String)>,
+    Query(q): Query<UploadName>,
+    body: Body,
+) -> Result<Json<Application>, ApiError> {
+    let a = Box::pin(load(&state, id, Some(who))).await?;
+    if !a.form.materials.iter().any(|(m, _)| m.code == material) {
+        return Err(ApiError::not_found());
+    }
+    if !workflow::waits_for_applicant(a.stage) {
+        return Err(ApiError::conflict("not_editable"));
+    }
+    let declared = declared_type(&headers);
+    if !["application/pdf", "image/jpeg", "image/png"].contains(&declared.as_str()) {
+        return Err(ApiError::invalid_field_because("file", "file_type"));
+    }
+    let bytes = match axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return Err(ApiError::file_too_large(MAX_UPLOAD_BYTES)),
+    };
+    if bytes.is_empty() {
+        return Err(ApiError::invalid_field_because("file", "file_empty"));
+    }
+    match sniff(&bytes) {
+        Some(t) if t == declared => {}
+        _ => return Err(ApiError::invalid_field_because("file", "file_content")),
+    }
+    let name: String = q
+        .name
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(120)
+        .collect();
+    let name = if name.trim().is_empty() {
+        material.clone()
+    } else {
+        name
+    };
+    let sha = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let key = format!("applications/{id}/{material}-{sha}");
+    let size = bytes.len() as i64;
+    state
+        .storage
+        .put(&key, bytes.to_vec(), &declared)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "storing an upload");
+            ApiError::unavailable()
+        })?;
+    let stamp = now_utc();
+    let mut tx = state.db.begin().await?;
+    let editable = sqlx::query(&format!(
+        "UPDATE licence_applications SET updated_at = $1 WHERE id = $2 AND stage IN {}",
+        stages_sql(licensing::workflow::waits_for_applicant)
+    ))
+    .bind(&stamp)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if editable == 0 {
+        return Err(ApiError::conflict("not_editable"));
+    }
+    sqlx::query(
+        "INSERT INTO licence_materials (application_id, material, storage_key, file_name, content_type, size, sha256, uploaded_at, returned_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) \
+         ON CONFLICT (application_id, material) DO UPDATE SET storage_key = excluded.storage_key, file_name = excluded.file_name, \
+         content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at, returned_reason = NULL",
+    )
+    .bind(id)
+    .bind(&material)
+    .bind(&key)
+    .bind(&name)
+    .bind(&declared)
+    .bind(size)
+    .bind(&sha)
+    .bind(&stamp)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    applicant_view(&state, id, who, &headers).await
+}
+
+/// The bytes of a stored material, for the applicant or a reviewer.
+pub async fn material_file(
+    state: &AppState,
+    a: &Loaded,
+    material: &str,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let m = a.material(material).ok_or_else(ApiError::not_found)?;
+    let bytes = state
+        .storage
+        .get(&m.storage_key)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %format!("{e:#}"), "reading an upload");
+            ApiError::unavailable()
+        })?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                m.upload.content_type.clone(),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, "inline".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Downloads one of the applicant's uploaded materials.
+#[utoipa::path(get, path = "/api/licences/applications/{id}/materials/{material}", tag = "licences",
+    params(("id" = i64, Path), ("material" = String, Path)),
+    responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    who: Applicant,
+    Path((id, material)): Path<(i64, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let a = Box::pin(load(&state, id, Some(who))).await?;
+    material_file(&state, &a, &material).await
+}
