@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use api::licence::{Application, ApplicationSummary, NewApplication};
+use api::licence::{Application, ApplicationSummary, NewApplication, Stage};
 use api::ErrorBody;
-use licensing::workflow::{self};
+use licensing::workflow;
 
 use super::application::{applicant_view, form_error, load, stages_sql, summaries};
 use super::catalogue::current_catalogue;
@@ -75,7 +75,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO licence_applications (number, user_id, enterprise_id, catalogue_version, business_type, permits, stage, answers_enc, business_name, phone_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $10) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
     )
     .bind(format!("pending-{}", uuid::Uuid::new_v4()))
     .bind(who.user)
@@ -83,6 +83,7 @@ pub async fn create(
     .bind(catalogue.version)
     .bind(&body.business_type)
     .bind(codes.join(","))
+    .bind(Stage::Draft.as_str())
     .bind(state.vault.encrypt(&serde_json::to_string(&answers).map_err(ApiError::internal)?))
     .bind(answers.get("business.name").cloned().unwrap_or_default())
     .bind(user.try_get::<Vec<u8>, _>("phone_hash")?)

@@ -499,11 +499,14 @@ pub async fn track(
 ) -> Result<Json<Tracking>, ApiError> {
     crate::platform::ratelimit::hit(&state.db, &format!("track:{addr}"), TRACK_LIMIT).await?;
     let phone = Mobile::parse(&body.phone).map_err(|e| ApiError::invalid_field("phone", e))?;
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM licence_applications WHERE number = $1 AND phone_hash = $2 AND stage <> 'draft'")
-        .bind(body.number.trim())
-        .bind(state.vault.lookup_hash("phone", phone.expose()))
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM licence_applications WHERE number = $1 AND phone_hash = $2 AND stage <> $3",
+    )
+    .bind(body.number.trim())
+    .bind(state.vault.lookup_hash("phone", phone.expose()))
+    .bind(Stage::Draft.as_str())
+    .fetch_optional(&state.db.pool)
+    .await?;
     let id = id.ok_or_else(ApiError::not_found)?;
     let until = time::OffsetDateTime::now_utc().unix_timestamp() + 86_400;
     let mut t = Box::pin(tracking(&state, id)).await?;

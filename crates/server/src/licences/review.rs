@@ -55,7 +55,7 @@ pub async fn queue(
         ),
     };
     let filter = match stage {
-        Some(_) => "stage <> 'draft'".to_owned(),
+        Some(_) => format!("stage <> '{}'", Stage::Draft.as_str()),
         None => format!(
             "stage IN {}",
             super::application::stages_sql(licensing::workflow::waits_for_centre)
@@ -177,8 +177,9 @@ pub async fn figures(
 ) -> Result<Json<Vec<CombinationFigures>>, ApiError> {
     let rows = sqlx::query(
         "SELECT a.business_type, a.permits, a.catalogue_version, a.stage, a.submitted_at, l.issued_at \
-         FROM licence_applications a LEFT JOIN licences l ON l.application_id = a.id WHERE a.stage <> 'draft'",
+         FROM licence_applications a LEFT JOIN licences l ON l.application_id = a.id WHERE a.stage <> $1",
     )
+    .bind(Stage::Draft.as_str())
     .fetch_all(&state.db.pool)
     .await?;
     let calendar = licensing::calendar::Calendar::standard();

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use api::licence::Application;
 use api::licence::MAX_UPLOAD_BYTES;
 use api::ErrorBody;
-use licensing::workflow::{self};
+use licensing::workflow;
 
 use super::application::{applicant_view, load, stages_sql, Loaded};
 use super::Applicant;
