@@ -21,7 +21,7 @@ use axum::http::HeaderValue;
 
 use accounts::wechat;
 use platform::{crypto, db, events, headers, sms, static_files, storage};
-use subsidies::{matching, payments};
+use subsidies::{grants, matching, monthly, payments};
 
 pub use routes::app;
 
@@ -146,13 +146,13 @@ impl AppState {
                 if let Err(e) = matching::sweep_pending(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "matching pending subjects");
                 }
-                if let Err(e) = matching::after_import(&state).await {
+                if let Err(e) = monthly::after_import(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "matching after an import");
                 }
-                if let Err(e) = matching::run_due_months(&state).await {
+                if let Err(e) = monthly::run_due_months(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "monthly run");
                 }
-                if let Err(e) = matching::expire_consents(&state).await {
+                if let Err(e) = grants::expire_consents(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "consent expiry");
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(30)).await;

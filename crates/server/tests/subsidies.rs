@@ -525,9 +525,16 @@ async fn the_monthly_run_is_idempotent_and_catches_up(app: TestApp) {
     let (app, _fake) = demo_with_treasury(app).await;
     let now = matching::current_month();
     // A new installation runs the current month only.
-    assert_eq!(matching::due_months(&app.state, now).await.unwrap(), [now]);
+    assert_eq!(
+        server::subsidies::monthly::due_months(&app.state, now)
+            .await
+            .unwrap(),
+        [now]
+    );
     let grants = count(&app, "SELECT COUNT(*) FROM grants").await;
-    let first = matching::run_month(&app.state, now).await.unwrap();
+    let first = server::subsidies::monthly::run_month(&app.state, now)
+        .await
+        .unwrap();
     assert_eq!(
         first.created, 0,
         "the demo's grants were made by its data's arrival"
@@ -539,12 +546,18 @@ async fn the_monthly_run_is_idempotent_and_catches_up(app: TestApp) {
     for _ in 0..3 {
         later = later.next();
     }
-    let due = matching::due_months(&app.state, later).await.unwrap();
+    let due = server::subsidies::monthly::due_months(&app.state, later)
+        .await
+        .unwrap();
     assert_eq!(due, [now.next(), now.next().next(), later]);
-    let report = matching::run_month(&app.state, now.next()).await.unwrap();
+    let report = server::subsidies::monthly::run_month(&app.state, now.next())
+        .await
+        .unwrap();
     // Monthly policies grant again for a new month; once-only ones do not.
     assert!(report.created >= 3, "{report:?}");
-    let again = matching::run_month(&app.state, now.next()).await.unwrap();
+    let again = server::subsidies::monthly::run_month(&app.state, now.next())
+        .await
+        .unwrap();
     assert_eq!(again.created, 0, "never twice");
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM (SELECT policy_id, subject_id, period, COUNT(*) AS n FROM grants GROUP BY policy_id, subject_id, period) t WHERE n > 1").await,

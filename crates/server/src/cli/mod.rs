@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::platform::db::Db;
 use crate::platform::static_files::StaticAssets;
+use crate::subsidies::monthly;
 use crate::{demo, AppState};
 
 /// Zhida (政策直达): policies that find people, subsidies paid without applying, and one licence
@@ -74,7 +75,7 @@ pub async fn run_month_command(args: &RunMonthArgs) -> anyhow::Result<()> {
         false,
         false,
     );
-    let report = crate::subsidies::matching::run_month(&state, args.month).await?;
+    let report = monthly::run_month(&state, args.month).await?;
     println!(
         "{}: {} subjects, {} eligible, {} grants created, in {:.1} s",
         args.month,

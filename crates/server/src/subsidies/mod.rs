@@ -1,12 +1,21 @@
-//! Subsidies: matching people to policies, grants and their life, consent, payments through
-//! the treasury, objections, and the person's home and receipts.
+//! Subsidies (免申即享, 秒报秒批秒付): matching people to policies ([`matching`], [`monthly`]),
+//! writing grants ([`grants`]) and moving them through their life ([`grant_life`], the table;
+//! [`grant_moves`], the one place a status changes), receipts, payments through the treasury,
+//! objections, and what people see ([`home`], [`decisions`]) and staff ([`disbursement`]).
+//! [`beneficiary::Beneficiary`] says whose subsidies a request is about.
 
+pub mod beneficiary;
+pub mod decisions;
+pub mod disbursement;
 pub mod grant_life;
 pub mod grant_moves;
-pub mod handlers;
+pub mod grants;
+pub mod home;
 pub mod matching;
+pub mod monthly;
 pub mod objections;
 pub mod payments;
+pub mod receipts;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,17 +25,17 @@ use crate::AppState;
 /// The person's subsidies, the disbursement desk and objections.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(handlers::home))
-        .routes(routes!(handlers::notifications))
-        .routes(routes!(handlers::read_notifications))
-        .routes(routes!(handlers::check))
-        .routes(routes!(handlers::apply))
-        .routes(routes!(handlers::grant))
-        .routes(routes!(handlers::consent))
-        .routes(routes!(handlers::decline))
-        .routes(routes!(handlers::disbursement))
-        .routes(routes!(handlers::retry_payment))
-        .routes(routes!(handlers::stream))
+        .routes(routes!(home::home))
+        .routes(routes!(home::notifications))
+        .routes(routes!(home::read_notifications))
+        .routes(routes!(decisions::check))
+        .routes(routes!(decisions::apply))
+        .routes(routes!(decisions::grant))
+        .routes(routes!(decisions::consent))
+        .routes(routes!(decisions::decline))
+        .routes(routes!(disbursement::disbursement))
+        .routes(routes!(disbursement::retry_payment))
+        .routes(routes!(home::stream))
         .routes(routes!(objections::create))
         .routes(routes!(objections::mine))
         .routes(routes!(objections::for_department))

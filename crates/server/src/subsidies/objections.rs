@@ -20,7 +20,7 @@ use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
 use crate::platform::json::ApiJson;
 use crate::policies::library::bi;
-use crate::subsidies::handlers::Beneficiary;
+use crate::subsidies::beneficiary::Beneficiary;
 use crate::AppState;
 
 const EXPLANATION_MIN: usize = 5;
