@@ -189,7 +189,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
 /// senior allowance; the disabled resident (grade 1, dibao) both disability subsidies; the
 /// manufacturer the loan-interest subsidy, the gas subsidy (after one click), the
 /// small-to-large award and an R&D grant to apply for (秒报秒批).
-pub fn department_data() -> crate::data::store::Batch {
+pub fn department_data() -> crate::data::store::Delivery {
     use rules::{Month, SubjectKind, Value};
     let date = |s: &str| Value::Date(s.parse().expect("a valid demo date"));
     let text = |s: &str| Value::String(s.to_owned());
@@ -205,7 +205,7 @@ pub fn department_data() -> crate::data::store::Batch {
         ],
     };
     let month = Month::of(crate::platform::db::today_shanghai());
-    crate::data::store::Batch {
+    crate::data::store::Delivery {
         records: vec![
             resident("DEMO-R1", "1941-03-15", 0, false),
             resident("DEMO-R2", "1970-06-20", 1, true),

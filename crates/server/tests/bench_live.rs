@@ -75,7 +75,7 @@ async fn event_to_screen() {
     let app = TestApp::sqlite().await;
     let state = app.state.clone();
     let year = server::platform::db::today_shanghai().year();
-    let batch = server::data::store::Batch {
+    let batch = server::data::store::Delivery {
         records: (0..PEOPLE)
             .map(|i| server::data::store::Record {
                 kind: SubjectKind::Resident,

@@ -133,7 +133,7 @@ pub async fn import_command(args: &ImportArgs) -> anyhow::Result<()> {
             lines.join("\n")
         )
     })?;
-    let batch = crate::data::store::batch_of_data_set(&set);
+    let batch = crate::data::store::delivery_of_data_set(&set);
     drop(set);
     let db = Db::connect(&args.database_url).await?;
     db.migrate().await?;

@@ -198,10 +198,10 @@ fn as_field(j: &Json_) -> Option<String> {
 
 /// Reads a push into a batch, naming every problem. Only `department`'s own attributes and
 /// tables may be written.
-pub fn read_batch(department: &str, body: &FeedBatch) -> Result<store::Batch, Vec<Issue>> {
+pub fn read_delivery(department: &str, body: &FeedBatch) -> Result<store::Delivery, Vec<Issue>> {
     let catalogue = Catalogue::standard();
     let mut problems = Vec::new();
-    let mut batch = store::Batch::default();
+    let mut batch = store::Delivery::default();
     if body.records.len() + body.facts.len() > MAX_BATCH {
         problems.push(("records".to_owned(), "too_many", None));
         return Err(problems);
@@ -364,7 +364,7 @@ pub async fn push(
     ApiJson(body): ApiJson<FeedBatch>,
 ) -> Result<Response, ApiError> {
     let lang = Lang::from_headers(&headers);
-    let batch = match read_batch(&department, &body) {
+    let batch = match read_delivery(&department, &body) {
         Ok(b) => b,
         Err(problems) => return Ok(rejected(lang, problems)),
     };

@@ -2,6 +2,7 @@
 //! source, and the feeds through which departments push it.
 
 pub mod feeds;
+pub mod known;
 pub mod store;
 
 use axum::extract::DefaultBodyLimit;

@@ -6,7 +6,6 @@ use axum::http::request::Parts;
 use rules::SubjectKind;
 
 use crate::accounts::auth::{may_act, Principal, Session};
-use crate::data::store;
 use crate::platform::error::ApiError;
 use crate::AppState;
 
@@ -52,7 +51,7 @@ impl FromRequestParts<AppState> for Beneficiary {
             }
         };
         let subject = match reference {
-            Some(r) => store::subject_id(&state.db, kind, &r).await?,
+            Some(r) => crate::data::known::subject_id(&state.db, kind, &r).await?,
             None => None,
         };
         Ok(Beneficiary { kind, subject })

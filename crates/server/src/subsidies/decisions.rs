@@ -57,7 +57,7 @@ async fn check_for(
     let Some(subject) = who.subject.filter(|_| who.kind == policy.subject) else {
         return Ok(check);
     };
-    let Some(known) = Box::pin(store::load_subject(&state.db, subject)).await? else {
+    let Some(known) = Box::pin(crate::data::known::load_subject(&state.db, subject)).await? else {
         return Ok(check);
     };
     let ctx = Context::for_month(matching::current_month());
@@ -135,7 +135,7 @@ pub async fn apply(
             check,
         }));
     };
-    let known = store::load_subject(&state.db, subject)
+    let known = crate::data::known::load_subject(&state.db, subject)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let ctx = Context::for_month(matching::current_month());
