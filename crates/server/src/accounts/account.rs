@@ -303,11 +303,7 @@ pub async fn end_session(
         .execute(&state.db.pool)
         .await?
         .rows_affected();
-    if done == 1 {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found())
-    }
+    ended(done)
 }
 
 /// Who among the staff looked at this person's data, when and why.
@@ -480,7 +476,12 @@ pub async fn revoke_agent(
         .execute(&state.db.pool)
         .await?
         .rows_affected();
-    if done == 1 {
+    ended(done)
+}
+/// The answer to ending something of one's own: done (204) when one row was ended; otherwise
+/// there was none of theirs still active (404).
+fn ended(rows: u64) -> Result<StatusCode, ApiError> {
+    if rows == 1 {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found())

@@ -38,13 +38,7 @@ impl Client {
         if !bearer.is_empty() {
             request = request.bearer_auth(bearer);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| e.without_url())
-            .with_context(|| format!("calling {}", without_query(url)))?;
-        let status = response.status().as_u16();
-        Ok((status, response.json().await.unwrap_or(Value::Null)))
+        send(request, url).await
     }
 
     /// A JSON request with a bearer token and an idempotency key (`Idempotency-Key`), for
@@ -64,26 +58,12 @@ impl Client {
         if !bearer.is_empty() {
             request = request.bearer_auth(bearer);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| e.without_url())
-            .with_context(|| format!("calling {}", without_query(url)))?;
-        let status = response.status().as_u16();
-        Ok((status, response.json().await.unwrap_or(Value::Null)))
+        send(request, url).await
     }
 
     /// GETs `url` (with its query); returns the status and the JSON answer.
     pub async fn get_json(&self, url: &str) -> anyhow::Result<(u16, Value)> {
-        let response = self
-            .0
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| e.without_url())
-            .with_context(|| format!("calling {}", without_query(url)))?;
-        let status = response.status().as_u16();
-        Ok((status, response.json().await.unwrap_or(Value::Null)))
+        send(self.0.get(url), url).await
     }
 }
 
@@ -97,4 +77,16 @@ pub fn without_query(url: &str) -> &str {
 /// most ten minutes.
 pub fn backoff(errors: i64) -> std::time::Duration {
     std::time::Duration::from_secs(2u64.saturating_pow(errors.clamp(0, 20) as u32).min(600))
+}
+
+/// Sends `request`; returns the status and the JSON answer (`null` when it is not JSON). The
+/// error names the address without its query, which may carry secrets.
+async fn send(request: reqwest::RequestBuilder, url: &str) -> anyhow::Result<(u16, Value)> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| e.without_url())
+        .with_context(|| format!("calling {}", without_query(url)))?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
 }

@@ -9,8 +9,7 @@ use api::ErrorBody;
 
 use crate::accounts::auth::StaffWith;
 use crate::platform::error::ApiError;
-use crate::policies::explain::same;
-use crate::policies::library::bi;
+use crate::policies::library::policy_name;
 use crate::AppState;
 
 /// Staff: grants by policy and status with their amounts, failed payments, money paid per
@@ -35,11 +34,7 @@ pub async fn disbursement(
         let policy: String = r.try_get("policy_id")?;
         let status: String = r.try_get("status")?;
         tallies.push(GrantTally {
-            name: state
-                .policies
-                .iter()
-                .find(|p| p.id == policy)
-                .map_or_else(|| same(policy.clone()), |p| bi(&p.name)),
+            name: policy_name(&state, &policy),
             policy,
             status: GrantStatus::parse(&status)
                 .ok_or_else(|| ApiError::internal(format!("unknown grant status {status}")))?,

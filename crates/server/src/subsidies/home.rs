@@ -14,8 +14,7 @@ use rules::{Context, Policy, SubjectKind};
 use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
 use crate::platform::events::{self, Event};
-use crate::policies::explain::same;
-use crate::policies::library::bi;
+use crate::policies::library::{bi, policy_name};
 use crate::subsidies::beneficiary::Beneficiary;
 use crate::subsidies::matching;
 use crate::AppState;
@@ -44,11 +43,7 @@ pub(super) fn summary_of(
     let status: String = row.try_get("status")?;
     Ok(GrantSummary {
         id: row.try_get("id")?,
-        name: state
-            .policies
-            .iter()
-            .find(|p| p.id == policy)
-            .map_or_else(|| same(policy.clone()), |p| bi(&p.name)),
+        name: policy_name(state, &policy),
         policy,
         period: row.try_get("period")?,
         amount_fen: row.try_get("amount_fen")?,
