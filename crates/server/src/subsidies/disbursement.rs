@@ -71,9 +71,9 @@ pub async fn disbursement(
         let Some(t) = paid_at.as_deref().and_then(crate::platform::db::parse_utc) else {
             continue;
         };
-        let t = t.to_offset(crate::platform::db::SHANGHAI);
+        let day = crate::platform::db::shanghai_date(t);
         let e = by_month
-            .entry(format!("{:04}-{:02}", t.year(), u8::from(t.month())))
+            .entry(format!("{:04}-{:02}", day.year(), day.month()))
             .or_default();
         e.0 += r.try_get::<i64, _>("amount_fen")?;
         e.1 += 1;
