@@ -97,17 +97,7 @@ async fn the_matrix_holds(app: TestApp) {
     let draft = common::licence::start(&app, &r.pharmacy, "other", &[]).await["id"]
         .as_i64()
         .unwrap();
-    let sent = common::licence::ready_pharmacy(&app, &r.pharmacy).await["id"]
-        .as_i64()
-        .unwrap();
-    common::licence::step(
-        &app,
-        &r.pharmacy,
-        false,
-        sent,
-        serde_json::json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
+    let sent = common::licence::submitted_pharmacy(&app, &r.pharmacy).await;
     let draft_uri = format!("/api/licences/applications/{draft}");
     let draft_answers = format!("{draft_uri}/answers");
     let sent_uri = format!("/api/licences/applications/{sent}");

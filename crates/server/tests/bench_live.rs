@@ -278,18 +278,7 @@ async fn verify_under_load() {
     let app = TestApp::sqlite().await.demo().await;
     let owner = common::login_phone(&app, "13800000005").await;
     let reviewer = common::login_staff(&app, "reviewer").await;
-    let id = common::licence::ready_pharmacy(&app, &owner).await["id"]
-        .as_i64()
-        .unwrap();
-    let s = |from: &str, action: &str| serde_json::json!({ "from": from, "action": action });
-    common::licence::step(&app, &owner, false, id, s("draft", "submit")).await;
-    for (from, action) in [
-        ("submitted", "accept"),
-        ("accepted", "use_commitment"),
-        ("commitment", "approve"),
-    ] {
-        common::licence::step(&app, &reviewer, true, id, s(from, action)).await;
-    }
+    common::licence::issued_pharmacy(&app, &owner, &reviewer).await;
     let token: String = sqlx::query_scalar("SELECT token FROM licences")
         .fetch_one(&app.db.pool)
         .await

@@ -4,10 +4,12 @@
 
 mod common;
 
+use api::licence::{Action, Stage, TransitionRequest};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::licence::{
-    id_number, pharmacy_answers, ready_pharmacy, save, start, step, upload, JPEG, PDF, PNG,
+    accepted_salon, go, id_number, item, pharmacy_answers, ready_pharmacy, save, start, step,
+    submitted_pharmacy, upload, JPEG, PDF, PNG,
 };
 use common::{act_for, login_phone, login_staff, Answer, TestApp};
 use serde_json::{json, Value};
@@ -173,14 +175,7 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
     let _ = (id, number);
     let id = id2;
     let number = ready["number"].as_str().unwrap().to_owned();
-    let submitted = step(
-        &app,
-        &owner,
-        false,
-        id,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
+    let submitted = step(&app, &owner, false, id, &go(Action::Submit, Stage::Draft)).await;
     assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text());
     assert_eq!(stage(&submitted), "submitted");
 
@@ -219,10 +214,21 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
     .await
     .unwrap();
     assert_eq!(logged, 1, "the staff read is in the applicant's access log");
-    let returned = step(&app, &reviewer, true, id, json!({
-        "action": "return", "from": "submitted",
-        "items": [{"material": "pharmacist_certificate", "reason": "注册证已过有效期，请上传有效的执业药师注册证"}]
-    })).await;
+    let fix = item(
+        "pharmacist_certificate",
+        "注册证已过有效期，请上传有效的执业药师注册证",
+    );
+    let returned = step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        &TransitionRequest {
+            items: vec![fix],
+            ..go(Action::Return, Stage::Submitted)
+        },
+    )
+    .await;
     assert_eq!(stage(&returned), "returned", "{}", returned.text());
 
     let mine = app
@@ -251,7 +257,7 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
         &owner,
         false,
         id,
-        json!({"action": "resubmit", "from": "returned"}),
+        &go(Action::Resubmit, Stage::Returned),
     )
     .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -275,7 +281,7 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
         &owner,
         false,
         id,
-        json!({"action": "resubmit", "from": "returned"}),
+        &go(Action::Resubmit, Stage::Returned),
     )
     .await;
     assert_eq!(stage(&again), "submitted", "{}", again.text());
@@ -286,7 +292,7 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "accept", "from": "submitted"}),
+        &go(Action::Accept, Stage::Submitted),
     )
     .await;
     assert_eq!(stage(&accepted), "accepted", "{}", accepted.text());
@@ -302,7 +308,7 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "use_commitment", "from": "accepted"}),
+        &go(Action::UseCommitment, Stage::Accepted),
     )
     .await;
     assert_eq!(stage(&commitment), "commitment");
@@ -311,7 +317,10 @@ async fn a_pharmacy_applies_in_one_form_and_gets_its_licence(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "approve", "from": "commitment", "comment": "材料齐全，同意许可"}),
+        &TransitionRequest {
+            comment: Some("材料齐全，同意许可".into()),
+            ..go(Action::Approve, Stage::Commitment)
+        },
     )
     .await;
     assert_eq!(
@@ -745,14 +754,7 @@ async fn answers_are_saved_as_typed_and_checked_field_by_field(app: TestApp) {
     .await;
     assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Submitting an incomplete form names the first thing to fix.
-    let early = step(
-        &app,
-        &owner,
-        false,
-        id,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
+    let early = step(&app, &owner, false, id, &go(Action::Submit, Stage::Draft)).await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         early.json()["field"]
@@ -800,7 +802,7 @@ async fn answers_are_saved_as_typed_and_checked_field_by_field(app: TestApp) {
                 .header("content-type", "application/json")
                 .header("accept-language", "en")
                 .body(Body::from(
-                    json!({"action": "submit", "from": "draft"}).to_string(),
+                    serde_json::to_string(&go(Action::Submit, Stage::Draft)).unwrap(),
                 ))
                 .unwrap(),
         )
@@ -825,14 +827,7 @@ async fn answers_are_saved_as_typed_and_checked_field_by_field(app: TestApp) {
     // Once submitted, the answers are frozen.
     let ready = ready_pharmacy(&app, &owner).await;
     let rid = ready["id"].as_i64().unwrap();
-    step(
-        &app,
-        &owner,
-        false,
-        rid,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
+    step(&app, &owner, false, rid, &go(Action::Submit, Stage::Draft)).await;
     let frozen = save(&app, &owner, rid, &pharmacy_answers()).await;
     assert_eq!(frozen.status, StatusCode::CONFLICT);
     assert_eq!(
@@ -869,9 +864,9 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
         StatusCode::NOT_FOUND
     );
     // The applicant cannot accept their own application.
-    let submit = json!({"action": "submit", "from": "draft"});
+    let submit = go(Action::Submit, Stage::Draft);
     assert_eq!(
-        step(&app, &owner, false, id, submit.clone()).await.status,
+        step(&app, &owner, false, id, &submit).await.status,
         StatusCode::OK
     );
     assert_eq!(
@@ -880,14 +875,14 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
             &owner,
             false,
             id,
-            json!({"action": "accept", "from": "submitted"})
+            &go(Action::Accept, Stage::Submitted)
         )
         .await
         .status,
         StatusCode::FORBIDDEN
     );
     // Sent twice, a step happens once.
-    let again = step(&app, &owner, false, id, submit).await;
+    let again = step(&app, &owner, false, id, &submit).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(stage(&again), "submitted");
     let steps: i64 =
@@ -904,7 +899,7 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
             &admin,
             true,
             id,
-            json!({"action": "accept", "from": "submitted"})
+            &go(Action::Accept, Stage::Submitted)
         )
         .await
         .status,
@@ -916,7 +911,7 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "approve", "from": "submitted"}),
+        &go(Action::Approve, Stage::Submitted),
     )
     .await;
     assert_eq!(illegal.status, StatusCode::CONFLICT);
@@ -930,13 +925,36 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "return", "from": "submitted", "items": []}),
+        &TransitionRequest {
+            items: Vec::new(),
+            ..go(Action::Return, Stage::Submitted)
+        },
     )
     .await;
     assert_eq!(empty.json()["field"], "items");
-    let no_reason = step(&app, &reviewer, true, id, json!({"action": "return", "from": "submitted", "items": [{"material": "articles", "reason": " "}]})).await;
+    let no_reason = step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        &TransitionRequest {
+            items: vec![item("articles", " ")],
+            ..go(Action::Return, Stage::Submitted)
+        },
+    )
+    .await;
     assert_eq!(no_reason.json()["field"], "items[0].reason");
-    let unknown = step(&app, &reviewer, true, id, json!({"action": "return", "from": "submitted", "items": [{"material": "hygiene_rules", "reason": "缺少"}]})).await;
+    let unknown = step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        &TransitionRequest {
+            items: vec![item("hygiene_rules", "缺少")],
+            ..go(Action::Return, Stage::Submitted)
+        },
+    )
+    .await;
     assert_eq!(unknown.json()["field"], "items[0].material");
     // Accepting twice (two clicks) is one step.
     for _ in 0..2 {
@@ -945,13 +963,23 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
             &reviewer,
             true,
             id,
-            json!({"action": "accept", "from": "submitted"}),
+            &go(Action::Accept, Stage::Submitted),
         )
         .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text());
     }
     // A stale view (someone else moved it) is told so.
-    let stale = step(&app, &reviewer, true, id, json!({"action": "return", "from": "submitted", "items": [{"material": "articles", "reason": "缺少签字"}]})).await;
+    let stale = step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        &TransitionRequest {
+            items: vec![item("articles", "缺少签字")],
+            ..go(Action::Return, Stage::Submitted)
+        },
+    )
+    .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     // The drug permit needs a check or the commitment: no straight approval.
     let shortcut = step(
@@ -959,7 +987,7 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "approve", "from": "accepted"}),
+        &go(Action::Approve, Stage::Accepted),
     )
     .await;
     assert_eq!(shortcut.status, StatusCode::CONFLICT);
@@ -973,11 +1001,11 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "reject", "from": "accepted"}),
+        &go(Action::Reject, Stage::Accepted),
     )
     .await;
     assert_eq!(bare.json()["field"], "comment");
-    let rejected = step(&app, &reviewer, true, id, json!({"action": "reject", "from": "accepted", "comment": "执业药师注册地不在本店。如不服，可在 60 日内申请行政复议，或在 6 个月内提起行政诉讼。"})).await;
+    let rejected = step(&app, &reviewer, true, id, &TransitionRequest { comment: Some("执业药师注册地不在本店。如不服，可在 60 日内申请行政复议，或在 6 个月内提起行政诉讼。".into()), ..go(Action::Reject, Stage::Accepted) }).await;
     assert_eq!(stage(&rejected), "rejected");
     assert!(rejected.json()["rejection"]
         .as_str()
@@ -990,7 +1018,7 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
             &owner,
             false,
             id,
-            json!({"action": "withdraw", "from": "rejected"})
+            &go(Action::Withdraw, Stage::Rejected)
         )
         .await
         .status,
@@ -998,22 +1026,14 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
     );
 
     // Withdrawing is the applicant's, while it is under way.
-    let other = ready_pharmacy(&app, &owner).await["id"].as_i64().unwrap();
-    step(
-        &app,
-        &owner,
-        false,
-        other,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
+    let other = submitted_pharmacy(&app, &owner).await;
     assert_eq!(
         step(
             &app,
             &reviewer,
             true,
             other,
-            json!({"action": "withdraw", "from": "submitted"})
+            &go(Action::Withdraw, Stage::Submitted)
         )
         .await
         .status,
@@ -1024,7 +1044,10 @@ async fn transitions_are_guarded_and_a_repeat_changes_nothing(app: TestApp) {
         &owner,
         false,
         other,
-        json!({"action": "withdraw", "from": "submitted", "comment": "换了店址，重新申请"}),
+        &TransitionRequest {
+            comment: Some("换了店址，重新申请".into()),
+            ..go(Action::Withdraw, Stage::Submitted)
+        },
     )
     .await;
     assert_eq!(stage(&withdrawn), "withdrawn");
@@ -1142,57 +1165,27 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
     let owner = login_phone(&app, "13800000005").await;
     let reviewer = login_staff(&app, "reviewer").await;
     // A salon: the hygiene licence always needs a check.
-    let a = start(&app, &owner, "salon", &["public_health"]).await;
-    let id = a["id"].as_i64().unwrap();
-    assert_eq!(a["commitment_allowed"], false);
-    let answers = json!({"answers": {
-        "applicant.name": "梁志强", "applicant.id_number": id_number(),
-        "business.name": "佛山市禅城区美发工作室", "business.address": "佛山市禅城区张槎街道华宝南路 13 号",
-        "business.scope": "理发及美容服务", "business_licence.form": "sole_trader", "business_licence.capital": "10",
-        "public_health.venue": "beauty", "public_health.staff": "4",
-    }});
-    let saved = save(&app, &owner, id, &answers).await.json();
-    assert!(
-        saved["problems"].as_array().unwrap().is_empty(),
-        "{saved:#}"
-    );
-    for m in a["materials"].as_array().unwrap() {
-        upload(
-            &app,
-            &owner,
-            id,
-            m["code"].as_str().unwrap(),
-            "image/jpeg",
-            JPEG.to_vec(),
-        )
-        .await;
-    }
-    step(
-        &app,
-        &owner,
-        false,
-        id,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
-    step(
-        &app,
-        &reviewer,
-        true,
-        id,
-        json!({"action": "accept", "from": "submitted"}),
-    )
-    .await;
+    let id = accepted_salon(&app, &owner, &reviewer).await;
     let no_commitment = step(
         &app,
         &reviewer,
         true,
         id,
-        json!({"action": "use_commitment", "from": "accepted"}),
+        &go(Action::UseCommitment, Stage::Accepted),
     )
     .await;
     assert_eq!(no_commitment.status, StatusCode::CONFLICT);
-    let past = step(&app, &reviewer, true, id, json!({"action": "schedule_check", "from": "accepted", "scheduled_for": "2020-01-01T02:00:00Z"})).await;
+    let past = step(
+        &app,
+        &reviewer,
+        true,
+        id,
+        &TransitionRequest {
+            scheduled_for: Some("2020-01-01T02:00:00Z".into()),
+            ..go(Action::ScheduleCheck, Stage::Accepted)
+        },
+    )
+    .await;
     assert_eq!(past.json()["field"], "scheduled_for");
     let when =
         server::platform::db::format_utc(time::OffsetDateTime::now_utc() + time::Duration::days(2));
@@ -1201,7 +1194,10 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "schedule_check", "from": "accepted", "scheduled_for": when}),
+        &TransitionRequest {
+            scheduled_for: Some(when.clone()),
+            ..go(Action::ScheduleCheck, Stage::Accepted)
+        },
     )
     .await;
     assert_eq!(stage(&scheduled), "on_site_check", "{}", scheduled.text());
@@ -1211,7 +1207,7 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "fail_check", "from": "on_site_check"}),
+        &go(Action::FailCheck, Stage::OnSiteCheck),
     )
     .await;
     assert_eq!(fail_bare.json()["field"], "comment");
@@ -1220,7 +1216,10 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "pass_check", "from": "on_site_check", "comment": "消毒设施齐全"}),
+        &TransitionRequest {
+            comment: Some("消毒设施齐全".into()),
+            ..go(Action::PassCheck, Stage::OnSiteCheck)
+        },
     )
     .await;
     assert_eq!(stage(&passed), "check_passed");
@@ -1229,7 +1228,7 @@ async fn an_on_site_check_is_scheduled_and_its_result_recorded(app: TestApp) {
         &reviewer,
         true,
         id,
-        json!({"action": "approve", "from": "check_passed"}),
+        &go(Action::Approve, Stage::CheckPassed),
     )
     .await;
     assert_eq!(stage(&issued), "issued");
@@ -1308,21 +1307,13 @@ async fn the_applicant_is_told_of_every_step(app: TestApp) {
         .with_notifiers(vec![Arc::new(Recording(sent.clone()))]);
     let owner = login_phone(&app, "13800000005").await;
     let reviewer = login_staff(&app, "reviewer").await;
-    let id = ready_pharmacy(&app, &owner).await["id"].as_i64().unwrap();
-    step(
-        &app,
-        &owner,
-        false,
-        id,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
+    let id = submitted_pharmacy(&app, &owner).await;
     step(
         &app,
         &reviewer,
         true,
         id,
-        json!({"action": "accept", "from": "submitted"}),
+        &go(Action::Accept, Stage::Submitted),
     )
     .await;
     server::notifications::deliver_due(&state).await.unwrap();
@@ -1343,45 +1334,14 @@ async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestAp
     let owner = login_phone(&app, "13800000005").await;
     let reviewer = login_staff(&app, "reviewer").await;
     // A salon (its hygiene licence needs a check), sent and accepted.
-    let a = start(&app, &owner, "salon", &["public_health"]).await;
-    let id = a["id"].as_i64().unwrap();
-    save(&app, &owner, id, &json!({"answers": {
-        "applicant.name": "梁志强", "applicant.id_number": id_number(),
-        "business.name": "佛山市禅城区美发工作室", "business.address": "佛山市禅城区张槎街道华宝南路 13 号",
-        "business.scope": "理发及美容服务", "business_licence.form": "sole_trader", "business_licence.capital": "10",
-        "public_health.venue": "beauty", "public_health.staff": "4",
-    }})).await;
-    for m in a["materials"].as_array().unwrap() {
-        upload(
-            &app,
-            &owner,
-            id,
-            m["code"].as_str().unwrap(),
-            "image/jpeg",
-            JPEG.to_vec(),
-        )
-        .await;
-    }
-    step(
-        &app,
-        &owner,
-        false,
-        id,
-        json!({"action": "submit", "from": "draft"}),
-    )
-    .await;
-    step(
-        &app,
-        &reviewer,
-        true,
-        id,
-        json!({"action": "accept", "from": "submitted"}),
-    )
-    .await;
+    let id = accepted_salon(&app, &owner, &reviewer).await;
     // A check without its time, or with one that is not a time.
     for body in [
-        json!({"action": "schedule_check", "from": "accepted"}),
-        json!({"action": "schedule_check", "from": "accepted", "scheduled_for": "next Tuesday"}),
+        &go(Action::ScheduleCheck, Stage::Accepted),
+        &TransitionRequest {
+            scheduled_for: Some("next Tuesday".into()),
+            ..go(Action::ScheduleCheck, Stage::Accepted)
+        },
     ] {
         let refused = step(&app, &reviewer, true, id, body).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1398,7 +1358,10 @@ async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestAp
         &reviewer,
         true,
         id,
-        json!({"action": "schedule_check", "from": "accepted", "scheduled_for": when}),
+        &TransitionRequest {
+            scheduled_for: Some(when.clone()),
+            ..go(Action::ScheduleCheck, Stage::Accepted)
+        },
     )
     .await;
     step(
@@ -1406,7 +1369,7 @@ async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestAp
         &reviewer,
         true,
         id,
-        json!({"action": "pass_check", "from": "on_site_check"}),
+        &go(Action::PassCheck, Stage::OnSiteCheck),
     )
     .await;
     let issued = step(
@@ -1414,7 +1377,7 @@ async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestAp
         &reviewer,
         true,
         id,
-        json!({"action": "approve", "from": "check_passed"}),
+        &go(Action::Approve, Stage::CheckPassed),
     )
     .await;
     let number = issued.json()["licence"].as_str().unwrap().to_owned();

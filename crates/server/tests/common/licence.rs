@@ -4,6 +4,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{json, Value};
 
+use api::licence::{Action, ItemReason, Stage, TransitionRequest};
+
 use super::{Answer, TestApp};
 
 pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -106,12 +108,97 @@ pub async fn ready_pharmacy(app: &TestApp, owner: &str) -> Value {
     last
 }
 
-pub async fn step(app: &TestApp, cookie: &str, staff: bool, id: i64, body: Value) -> Answer {
+/// A step `action` from the stage `from`, with nothing else.
+pub fn go(action: Action, from: Stage) -> TransitionRequest {
+    TransitionRequest {
+        action,
+        from,
+        comment: None,
+        items: Vec::new(),
+        scheduled_for: None,
+    }
+}
+
+/// A material to fix, and why.
+pub fn item(material: &str, reason: &str) -> ItemReason {
+    ItemReason {
+        material: material.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// Takes a step as the applicant, or as a reviewer (`staff`).
+pub async fn step(
+    app: &TestApp,
+    cookie: &str,
+    staff: bool,
+    id: i64,
+    body: &TransitionRequest,
+) -> Answer {
     let uri = if staff {
         format!("/api/staff/licences/applications/{id}/transitions")
     } else {
         format!("/api/licences/applications/{id}/transitions")
     };
-    app.call("POST", &uri, cookie, Some(&body.to_string()))
-        .await
+    let body = serde_json::to_string(body).expect("a request serializes");
+    app.call("POST", &uri, cookie, Some(&body)).await
+}
+
+/// A pharmacy application of `owner`'s, complete and submitted; its id.
+pub async fn submitted_pharmacy(app: &TestApp, owner: &str) -> i64 {
+    let id = ready_pharmacy(app, owner).await["id"].as_i64().unwrap();
+    let submitted = step(app, owner, false, id, &go(Action::Submit, Stage::Draft)).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.text());
+    id
+}
+
+/// A pharmacy application of `owner`'s, approved by `reviewer` on the owner's commitment, so
+/// its licence is issued; its id.
+pub async fn issued_pharmacy(app: &TestApp, owner: &str, reviewer: &str) -> i64 {
+    let id = submitted_pharmacy(app, owner).await;
+    for (action, from) in [
+        (Action::Accept, Stage::Submitted),
+        (Action::UseCommitment, Stage::Accepted),
+        (Action::Approve, Stage::Commitment),
+    ] {
+        let answer = step(app, reviewer, true, id, &go(action, from)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    }
+    id
+}
+
+/// Everything a hair salon's form needs (its hygiene licence always needs an on-site check).
+pub fn salon_answers() -> Value {
+    json!({"answers": {
+        "applicant.name": "梁志强", "applicant.id_number": id_number(),
+        "business.name": "佛山市禅城区美发工作室", "business.address": "佛山市禅城区张槎街道华宝南路 13 号",
+        "business.scope": "理发及美容服务", "business_licence.form": "sole_trader", "business_licence.capital": "10",
+        "public_health.venue": "beauty", "public_health.staff": "4",
+    }})
+}
+
+/// A salon application of `owner`'s, complete, submitted and accepted by `reviewer`: waiting
+/// for its on-site check to be scheduled. Its id.
+pub async fn accepted_salon(app: &TestApp, owner: &str, reviewer: &str) -> i64 {
+    let a = start(app, owner, "salon", &["public_health"]).await;
+    let id = a["id"].as_i64().unwrap();
+    assert_eq!(a["commitment_allowed"], false);
+    let saved = save(app, owner, id, &salon_answers()).await.json();
+    assert!(
+        saved["problems"].as_array().unwrap().is_empty(),
+        "{saved:#}"
+    );
+    for m in a["materials"].as_array().unwrap() {
+        let code = m["code"].as_str().unwrap();
+        let answer = upload(app, owner, id, code, "image/jpeg", JPEG.to_vec()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    }
+    for (who, staff, action, from) in [
+        (owner, false, Action::Submit, Stage::Draft),
+        (reviewer, true, Action::Accept, Stage::Submitted),
+    ] {
+        let answer = step(app, who, staff, id, &go(action, from)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    }
+    id
 }
