@@ -656,7 +656,7 @@ async fn staff_reads_are_logged_for_the_person(app: TestApp) {
 }
 
 async fn department_feeds_authenticate_by_key(app: TestApp) {
-    use server::data::feeds::Department;
+    use server::accounts::departments::Department;
     let router = Router::new()
         .route("/feed", get(|d: Department| async move { d.0 }))
         .with_state(app.state.clone());
@@ -679,7 +679,7 @@ async fn department_feeds_authenticate_by_key(app: TestApp) {
             (status, String::from_utf8_lossy(&body).into_owned())
         }
     };
-    let key = server::data::feeds::issue_key(&app.db, "tax")
+    let key = server::accounts::departments::issue_key(&app.db, "tax")
         .await
         .unwrap();
     assert_eq!(
@@ -697,7 +697,7 @@ async fn department_feeds_authenticate_by_key(app: TestApp) {
         "not a bearer header"
     );
     // A new key revokes the old one.
-    let newer = server::data::feeds::issue_key(&app.db, "tax")
+    let newer = server::accounts::departments::issue_key(&app.db, "tax")
         .await
         .unwrap();
     assert_eq!(
@@ -708,9 +708,11 @@ async fn department_feeds_authenticate_by_key(app: TestApp) {
         call(Some(format!("Bearer {newer}"))).await.0,
         StatusCode::OK
     );
-    assert!(server::data::feeds::issue_key(&app.db, "weather_bureau")
-        .await
-        .is_err());
+    assert!(
+        server::accounts::departments::issue_key(&app.db, "weather_bureau")
+            .await
+            .is_err()
+    );
     // The key is stored only as a hash.
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT key_hash FROM department_keys")
         .fetch_all(&app.db.pool)

@@ -99,7 +99,7 @@ async fn event_to_screen() {
         .unwrap();
     let refs: Vec<String> = (0..PEOPLE).map(|i| format!("R{i:05}")).collect();
     let cookies = sessions(&state, &refs).await;
-    let key = server::data::feeds::issue_key(&state.db, "public_security")
+    let key = server::accounts::departments::issue_key(&state.db, "public_security")
         .await
         .unwrap();
     let url = serve(state).await;

@@ -31,7 +31,7 @@ on_both_databases!(
 );
 
 async fn key(app: &TestApp, department: &str) -> String {
-    server::data::feeds::issue_key(&app.db, department)
+    server::accounts::departments::issue_key(&app.db, department)
         .await
         .unwrap()
 }

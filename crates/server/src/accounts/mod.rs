@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod departments;
 pub mod login;
 pub mod staff;
 pub mod totp;

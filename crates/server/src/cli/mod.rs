@@ -178,7 +178,7 @@ pub struct DepartmentKeyArgs {
 pub async fn department_key_command(args: &DepartmentKeyArgs) -> anyhow::Result<()> {
     let db = Db::connect(&args.database_url).await?;
     db.migrate().await?;
-    let key = crate::data::feeds::issue_key(&db, &args.department).await?;
+    let key = crate::accounts::departments::issue_key(&db, &args.department).await?;
     println!("{key}");
     eprintln!(
         "This is the only time the key is shown; the previous key of {} no longer works.",

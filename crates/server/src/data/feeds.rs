@@ -1,13 +1,10 @@
-//! Departments' data feeds are machine clients: each department has one API key, sent as
-//! `Authorization: Bearer <key>`. The [`Department`] extractor names the department a request
-//! comes from; a department may write only the attributes and fact tables the rules catalogue
-//! says it owns.
+//! Departments' data feeds: a department (a machine client, `accounts::departments`) pushes
+//! records and monthly facts; it may write only the attributes and fact tables the rules
+//! catalogue says it owns.
 
 use std::collections::BTreeMap;
 
-use axum::extract::{FromRequestParts, State};
-use axum::http::header;
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,88 +15,13 @@ use utoipa::ToSchema;
 
 use api::ErrorBody;
 
+use crate::accounts::departments::Department;
 use crate::data::store;
 use crate::platform::i18n::{self, Lang};
 use crate::platform::json::ApiJson;
 
-use crate::platform::crypto::{random_token, secret_hash};
-use crate::platform::db::now;
-use crate::platform::db::{format_utc, Db};
 use crate::platform::error::ApiError;
 use crate::AppState;
-
-/// The departments that feed data (the rules catalogue's owners).
-pub const DEPARTMENTS: [&str; 7] = [
-    "public_security",
-    "civil_affairs",
-    "disabled_persons_federation",
-    "market_regulation",
-    "tax",
-    "partner_bank",
-    "gas_utility",
-];
-
-/// A request authenticated with a department's key: `.0` is the department.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Department(pub String);
-
-impl FromRequestParts<AppState> for Department {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Department, ApiError> {
-        let key = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(ApiError::unauthenticated)?;
-        let department: Option<String> = sqlx::query_scalar(
-            "SELECT department FROM department_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(secret_hash(key))
-        .fetch_optional(&state.db.pool)
-        .await?;
-        department
-            .map(Department)
-            .ok_or_else(ApiError::unauthenticated)
-    }
-}
-
-/// Issues a new key for `department`, revoking its previous one. The key is shown once.
-pub async fn issue_key(db: &Db, department: &str) -> anyhow::Result<String> {
-    anyhow::ensure!(
-        DEPARTMENTS.contains(&department),
-        "unknown department {department:?}: one of {}",
-        DEPARTMENTS.join(", ")
-    );
-    let key = format!("zdk_{}", random_token());
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE department_keys SET revoked_at = $1 WHERE department = $2 AND revoked_at IS NULL",
-    )
-    .bind(format_utc(now()))
-    .bind(department)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO department_keys (department, key_hash, created_at) VALUES ($1, $2, $3)",
-    )
-    .bind(department)
-    .bind(secret_hash(&key))
-    .bind(format_utc(now()))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(key)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pushing data.
 
 /// The most records and fact sets one push may carry (a bigger load goes through `zhida import`).
 pub const MAX_BATCH: usize = 10_000;

@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use rules::SubjectKind;
 
 use crate::accounts::auth::{may_act, Principal, Session};
+use crate::data::known;
 use crate::platform::error::ApiError;
 use crate::AppState;
 
@@ -51,7 +52,7 @@ impl FromRequestParts<AppState> for Beneficiary {
             }
         };
         let subject = match reference {
-            Some(r) => crate::data::known::subject_id(&state.db, kind, &r).await?,
+            Some(r) => known::subject_id(&state.db, kind, &r).await?,
             None => None,
         };
         Ok(Beneficiary { kind, subject })

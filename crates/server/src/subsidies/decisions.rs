@@ -13,6 +13,7 @@ use api::ErrorBody;
 use rules::policy::Mode;
 use rules::{Catalogue, Context, Policy, SubjectKind};
 
+use crate::data::known;
 use crate::data::store;
 use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
@@ -57,7 +58,7 @@ async fn check_for(
     let Some(subject) = who.subject.filter(|_| who.kind == policy.subject) else {
         return Ok(check);
     };
-    let Some(known) = Box::pin(crate::data::known::load_subject(&state.db, subject)).await? else {
+    let Some(known) = Box::pin(known::load_subject(&state.db, subject)).await? else {
         return Ok(check);
     };
     let ctx = Context::for_month(matching::current_month());
@@ -135,7 +136,7 @@ pub async fn apply(
             check,
         }));
     };
-    let known = crate::data::known::load_subject(&state.db, subject)
+    let known = known::load_subject(&state.db, subject)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let ctx = Context::for_month(matching::current_month());

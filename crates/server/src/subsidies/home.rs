@@ -11,6 +11,7 @@ use api::ErrorBody;
 use rules::policy::Mode;
 use rules::{Context, Policy, SubjectKind};
 
+use crate::data::known;
 use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
 use crate::platform::events::{self, Event};
@@ -126,7 +127,7 @@ pub async fn home(State(state): State<AppState>, who: Beneficiary) -> Result<Jso
     let awaiting_consent = grants_where(&state, "status = 'awaiting_consent'", subject, 20).await?;
     let recent = grants_where(&state, "status <> 'awaiting_consent'", subject, 10).await?;
     let mut can_apply = Vec::new();
-    if let Some(known) = Box::pin(crate::data::known::load_subject(&state.db, subject)).await? {
+    if let Some(known) = Box::pin(known::load_subject(&state.db, subject)).await? {
         let ctx = Context::for_month(matching::current_month());
         for p in state.policies.iter().filter(|p| {
             p.subject == known.kind

@@ -13,6 +13,7 @@ use sqlx::Row;
 
 use api::subsidy::GrantStatus;
 
+use crate::data::known;
 use crate::platform::db::{now_utc, today_shanghai};
 use crate::subsidies::grant_life::Reconcile;
 use crate::subsidies::grant_moves::{event, Actor, Grant};
@@ -48,7 +49,7 @@ pub fn is_automatic(policy: &Policy) -> bool {
 /// Re-evaluates one subject for the current period of every automatic policy: grants what is
 /// now due, revokes what is no longer due and not yet paid, amends unpaid amounts.
 pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
-    let Some(known) = Box::pin(crate::data::known::load_subject(&state.db, id)).await? else {
+    let Some(known) = Box::pin(known::load_subject(&state.db, id)).await? else {
         return Ok(());
     };
     let month = current_month();

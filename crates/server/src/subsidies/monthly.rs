@@ -8,8 +8,9 @@ use rules::{Context, Month, Policy, SubjectKind};
 use serde_json::{Map, Value as Json};
 use sqlx::Row;
 
+use crate::data::known;
 use crate::data::known::Known;
-use crate::data::store::{self};
+use crate::data::store;
 use crate::platform::db::now_utc;
 use crate::subsidies::grants::{create_grants, NewGrant};
 use crate::subsidies::matching::{current_month, is_automatic, period_of, IMPORTED_KEY};
@@ -52,8 +53,7 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
         }
         let keep = rules::policy::attributes_of(&policies);
         let phase = std::time::Instant::now();
-        let (population, ids) =
-            crate::data::known::load_population(&state.db, kind, &keep, month).await?;
+        let (population, ids) = known::load_population(&state.db, kind, &keep, month).await?;
         tracing::info!(
             kind = store::kind_str(kind),
             subjects = population.len(),
@@ -227,8 +227,8 @@ impl FactIndex {
 
 /// Where each attribute of some subjects came from.
 struct Provenance {
-    by_subject: HashMap<i64, BTreeMap<String, crate::data::known::Provenance>>,
-    facts: HashMap<(i64, String, String), crate::data::known::Provenance>,
+    by_subject: HashMap<i64, BTreeMap<String, known::Provenance>>,
+    facts: HashMap<(i64, String, String), known::Provenance>,
 }
 
 impl Provenance {
@@ -284,7 +284,7 @@ impl Provenance {
                 batches.insert(row.try_get("id")?, row.try_get("received_at")?);
             }
         }
-        let source = |b: i64| crate::data::known::Provenance {
+        let source = |b: i64| known::Provenance {
             batch: b,
             at: batches.get(&b).cloned().unwrap_or_default(),
         };

@@ -15,7 +15,7 @@ use api::subsidy::{NewObjection, Objection, ObjectionKind};
 use api::ErrorBody;
 use rules::{Catalogue, Policy};
 
-use crate::data::feeds::Department;
+use crate::accounts::departments::Department;
 use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
 use crate::platform::json::ApiJson;

@@ -7,7 +7,7 @@ use rules::{Catalogue, Context, Month, Policy};
 use serde_json::{json, Map, Value as Json};
 
 use crate::data::known::Known;
-use crate::data::store::{self};
+use crate::data::store;
 
 /// The decision receipt: everything the decision used, with where it came from, so that the
 /// explanation can be rebuilt exactly as it was (policy versions never change once published).
