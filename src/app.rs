@@ -10,6 +10,7 @@ use crate::pages::{
     policies::PolicyDetail, services::Services, staff_login::StaffLoginPage, wechat::WeChatPage,
 };
 use crate::prefs::provide_prefs;
+use crate::route::Route;
 use crate::router::provide_location;
 use crate::session::provide_auth;
 
@@ -21,86 +22,84 @@ pub fn App() -> impl IntoView {
     let location = provide_location();
     view! {
         <Shell>
-            {move || match location.path.get().trim_end_matches('/') {
-                "" => view! { <Landing /> }.into_any(),
-                "/policies" => view! { <Policies /> }.into_any(),
-                p if p.starts_with("/policies/") => {
-                    let id = p["/policies/".len()..].to_owned();
-                    view! { <PolicyDetail id /> }.into_any()
-                }
-                #[cfg(feature = "account")]
-                "/staff/disbursement" => {
-                    view! { <crate::pages::disbursement::DisbursementPage /> }.into_any()
-                }
-                #[cfg(feature = "account")]
-                p if p.starts_with("/grants/") => {
-                    let id = p["/grants/".len()..].to_owned();
-                    view! { <GrantPage id /> }.into_any()
-                }
-                #[cfg(feature = "account")]
-                p if p.starts_with("/licences") || p.starts_with("/staff/licences") => licence_route(p),
-                #[cfg(any(feature = "account", feature = "track"))]
-                "/track" => view! { <crate::pages::licence::public::TrackPage /> }.into_any(),
-                #[cfg(any(feature = "account", feature = "track"))]
-                "/verify" => view! { <crate::pages::licence::public::VerifyPage /> }.into_any(),
-                // The public 一照通 pages are a bundle of their own: links load it.
-                #[cfg(not(any(feature = "account", feature = "track")))]
-                "/track" | "/verify" => {
-                    crate::router::full_load(&format!("{}{}", location.path.get_untracked(), window().location().search().unwrap_or_default()));
-                    ().into_any()
-                }
-                #[cfg(feature = "selfcheck")]
-                "/self-check" => view! { <crate::pages::self_check::SelfCheck /> }.into_any(),
-                // The calculator is a bundle of its own: a link that loads it.
-                #[cfg(not(feature = "selfcheck"))]
-                "/self-check" => view! { <p><SelfCheckLink /></p> }.into_any(),
-                "/services" => view! { <Services /> }.into_any(),
-                "/me" => view! { <Me /> }.into_any(),
-                "/login" => view! { <Login /> }.into_any(),
-                "/login/staff" => view! { <StaffLoginPage /> }.into_any(),
-                "/wechat" => view! { <WeChatPage /> }.into_any(),
-                "/problem" => view! { <crate::pages::problem::ProblemPage /> }.into_any(),
-                _ => view! { <NotFound /> }.into_any(),
+            {move || match location.route() {
+                Some(route) => page(route),
+                None => view! { <NotFound /> }.into_any(),
             }}
         </Shell>
+    }
+}
+
+/// The page of `route`, in the pages this bundle carries.
+fn page(route: Route) -> AnyView {
+    match route {
+        Route::Landing => view! { <Landing /> }.into_any(),
+        Route::Policies => view! { <Policies /> }.into_any(),
+        Route::Policy(id) => view! { <PolicyDetail id /> }.into_any(),
+        #[cfg(feature = "account")]
+        Route::Disbursement => {
+            view! { <crate::pages::disbursement::DisbursementPage /> }.into_any()
+        }
+        #[cfg(feature = "account")]
+        Route::Grant(id) => view! { <GrantPage id /> }.into_any(),
+        #[cfg(feature = "account")]
+        Route::Licences
+        | Route::NewApplication
+        | Route::Application(_)
+        | Route::Section(..)
+        | Route::CheckAnswers(_)
+        | Route::Licence(_)
+        | Route::Workbench(_)
+        | Route::Review(_)
+        | Route::Figures
+        | Route::Catalogue => licence_page(route),
+        #[cfg(any(feature = "account", feature = "track"))]
+        Route::Track => view! { <crate::pages::licence::public::TrackPage /> }.into_any(),
+        #[cfg(any(feature = "account", feature = "track"))]
+        Route::Verify(token) => {
+            view! { <crate::pages::licence::public::VerifyPage token /> }.into_any()
+        }
+        // The public 一照通 pages are a bundle of their own: links load it.
+        #[cfg(not(any(feature = "account", feature = "track")))]
+        route @ (Route::Track | Route::Verify(_)) => {
+            crate::router::full_load(&route);
+            ().into_any()
+        }
+        #[cfg(feature = "selfcheck")]
+        Route::SelfCheck => view! { <crate::pages::self_check::SelfCheck /> }.into_any(),
+        // The calculator is a bundle of its own: a link that loads it.
+        #[cfg(not(feature = "selfcheck"))]
+        Route::SelfCheck => view! { <p><SelfCheckLink /></p> }.into_any(),
+        Route::Services => view! { <Services /> }.into_any(),
+        Route::Me => view! { <Me /> }.into_any(),
+        Route::Login => view! { <Login binding=false /> }.into_any(),
+        Route::BindWeChat => view! { <Login binding=true /> }.into_any(),
+        Route::StaffLogin => view! { <StaffLoginPage /> }.into_any(),
+        Route::WeChat(ticket) => view! { <WeChatPage ticket /> }.into_any(),
+        Route::Problem(reason) => {
+            view! { <crate::pages::problem::ProblemPage reason /> }.into_any()
+        }
+        #[allow(unreachable_patterns)]
+        _ => view! { <NotFound /> }.into_any(),
     }
 }
 
 /// The 一照通 pages of signed-in people: `/licences…` (applicants) and `/staff/licences…`
 /// (reviewers).
 #[cfg(feature = "account")]
-fn licence_route(path: &str) -> AnyView {
-    use crate::pages::licence::{apply, form, issued, staff};
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match parts.as_slice() {
-        ["licences"] => view! { <apply::LicencesPage /> }.into_any(),
-        ["licences", "new"] => view! { <apply::NewApplicationPage /> }.into_any(),
-        ["licences", "issued", number] => {
-            let number = (*number).to_owned();
-            view! { <issued::LicencePage number /> }.into_any()
-        }
-        ["licences", id] if id.parse::<i64>().is_ok() => {
-            let id = id.parse().unwrap_or_default();
-            view! { <apply::ApplicationPage id /> }.into_any()
-        }
-        ["licences", id, "check"] if id.parse::<i64>().is_ok() => {
-            let id = id.parse().unwrap_or_default();
-            view! { <form::CheckPage id /> }.into_any()
-        }
-        ["licences", id, section] if id.parse::<i64>().is_ok() => {
-            let id = id.parse().unwrap_or_default();
-            let section = (*section).to_owned();
-            view! { <form::SectionPage id section /> }.into_any()
-        }
-        ["staff", "licences"] => view! { <staff::Workbench /> }.into_any(),
-        ["staff", "licences", "figures"] => view! { <staff::FiguresPage /> }.into_any(),
-        ["staff", "licences", "catalogue"] => {
-            view! { <crate::pages::licence::catalogue::CataloguePage /> }.into_any()
-        }
-        ["staff", "licences", id] if id.parse::<i64>().is_ok() => {
-            let id = id.parse().unwrap_or_default();
-            view! { <staff::ReviewPage id /> }.into_any()
-        }
+fn licence_page(route: Route) -> AnyView {
+    use crate::pages::licence::{apply, catalogue, form, issued, staff};
+    match route {
+        Route::Licences => view! { <apply::LicencesPage /> }.into_any(),
+        Route::NewApplication => view! { <apply::NewApplicationPage /> }.into_any(),
+        Route::Licence(number) => view! { <issued::LicencePage number /> }.into_any(),
+        Route::Application(id) => view! { <apply::ApplicationPage id /> }.into_any(),
+        Route::CheckAnswers(id) => view! { <form::CheckPage id /> }.into_any(),
+        Route::Section(id, section) => view! { <form::SectionPage id section /> }.into_any(),
+        Route::Workbench(stage) => view! { <staff::Workbench stage /> }.into_any(),
+        Route::Figures => view! { <staff::FiguresPage /> }.into_any(),
+        Route::Catalogue => view! { <catalogue::CataloguePage /> }.into_any(),
+        Route::Review(id) => view! { <staff::ReviewPage id /> }.into_any(),
         _ => view! { <NotFound /> }.into_any(),
     }
 }
@@ -110,7 +109,7 @@ fn licence_route(path: &str) -> AnyView {
 #[component]
 pub fn SelfCheckLink() -> impl IntoView {
     view! {
-        <a href="/self-check" target="_self" class="button" data-test="self-check-link">
+        <a href=Route::SelfCheck.path() target="_self" class="button" data-test="self-check-link">
             {crate::prefs::tr(|m| m.self_check.open)}
         </a>
     }

@@ -3,15 +3,14 @@
 //! This is deliberately lighter than `LocalResource` + `<Suspense>`: each of those instantiates
 //! Leptos's async machinery per data type, which costs the wasm bundle several kilobytes a use.
 
-use std::future::Future;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
 
-use crate::api_client::{self, ApiFailure};
-use crate::i18n::{Locale, Messages};
-use crate::prefs::{locale_now, tr, use_prefs};
+use crate::alerts;
+use crate::api_client::{ApiFailure, Call};
+use crate::i18n::Messages;
+use crate::prefs::{tr, use_prefs};
 
 // Code that runs after an await, in a timer or in a stream's callback may outlive the page
 // that started it (the person tapped back or a tab meanwhile), and with it every signal and
@@ -38,51 +37,41 @@ pub fn bump(counter: RwSignal<u32>) {
     counter.try_update(|n| *n = n.wrapping_add(1));
 }
 
-/// Sends a request now and hands its answer to `done` when it comes. `request` gets the
-/// language, read now; `done` gets the messages of that language (the ones the server answered
-/// in), so it need not read the preferences. The page may be gone when `done` runs: it must
-/// touch signals only through `put`, `bump` and `try_` methods, and not use context.
-/// Call it from an event handler or a component, where the preferences are in context.
-pub fn spawn_request<T, F>(
-    request: impl FnOnce(Locale) -> F,
+/// Sends `call` now and hands its answer to `done` when it comes, with the messages of the
+/// language it asked in (the ones the server answered in), so `done` need not read the
+/// preferences. The page may be gone when `done` runs: it must touch signals only through
+/// `put`, `bump` and `try_` methods, and not use context.
+pub fn spawn_request<T: DeserializeOwned + 'static>(
+    call: Call<T>,
     done: impl FnOnce(Result<T, ApiFailure>, &'static Messages) + 'static,
-) where
-    T: 'static,
-    F: Future<Output = Result<T, ApiFailure>> + 'static,
-{
-    let locale = locale_now();
-    let answer = request(locale);
-    spawn_local(async move { done(answer.await, locale.messages()) });
+) {
+    let m = call.locale().messages();
+    spawn_local(async move { done(call.await, m) });
 }
 
-/// A step a page takes on the server: its failure shows in `error`; its success clears `error`
-/// and runs `ok`, unless the page that asked is gone by then (nothing of it is left to update,
-/// and the person is elsewhere: `ok` does not navigate them away from there).
-pub fn act<T, F>(
-    error: RwSignal<Option<String>>,
-    request: impl FnOnce(Locale) -> F,
-    ok: impl FnOnce(T) + 'static,
-) where
-    T: 'static,
-    F: Future<Output = Result<T, ApiFailure>> + 'static,
-{
-    spawn_request(request, move |answer, m| match answer {
-        // `try_set` gives the value back when the signal is disposed, `None` when it set it.
+/// A step a page takes on the server: its failure shows in the alert region; its success
+/// takes a failure shown away and runs `ok`, unless the page that asked is gone by then
+/// (nothing of it is left to update, and the person is elsewhere: `ok` does not navigate them
+/// away from there). Call it from an event handler or a component.
+pub fn act<T: DeserializeOwned + 'static>(call: Call<T>, ok: impl FnOnce(T) + 'static) {
+    let page = alerts::page();
+    spawn_request(call, move |answer, _| match answer {
         Ok(value) => {
-            if error.try_set(None).is_none() {
+            if page.is_current() {
+                page.clear();
                 ok(value);
             }
         }
-        Err(e) => error.put(Some(e.message(m))),
+        Err(e) => page.show(e),
     });
 }
 
 /// Nothing yet (loading), or what the server answered.
 pub type Loaded<T> = RwSignal<Option<Result<T, ApiFailure>>>;
 
-/// Fetches `GET path()` now, and again whenever what `path` reads changes (or the language:
-/// messages come back in it). `None` from `path` loads nothing.
-pub fn load<T>(path: impl Fn() -> Option<String> + 'static) -> Loaded<T>
+/// Sends the call `call()` makes now, and again whenever what `call` reads changes (or the
+/// language: messages come back in it). `None` from `call` loads nothing.
+pub fn load<T>(call: impl Fn() -> Option<Call<T>> + 'static) -> Loaded<T>
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
@@ -92,14 +81,14 @@ where
     // answer is kept.
     let latest = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
-        let locale = prefs.locale.get();
-        if let Some(path) = path() {
+        prefs.locale.track();
+        if let Some(call) = call() {
             let generation = latest.get() + 1;
             latest.set(generation);
             let latest = latest.clone();
             // After the await only `latest` (a plain cell) and `put` (safe once disposed).
             spawn_local(async move {
-                let answer = api_client::get::<T>(&path, locale).await;
+                let answer = call.await;
                 if latest.get() == generation {
                     out.put(Some(answer));
                 }

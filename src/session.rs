@@ -1,13 +1,12 @@
-//! Who is logged in, for the whole app: read from `/api/auth/session` at start, set by the login pages,
+//! Who is logged in, for the whole app: asked of the server at start, set by the login pages,
 //! cleared by logging out.
 
 use api::account::Me;
 use leptos::prelude::*;
 
+use crate::api_client::{self, ApiFailure, Call};
 use crate::load::Put;
-
-use crate::api_client;
-use crate::prefs::use_prefs;
+use crate::route::Route;
 
 /// Shared through context; `Copy`.
 #[derive(Clone, Copy, Debug)]
@@ -25,14 +24,9 @@ pub fn provide_auth() -> Auth {
         checked: RwSignal::new(false),
     };
     provide_context(auth);
-    let locale = use_prefs().locale.get_untracked();
+    let call = api_client::session();
     leptos::task::spawn_local(async move {
-        auth.me.put(
-            api_client::get::<Option<Me>>("/api/auth/session", locale)
-                .await
-                .ok()
-                .flatten(),
-        );
+        auth.me.put(call.await.ok().flatten());
         auth.checked.put(true);
     });
     auth
@@ -42,16 +36,11 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
-/// Posts a login (`path`, `body`); on success the app knows the account and goes to 我的,
-/// loading the signed-in bundle of the app.
-pub async fn log_in<B: serde::Serialize>(
-    auth: Auth,
-    path: &str,
-    body: &B,
-    locale: crate::i18n::Locale,
-) -> Result<(), api_client::ApiFailure> {
-    let me = api_client::post::<_, Me>(path, body, locale).await?;
+/// Sends a login; on success the app knows the account and goes to 我的, loading the signed-in
+/// bundle of the app.
+pub async fn log_in(auth: Auth, call: Call<Me>) -> Result<(), ApiFailure> {
+    let me = call.await?;
     auth.me.put(Some(me));
-    crate::router::full_load("/me");
+    crate::router::full_load(&Route::Me);
     Ok(())
 }

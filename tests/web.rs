@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use zhida_app::alerts::{self, AlertRegion};
+use zhida_app::api_client::ApiFailure;
 use zhida_app::components::nav::MainNav;
 use zhida_app::components::settings::{ElderSwitch, LanguageSwitch};
 use zhida_app::i18n::Locale;
@@ -201,4 +203,48 @@ async fn navigation_has_the_four_tabs() {
             .length(),
         4
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_action_shows_in_the_one_alert_region() {
+    forget_everything();
+    storage().set_item("zhida.locale", "zh-CN").unwrap();
+    let el = container();
+    let _handle = DropHandle(Some(mount_to(el.clone(), || {
+        provide_prefs();
+        view! { <AlertRegion /> }
+    })));
+    tick().await;
+    // There, empty, from the start: what appears in it is announced.
+    let region = find(&el, "[data-test=alert]");
+    assert_eq!(region.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(region.text_content().unwrap(), "");
+
+    let asked = alerts::page();
+    alerts::show(ApiFailure::Network);
+    tick().await;
+    assert!(region.text_content().unwrap().contains("网络连接失败"));
+    find(&el, "[data-test=dismiss-alert]").click();
+    tick().await;
+    assert_eq!(region.text_content().unwrap(), "");
+
+    // The server's own words; gone when another page comes on screen.
+    alerts::page().show(ApiFailure::Server(api::ErrorBody {
+        code: api::ErrorCode::Forbidden,
+        field: None,
+        message: "您没有权限进行此操作".to_owned(),
+    }));
+    tick().await;
+    assert!(region
+        .text_content()
+        .unwrap()
+        .contains("您没有权限进行此操作"));
+    alerts::page_changed();
+    tick().await;
+    assert_eq!(region.text_content().unwrap(), "");
+
+    // An answer to a page the person has left is not shown on the next one.
+    asked.show(ApiFailure::Unexpected);
+    tick().await;
+    assert_eq!(region.text_content().unwrap(), "");
 }

@@ -3,19 +3,17 @@
 //! alone will; and 申报 for a policy decided at once.
 
 use api::policy::Bilingual;
-use api::subsidy::{
-    ApplyResult, CriterionResult, NewObjection, Objection, ObjectionKind, PolicyCheck,
-};
+use api::subsidy::{CriterionResult, NewObjection, Objection, ObjectionKind, PolicyCheck};
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{load, show, Put};
+use crate::load::{act, bump, load, show, Put};
 use crate::pages::grant::criterion;
 use crate::pages::home::{grant_row, live_changes, pick};
 use crate::prefs::{tr, use_prefs};
+use crate::route::Route;
 use crate::router::Link;
 use crate::session::use_auth;
 
@@ -27,7 +25,7 @@ pub fn EligibilityPanel(id: String) -> impl IntoView {
             <h2 id="check-title">{tr(|m| m.subsidy.check_title)}</h2>
             {move || match auth.me.get() {
                 Some(api::account::Me::Person { .. }) => view! { <Check id=id.clone() /> }.into_any(),
-                _ => view! { <p><Link href="/login">{tr(|m| m.subsidy.check_login)}</Link></p> }.into_any(),
+                _ => view! { <p><Link to=Route::Login>{tr(|m| m.subsidy.check_login)}</Link></p> }.into_any(),
             }}
         </section>
     }
@@ -37,29 +35,15 @@ pub fn EligibilityPanel(id: String) -> impl IntoView {
 fn Check(id: String) -> impl IntoView {
     let prefs = use_prefs();
     let (tick, _) = live_changes();
-    let encoded = StoredValue::new(
-        js_sys::encode_uri_component(&id)
-            .as_string()
-            .unwrap_or_default(),
-    );
-    let path = format!("/api/policies/{}/check", encoded.get_value());
+    let id = StoredValue::new(id);
     let check = load::<PolicyCheck>(move || {
         tick.get();
-        Some(path.clone())
+        Some(api_client::policy_check(&id.get_value()))
     });
-    let error = RwSignal::new(None::<String>);
     let apply = move || {
-        let path = format!("/api/policies/{}/apply", encoded.get_value());
-        spawn_local(async move {
-            match api_client::post::<_, ApplyResult>(&path, &(), prefs.locale.get_untracked()).await
-            {
-                Ok(_) => tick.try_update(|n| *n += 1).unwrap_or(()),
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
-        });
+        act(api_client::apply(&id.get_value()), move |_| bump(tick));
     };
     view! {
-        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         {show(check, move |c: PolicyCheck| {
             if !c.known {
                 return view! { <p>{tr(|m| m.subsidy.check_unknown)}</p> }.into_any();
@@ -114,16 +98,11 @@ fn Objections(policy: String, data: Vec<(String, Bilingual)>) -> impl IntoView {
     let list = load::<Vec<Objection>>(move || {
         reload.get();
         tick.get();
-        Some("/api/objections".to_owned())
+        Some(api_client::objections())
     });
     let kind = RwSignal::new(ObjectionKind::ThinkEligible);
     let attribute = RwSignal::new(data.first().map(|(k, _)| k.clone()).unwrap_or_default());
     let explanation = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let path = StoredValue::new(format!(
-        "/api/policies/{}/objections",
-        js_sys::encode_uri_component(&policy)
-    ));
     let mine = StoredValue::new(policy);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -132,21 +111,9 @@ fn Objections(policy: String, data: Vec<(String, Bilingual)>) -> impl IntoView {
             attribute: attribute.get_untracked(),
             explanation: explanation.get_untracked(),
         };
-        spawn_local(async move {
-            match api_client::post::<_, Objection>(
-                &path.get_value(),
-                &body,
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(_) => {
-                    error.put(None);
-                    explanation.put(String::new());
-                    reload.try_update(|n| *n += 1);
-                }
-                Err(e) => error.put(Some(e.message(prefs.t()))),
-            }
+        act(api_client::object(&mine.get_value(), &body), move |_| {
+            explanation.put(String::new());
+            bump(reload);
         });
     };
     let choice = move |value: ObjectionKind, label: crate::prefs::Key, id: &'static str| {
@@ -183,7 +150,6 @@ fn Objections(policy: String, data: Vec<(String, Bilingual)>) -> impl IntoView {
             </select>
             <label for="objection-explanation">{tr(|m| m.subsidy.objection_explanation)}</label>
             <textarea id="objection-explanation" rows="3" maxlength="1000" prop:value=explanation on:input=move |ev| explanation.set(event_target_value(&ev))></textarea>
-            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <button type="submit" class="button">{tr(|m| m.subsidy.objection_submit)}</button>
         </form>
     }

@@ -44,20 +44,11 @@ pub fn DisbursementPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let board = load::<Disbursement>(move || {
         reload.get();
-        Some("/api/staff/disbursement".to_owned())
+        Some(api_client::disbursement())
     });
-    let error = RwSignal::new(None::<String>);
-    let retry = move |id: i64| {
-        let path = format!("/api/staff/payments/{id}/retry");
-        act(
-            error,
-            move |locale| async move { api_client::post::<_, ()>(&path, &(), locale).await },
-            move |()| bump(reload),
-        );
-    };
+    let retry = move |id: i64| act(api_client::retry_payment(id), move |()| bump(reload));
     view! {
         <h1 class="page-title">{tr(|m| m.disbursement.title)}</h1>
-        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         {show(board, move |b: Disbursement| view! {
             <section class="panel" aria-labelledby="chart-title">
                 <h2 id="chart-title">{tr(|m| m.disbursement.paid_by_month)}</h2>

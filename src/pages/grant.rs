@@ -5,10 +5,12 @@ use api::subsidy::{CriterionResult, GrantDetail, UsedValue};
 use api::text::fill;
 use leptos::prelude::*;
 
+use crate::api_client;
 use crate::format;
 use crate::load::{load, show};
 use crate::pages::home::{live_changes, pick, status_text};
 use crate::prefs::{tr, use_prefs, use_title};
+use crate::route::Route;
 use crate::router::Link;
 
 /// A value with its source: "出生日期 1945-01-01 · 来源：公安，…".
@@ -60,18 +62,18 @@ pub fn criterion(c: CriterionResult) -> AnyView {
     .into_any()
 }
 
+/// `/grants/{id}`.
 #[component]
-pub fn GrantPage(id: String) -> impl IntoView {
+pub fn GrantPage(id: i64) -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.subsidy.title);
     let (tick, _) = live_changes();
-    let path = format!("/api/grants/{}", js_sys::encode_uri_component(&id));
     let detail = load::<GrantDetail>(move || {
         tick.get();
-        Some(path.clone())
+        Some(api_client::grant(id))
     });
     view! {
-        <p><Link href="/">{tr(|m| m.subsidy.back_home)}</Link></p>
+        <p><Link to=Route::Landing>{tr(|m| m.subsidy.back_home)}</Link></p>
         {show(detail, move |d: GrantDetail| {
             let g = d.grant.clone();
             let name = g.name.clone();

@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use crate::api_client;
 use crate::format;
 use crate::i18n::{Locale, Messages};
-use crate::load::{bump, load, show};
+use crate::load::{act, bump, load, show};
 use crate::prefs::{tr, use_prefs, use_title};
+use crate::route::Route;
 
 /// Text in the current language.
 pub use crate::prefs::pick;
@@ -31,7 +32,7 @@ pub fn status_text(m: &Messages, s: GrantStatus) -> &'static str {
 /// A counter that goes up whenever the server says something of ours changed; pages read it to
 /// load again. The stream closes with the page.
 pub fn live_changes() -> (RwSignal<u32>, RwSignal<bool>) {
-    crate::pages::licence::live("/api/events")
+    crate::pages::licence::live(api_client::events())
 }
 
 fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {
@@ -52,7 +53,7 @@ fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {
 /// One grant in a list: name, period, amount, status, link to its receipt.
 pub fn grant_row(g: GrantSummary) -> impl IntoView {
     let prefs = use_prefs();
-    let href = format!("/grants/{}", g.id);
+    let href = Route::Grant(g.id).path();
     let status = g.status;
     let name = g.name.clone();
     let period = g.period.clone();
@@ -78,22 +79,11 @@ pub fn HomePage() -> impl IntoView {
     let (tick, updated) = live_changes();
     let home = load::<Home>(move || {
         tick.get();
-        Some("/api/home".to_owned())
+        Some(api_client::home())
     });
-    let error = RwSignal::new(None::<String>);
-    let act = move |path: String| {
-        crate::load::act(
-            error,
-            move |locale| async move {
-                api_client::post::<_, serde::de::IgnoredAny>(&path, &(), locale).await
-            },
-            move |_| bump(tick),
-        );
-    };
     view! {
         <h1 class="page-title">{tr(|m| m.subsidy.title)}</h1>
         <p class="visually-hidden" role="status" aria-live="polite">{move || updated.get().then(|| tr(|m| m.subsidy.updated)())}</p>
-        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         {show(home, move |h: Home| {
             if h.audience.is_none() {
                 return view! { <p class="panel">{tr(|m| m.subsidy.unknown)}</p> }.into_any();
@@ -115,29 +105,29 @@ pub fn HomePage() -> impl IntoView {
                             view! {
                                 <li class="row-item" data-test="consent" data-policy=g.policy.clone()>
                                     <div>
-                                        <a href=format!("/grants/{id}")>{move || pick(prefs.locale.get(), &name)}</a>
+                                        <a href=Route::Grant(id).path()>{move || pick(prefs.locale.get(), &name)}</a>
                                         <p class="hint">{move || { let m = prefs.t(); fill(m.subsidy.consent_until, &[("date", &format::stamp(m, &deadline))]) }}</p>
                                     </div>
                                     <div class="row-end">
                                         <strong>{format::money(g.amount_fen)}</strong>
-                                        <button class="button primary" on:click=move |_| act(format!("/api/grants/{id}/consent"))>{tr(|m| m.subsidy.consent)}</button>
-                                        <button class="button" on:click=move |_| act(format!("/api/grants/{id}/decline"))>{tr(|m| m.subsidy.decline)}</button>
+                                        <button class="button primary" on:click=move |_| act(api_client::consent(id), move |_| bump(tick))>{tr(|m| m.subsidy.consent)}</button>
+                                        <button class="button" on:click=move |_| act(api_client::decline(id), move |_| bump(tick))>{tr(|m| m.subsidy.decline)}</button>
                                     </div>
                                 </li>
                             }
                         }).collect_view()}
                         {h.can_apply.into_iter().map(|o: ApplyOffer| {
                             let name = o.name.clone();
-                            let path = format!("/api/policies/{}/apply", o.policy);
+                            let policy = o.policy.clone();
                             view! {
                                 <li class="row-item" data-test="apply" data-policy=o.policy.clone()>
                                     <div>
-                                        <a href=format!("/policies/{}", o.policy)>{move || pick(prefs.locale.get(), &name)}</a>
+                                        <a href=Route::Policy(o.policy.clone()).path()>{move || pick(prefs.locale.get(), &name)}</a>
                                         <p class="hint">{tr(|m| m.subsidy.apply_hint)}</p>
                                     </div>
                                     <div class="row-end">
                                         <strong>{format::money(o.amount_fen)}</strong>
-                                        <button class="button primary" on:click=move |_| act(path.clone())>{tr(|m| m.subsidy.apply)}</button>
+                                        <button class="button primary" on:click=move |_| act(api_client::apply(&policy), move |_| bump(tick))>{tr(|m| m.subsidy.apply)}</button>
                                     </div>
                                 </li>
                             }
@@ -168,7 +158,7 @@ pub fn HomePage() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                    {(unread > 0).then(|| view! { <button class="button" on:click=move |_| act("/api/notifications/read".to_owned())>{tr(|m| m.subsidy.mark_read)}</button> })}
+                    {(unread > 0).then(|| view! { <button class="button" on:click=move |_| act(api_client::read_notifications(), move |_| bump(tick))>{tr(|m| m.subsidy.mark_read)}</button> })}
                 </section>
             }.into_any()
         })}

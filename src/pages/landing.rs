@@ -1,9 +1,10 @@
 //! `/`: what Zhida does, for a visitor, with the ways in.
 
-use crate::router::Link;
 use leptos::prelude::*;
 
 use crate::prefs::{tr, use_title};
+use crate::route::Route;
+use crate::router::Link;
 
 /// The landing page; for a signed-in resident or enterprise user (in the signed-in bundle),
 /// their subsidies.
@@ -33,8 +34,8 @@ fn Visitor() -> impl IntoView {
             <h1 id="hero-title" class="page-title">{tr(|m| m.landing.hero_title)}</h1>
             <p class="lead">{tr(|m| m.landing.hero_body)}</p>
             <div class="actions">
-                <Link href="/login" class="button primary">{tr(|m| m.landing.login)}</Link>
-                <Link href="/policies" class="button">{tr(|m| m.landing.browse_policies)}</Link>
+                <Link to=Route::Login class="button primary">{tr(|m| m.landing.login)}</Link>
+                <Link to=Route::Policies class="button">{tr(|m| m.landing.browse_policies)}</Link>
                 <crate::app::SelfCheckLink />
             </div>
         </section>

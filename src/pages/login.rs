@@ -4,18 +4,36 @@ use api::account::{CodeSent, LoginMethods, SendCode, VerifyCode};
 use api::text::fill;
 use api::Mobile;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
+use crate::alerts;
 use crate::api_client::{self, ApiFailure};
 use crate::format;
-use crate::load::{load, Put};
+use crate::load::{load, spawn_request, Put};
 use crate::prefs::{tr, use_prefs, use_title};
+use crate::route::Route;
 use crate::router::Link;
 use crate::session::{self, use_auth};
 
-/// The phone login page.
+/// Shows a refusal under the field it names (the phone; the code, where the step has one), and
+/// any other in the alert region.
+fn refused(
+    e: ApiFailure,
+    m: &'static crate::i18n::Messages,
+    phone: RwSignal<Option<String>>,
+    code: Option<RwSignal<Option<String>>>,
+    page: alerts::Page,
+) {
+    match (e.field(), code) {
+        (Some("phone"), _) => phone.put(Some(e.message(m))),
+        (Some("code"), Some(code)) => code.put(Some(e.message(m))),
+        _ => page.show(e),
+    }
+}
+
+/// The phone login page; `binding` when a first WeChat login waits for this phone
+/// verification to bind it.
 #[component]
-pub fn Login() -> impl IntoView {
+pub fn Login(binding: bool) -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
     use_title(|m| m.login.title);
@@ -27,17 +45,16 @@ pub fn Login() -> impl IntoView {
     let busy = RwSignal::new(false);
     // Seconds before another code may be asked for.
     let wait = RwSignal::new(0u32);
-    // A first WeChat login waiting for this phone verification to bind it.
     // After a first WeChat login the server keeps the pending binding in a cookie; the page
     // only says what will happen.
-    let binding_note = crate::pages::wechat::query_param("wechat").is_some();
+    let binding_note = binding;
     // WeChat's own browser (not a mini-program's web-view, where the mini-program logs in with
     // a ticket) may log in with WeChat, when the server says it can.
     let in_wechat_browser = window()
         .navigator()
         .user_agent()
         .is_ok_and(|ua| ua.contains("MicroMessenger") && !ua.contains("miniProgram"));
-    let methods = load::<LoginMethods>(|| Some("/api/auth/methods".to_owned()));
+    let methods = load::<LoginMethods>(|| Some(api_client::login_methods()));
     let offers = move |pick: fn(&LoginMethods) -> bool| {
         methods.get().and_then(Result::ok).is_some_and(|m| pick(&m))
     };
@@ -52,23 +69,21 @@ pub fn Login() -> impl IntoView {
         };
         phone_error.put(None);
         busy.put(true);
-        spawn_local(async move {
-            match api_client::post::<_, CodeSent>(
-                "/api/auth/sms/send",
-                &SendCode { phone: parsed },
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(s) => {
-                    wait.put(s.resend_after_seconds);
-                    sent.put(Some(s));
-                    count_down(wait);
+        let page = alerts::page();
+        spawn_request(
+            api_client::send_code(&SendCode { phone: parsed }),
+            move |answer, m| {
+                match answer {
+                    Ok(s) => {
+                        wait.put(s.resend_after_seconds);
+                        sent.put(Some(s));
+                        count_down(wait);
+                    }
+                    Err(e) => refused(e, m, phone_error, None, page),
                 }
-                Err(e) => phone_error.put(Some(e.message(prefs.t()))),
-            }
-            busy.put(false);
-        });
+                busy.put(false);
+            },
+        );
     };
 
     let verify = move |ev: leptos::ev::SubmitEvent| {
@@ -83,20 +98,13 @@ pub fn Login() -> impl IntoView {
             code: code.get_untracked().trim().to_owned(),
         };
         busy.put(true);
-        spawn_local(async move {
-            match session::log_in(
-                auth,
-                "/api/auth/sms/verify",
-                &body,
-                prefs.locale.get_untracked(),
-            )
-            .await
-            {
-                Ok(()) => {}
-                Err(e @ ApiFailure::Server(_)) if e.field() == Some("phone") => {
-                    phone_error.put(Some(e.message(prefs.t())))
-                }
-                Err(e) => code_error.put(Some(e.message(prefs.t()))),
+        code_error.put(None);
+        let page = alerts::page();
+        let call = api_client::verify_code(&body);
+        let m = call.locale().messages();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = session::log_in(auth, call).await {
+                refused(e, m, phone_error, Some(code_error), page);
             }
             busy.put(false);
         });
@@ -107,7 +115,7 @@ pub fn Login() -> impl IntoView {
         <p class="lead">{tr(|m| m.login.intro)}</p>
         {binding_note.then(|| view! { <p class="demo-hint" role="status">{tr(|m| m.login.wechat_bind)}</p> })}
         {move || (in_wechat_browser && !binding_note && offers(|m| m.wechat_browser)).then(|| view! {
-            <p><a class="button primary" href="/api/wechat/oauth/start?return=/me" data-test="wechat-login">{tr(|m| m.login.wechat_button)}</a></p>
+            <p><a class="button primary" href=api_client::wechat_login_url(&Route::Me.path()) data-test="wechat-login">{tr(|m| m.login.wechat_button)}</a></p>
         })}
         {move || sms_off().then(|| view! {
             <p class="panel" role="status" data-test="sms-unavailable">{tr(|m| m.login.sms_unavailable)}</p>
@@ -176,7 +184,7 @@ pub fn Login() -> impl IntoView {
             </button>
         </form>
         <p>
-            <Link href="/login/staff">{tr(|m| m.login.staff_link)}</Link>
+            <Link to=Route::StaffLogin>{tr(|m| m.login.staff_link)}</Link>
         </p>
     }
 }

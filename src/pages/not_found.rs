@@ -1,9 +1,10 @@
 //! Any path the app does not know.
 
-use crate::router::Link;
 use leptos::prelude::*;
 
 use crate::prefs::{tr, use_title};
+use crate::route::Route;
+use crate::router::Link;
 
 /// The 404 page.
 #[component]
@@ -13,7 +14,7 @@ pub fn NotFound() -> impl IntoView {
         <h1 class="page-title">{tr(|m| m.not_found.title)}</h1>
         <p class="lead">{tr(|m| m.not_found.body)}</p>
         <p>
-            <Link href="/" class="button primary">{tr(|m| m.not_found.home)}</Link>
+            <Link to=Route::Landing class="button primary">{tr(|m| m.not_found.home)}</Link>
         </p>
     }
 }

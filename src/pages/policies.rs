@@ -5,10 +5,12 @@ use api::policy::{AmountInfo, Audience, GrantMode, PayPeriod, PolicyInfo};
 use api::text::fill;
 use leptos::prelude::*;
 
+use crate::api_client::{self, PolicySearch};
 use crate::format;
 use crate::i18n::{Locale, Messages};
 use crate::load::{load, show};
 use crate::prefs::{tr, use_prefs, use_title, Key};
+use crate::route::Route;
 use crate::router::Link;
 
 /// The policy library.
@@ -21,13 +23,12 @@ pub fn Policies() -> impl IntoView {
     let mode = RwSignal::new(String::new());
     let status = RwSignal::new("in_force".to_owned());
     let results = load::<Vec<PolicyInfo>>(move || {
-        let text = js_sys::encode_uri_component(q.get().trim());
-        Some(format!(
-            "/api/policies?q={text}&audience={}&mode={}&status={}",
-            audience.get(),
-            mode.get(),
-            status.get()
-        ))
+        Some(api_client::policies(&PolicySearch {
+            q: q.get(),
+            audience: audience.get(),
+            mode: mode.get(),
+            status: status.get(),
+        }))
     });
     let select = |id: &'static str,
                   label: Key,
@@ -73,7 +74,7 @@ pub fn Policies() -> impl IntoView {
 #[component]
 fn PolicyCard(policy: PolicyInfo) -> impl IntoView {
     let prefs = use_prefs();
-    let href = format!("/policies/{}", policy.id);
+    let href = Route::Policy(policy.id.clone()).path();
     let p = StoredValue::new(policy);
     view! {
         <li class="card policy-card">
@@ -198,8 +199,7 @@ pub fn amount_text(m: &'static Messages, locale: Locale, p: &PolicyInfo) -> Stri
 #[component]
 pub fn PolicyDetail(id: String) -> impl IntoView {
     let prefs = use_prefs();
-    let path = format!("/api/policies/{}", js_sys::encode_uri_component(&id));
-    let policy = load::<PolicyInfo>(move || Some(path.clone()));
+    let policy = load::<PolicyInfo>(move || Some(api_client::policy(&id)));
     Effect::new(move || {
         if let Some(Ok(p)) = policy.get() {
             let m = prefs.t();
@@ -211,7 +211,7 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
         }
     });
     view! {
-        <p><Link href="/policies">{tr(|m| m.policies.back)}</Link></p>
+        <p><Link to=Route::Policies>{tr(|m| m.policies.back)}</Link></p>
         {show(policy, move |p: PolicyInfo| {
             let check_id = p.id.clone();
             let p = StoredValue::new(p);
@@ -264,7 +264,7 @@ fn eligibility(_id: String) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="check-title" data-test="check">
             <h2 id="check-title">{tr(|m| m.subsidy.check_title)}</h2>
-            <p><Link href="/login">{tr(|m| m.subsidy.check_login)}</Link></p>
+            <p><Link to=Route::Login>{tr(|m| m.subsidy.check_login)}</Link></p>
         </section>
     }
 }

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use crate::prefs::{tr, use_title, Key};
+use crate::route::Route;
 use crate::router::Link;
 
 /// The message for a reason the server names (the tail of its `errors.*` key).
@@ -22,10 +23,10 @@ fn message(reason: &str) -> Key {
     }
 }
 
+/// The problem page; `reason` is the tail of the server's `errors.*` key.
 #[component]
-pub fn ProblemPage() -> impl IntoView {
+pub fn ProblemPage(reason: String) -> impl IntoView {
     use_title(|m| m.problem.title);
-    let reason = crate::router::query_param("error").unwrap_or_default();
     // A login that could not happen leads to the other way of logging in.
     let about_login = reason.contains("wechat") || reason.starts_with("invalid_code");
     let back = move |_| {
@@ -36,9 +37,9 @@ pub fn ProblemPage() -> impl IntoView {
         <p class="lead" role="alert" data-test="problem">{tr(message(&reason))}</p>
         <p class="actions">
             {if about_login {
-                view! { <Link href="/login" class="button primary">{tr(|m| m.problem.login)}</Link> }.into_any()
+                view! { <Link to=Route::Login class="button primary">{tr(|m| m.problem.login)}</Link> }.into_any()
             } else {
-                view! { <Link href="/" class="button primary">{tr(|m| m.problem.home)}</Link> }.into_any()
+                view! { <Link to=Route::Landing class="button primary">{tr(|m| m.problem.home)}</Link> }.into_any()
             }}
             <button type="button" class="button" on:click=back>{tr(|m| m.problem.back)}</button>
         </p>

@@ -228,7 +228,7 @@ pub fn SelfCheck() -> impl IntoView {
                             };
                             view! {
                                 <li class="row-item" data-policy=p.id.clone() data-eligible=e.eligible.to_string()>
-                                    <a href=format!("/policies/{}", p.id)>{name}</a>
+                                    <a href=crate::route::Route::Policy(p.id.clone()).path()>{name}</a>
                                     <span class=if e.eligible { "badge status-paid" } else { "badge muted" }>{verdict}</span>
                                 </li>
                             }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::prefs::{tr, use_title};
+use crate::route::Route;
 use crate::session::use_auth;
 
 /// The services page.
@@ -14,9 +15,9 @@ pub fn Services() -> impl IntoView {
     // Signed in: the application pages; otherwise log in first (then come back here).
     let apply = move || {
         if auth.me.get().is_some() {
-            "/licences"
+            Route::Licences.path()
         } else {
-            "/login"
+            Route::Login.path()
         }
     };
     view! {
@@ -31,13 +32,13 @@ pub fn Services() -> impl IntoView {
             </li>
             <li class="row-item">
                 <div>
-                    <a href="/track" target="_self" data-test="track-service">{tr(|m| m.services.track)}</a>
+                    <a href=Route::Track.path() target="_self" data-test="track-service">{tr(|m| m.services.track)}</a>
                     <p class="hint">{tr(|m| m.services.track_hint)}</p>
                 </div>
             </li>
             <li class="row-item">
                 <div>
-                    <a href="/verify" target="_self">{tr(|m| m.services.verify)}</a>
+                    <a href=Route::Verify(None).path() target="_self">{tr(|m| m.services.verify)}</a>
                     <p class="hint">{tr(|m| m.services.verify_hint)}</p>
                 </div>
             </li>

@@ -4,8 +4,10 @@ use api::account::StaffLogin;
 use api::text::fill;
 use leptos::prelude::*;
 
-use crate::load::{load, spawn_request, Put};
+use crate::api_client;
+use crate::load::{load, Put};
 use crate::prefs::{tr, use_prefs, use_title};
+use crate::route::Route;
 use crate::router::Link;
 use crate::session::{self, use_auth};
 
@@ -18,18 +20,12 @@ pub fn StaffLoginPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let totp = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // In demo mode the server tells the current code of a demo account.
     let hint = load::<String>(move || {
         let name = username.get();
         let name = name.trim();
-        (!name.is_empty()).then(|| {
-            format!(
-                "/api/auth/staff/demo-totp?username={}",
-                js_sys::encode_uri_component(name)
-            )
-        })
+        (!name.is_empty()).then(|| api_client::demo_totp(name))
     });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -40,17 +36,14 @@ pub fn StaffLoginPage() -> impl IntoView {
             totp: totp.get_untracked(),
         };
         busy.put(true);
-        spawn_request(
-            move |locale| async move {
-                session::log_in(auth, "/api/auth/staff/login", &body, locale).await
-            },
-            move |answer, m| {
-                if let Err(e) = answer {
-                    error.put(Some(e.message(m)));
-                }
-                busy.put(false);
-            },
-        );
+        let page = crate::alerts::page();
+        let call = api_client::staff_login(&body);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = session::log_in(auth, call).await {
+                page.show(e);
+            }
+            busy.put(false);
+        });
     };
 
     view! {
@@ -69,13 +62,12 @@ pub fn StaffLoginPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .map(|code| view! { <p class="demo-hint" data-test="demo-totp">{fill(prefs.t().login.demo_totp, &[("code", &code)])}</p> })
             }}
-            <p class="field-error" role="alert">{move || error.get()}</p>
             <button type="submit" class="button primary" data-test="staff-login" disabled=move || busy.get()>
                 {tr(|m| m.login.submit)}
             </button>
         </form>
         <p>
-            <Link href="/login">{tr(|m| m.login.citizen_link)}</Link>
+            <Link to=Route::Login>{tr(|m| m.login.citizen_link)}</Link>
         </p>
     }
 }

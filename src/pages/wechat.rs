@@ -4,73 +4,59 @@
 use api::account::{WeChatLogin, WeChatTicket};
 use leptos::prelude::*;
 
-use crate::load::{spawn_request, Put};
-
 use crate::api_client;
-use crate::prefs::{tr, use_prefs, use_title};
+use crate::load::{spawn_request, Put};
+use crate::prefs::{tr, use_title};
+use crate::route::Route;
 use crate::router::{use_navigate, Link};
 use crate::session::use_auth;
 
-/// The value of `name` in the page's query string.
-pub fn query_param(name: &str) -> Option<String> {
-    let search = window().location().search().ok()?;
-    search.trim_start_matches('?').split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == name).then(|| {
-            js_sys::decode_uri_component(v)
-                .ok()
-                .and_then(|s| s.as_string())
-                .unwrap_or_else(|| v.to_owned())
-        })
-    })
-}
-
 /// The WeChat landing page.
 #[component]
-pub fn WeChatPage() -> impl IntoView {
-    let prefs = use_prefs();
+pub fn WeChatPage(ticket: Option<String>) -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
     use_title(|m| m.wechat.title);
-    let error = RwSignal::new(None::<String>);
-    match query_param("ticket") {
-        Some(ticket) => spawn_request(
-            move |locale| async move {
-                api_client::post::<_, WeChatLogin>(
-                    "/api/wechat/ticket",
-                    &WeChatTicket { ticket },
-                    locale,
-                )
-                .await
-            },
-            move |answer, m| match answer {
-                // Logged in: the signed-in bundle, wherever the person is by now.
-                Ok(WeChatLogin { me: Some(me), .. }) => {
-                    auth.me.put(Some(me));
-                    crate::router::full_load("/me");
-                }
-                Ok(WeChatLogin {
-                    needs_phone: true, ..
-                }) => {
-                    if !error.is_disposed() {
-                        navigate("/login?wechat=1");
+    // Whether the login did not happen (why, when the server said, is in the alert region).
+    let failed = RwSignal::new(false);
+    match ticket {
+        Some(ticket) => {
+            let page = crate::alerts::page();
+            spawn_request(
+                api_client::wechat_ticket(&WeChatTicket { ticket }),
+                move |answer, _| match answer {
+                    // Logged in: the signed-in bundle, wherever the person is by now.
+                    Ok(WeChatLogin { me: Some(me), .. }) => {
+                        auth.me.put(Some(me));
+                        crate::router::full_load(&Route::Me);
                     }
-                }
-                Ok(_) => error.put(Some(m.wechat.failed.to_owned())),
-                Err(e) => error.put(Some(e.message(m))),
-            },
-        ),
-        None => error.put(Some(prefs.t().wechat.failed.to_owned())),
+                    Ok(WeChatLogin {
+                        needs_phone: true, ..
+                    }) => {
+                        if !failed.is_disposed() {
+                            navigate(Route::BindWeChat);
+                        }
+                    }
+                    Ok(_) => failed.put(true),
+                    Err(e) => {
+                        failed.put(true);
+                        page.show(e);
+                    }
+                },
+            )
+        }
+        None => failed.set(true),
     }
     view! {
         <h1 class="page-title">{tr(|m| m.wechat.title)}</h1>
-        {move || match error.get() {
-            None => view! { <p role="status">{tr(|m| m.wechat.working)}</p> }.into_any(),
-            Some(message) => view! {
-                <p class="field-error" role="alert">{message}</p>
-                <p><Link href="/login" class="button primary">{tr(|m| m.landing.login)}</Link></p>
+        {move || if failed.get() {
+            view! {
+                <p class="field-error">{tr(|m| m.wechat.failed)}</p>
+                <p><Link to=Route::Login class="button primary">{tr(|m| m.landing.login)}</Link></p>
             }
-            .into_any(),
+            .into_any()
+        } else {
+            view! { <p role="status">{tr(|m| m.wechat.working)}</p> }.into_any()
         }}
     }
 }

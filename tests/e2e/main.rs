@@ -1359,20 +1359,32 @@ async fn a_policy_administrator_edits_the_permit_catalogue(ctx: &Ctx) -> TestRes
         appears(&c, "[data-permit=drug_retail] input").await?;
         page_is_clean(&c).await?;
         let before = js(&c, "return fetch('/api/licences/catalogue').then(r => r.json()).then(c => c.version)").await?;
-        // A promise beyond the statutory time is refused, in words.
-        type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "99").await?;
-        click(&c, "[data-test=save-catalogue]").await?;
-        text_becomes(&c, "[data-test=catalogue-message]", "promised time").await?;
+        // A promise beyond the statutory time is refused, in words, in the one alert region.
+        let refuse = || async {
+            appears(&c, "[data-permit=drug_retail] input").await?;
+            type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "99").await?;
+            click(&c, "[data-test=save-catalogue]").await?;
+            text_becomes(&c, "[data-test=alert] .alert", "promised time").await
+        };
+        refuse().await?;
         // The browser logs the refused request itself: that, and nothing else.
         let refused = console_errors(&c).await?;
         check(
             refused.iter().all(|e| e.contains("/api/licences/catalogue") && e.contains("422")),
             format!("{refused:?}"),
         )?;
+        axe(&c).await?;
+        // It can be dismissed; shown again, it goes when the next save succeeds.
+        click(&c, "[data-test=dismiss-alert]").await?;
+        gone(&c, "[data-test=alert] .alert").await?;
+        snap_after(&c, "catalogue-refused", refuse).await?;
+        refuse().await?;
+        let _ = console_errors(&c).await?;
         type_into(&c, "[data-permit=drug_retail] input[id$=-promised]", "8").await?;
         click(&c, "[data-test=save-catalogue]").await?;
         let next = before.as_i64().unwrap_or(0) + 1;
         text_becomes(&c, "[data-test=catalogue-message]", &format!("第 {next} 版")).await?;
+        gone(&c, "[data-test=alert] .alert").await?;
         let promised = js(&c, "return fetch('/api/licences/catalogue').then(r => r.json()).then(c => c.permits.find(p => p.code == 'drug_retail').promised_days)").await?;
         check(promised.as_i64() == Some(8), format!("the new promise is in force: {promised}"))?;
         page_is_clean(&c).await
@@ -1602,10 +1614,31 @@ async fn wechat_never_leads_to_a_dead_end(ctx: &Ctx) -> TestResult {
     .await
 }
 
+/// Waits until nothing matches `selector`.
+async fn gone(c: &Client, selector: &str) -> TestResult {
+    for _ in 0..50 {
+        if c.find_all(Locator::Css(selector)).await?.is_empty() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("{selector} is still there").into())
+}
+
 /// With `ZHIDA_SCREENSHOTS=DIR`, pictures of the open page for a person to look at: at 375 px in
 /// Chinese, English and elder mode, and at 320 px in elder mode (`DIR/NAME-*.png`). The
 /// language and elder mode are put back to Chinese, ordinary, afterwards.
 async fn snap(c: &Client, name: &str) -> TestResult {
+    snap_after(c, name, || async { Ok(()) }).await
+}
+
+/// As [`snap`], with `again` run after each reload to bring back what the pictures are of (a
+/// failure in the alert region does not outlive a reload).
+async fn snap_after<F, Fut>(c: &Client, name: &str, again: F) -> TestResult
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = TestResult>,
+{
     let Some(dir) = std::env::var_os("ZHIDA_SCREENSHOTS") else {
         return Ok(());
     };
@@ -1620,6 +1653,9 @@ async fn snap(c: &Client, name: &str) -> TestResult {
     ] {
         js(c, &format!("localStorage.setItem('zhida.locale','{locale}'); localStorage.setItem('zhida.elder','{elder}'); location.reload();")).await?;
         page_heading(c).await?;
+        if width > 0 {
+            again().await?;
+        }
         tokio::time::sleep(Duration::from_millis(1500)).await;
         if width > 0 {
             let png = harness::whole_page_png(c, width).await?;

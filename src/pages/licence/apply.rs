@@ -12,6 +12,7 @@ use super::{countdown, live, permit_names, stage_badge, time_used, timeline};
 use crate::api_client;
 use crate::load::{act, load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
+use crate::route::Route;
 use crate::router::{use_navigate, Link};
 
 /// `/licences`: the applications of the person (or of the enterprise they act for).
@@ -19,11 +20,11 @@ use crate::router::{use_navigate, Link};
 pub fn LicencesPage() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.list_title);
-    let list = load::<Vec<ApplicationSummary>>(|| Some("/api/licences/applications".to_owned()));
+    let list = load::<Vec<ApplicationSummary>>(|| Some(api_client::applications()));
     view! {
         <h1 class="page-title">{tr(|m| m.licence.list_title)}</h1>
         <p class="lead">{tr(|m| m.licence.intro)}</p>
-        <p><Link href="/licences/new" class="button primary">{tr(|m| m.licence.new)}</Link></p>
+        <p><Link to=Route::NewApplication class="button primary">{tr(|m| m.licence.new)}</Link></p>
         {show(list, move |list: Vec<ApplicationSummary>| view! {
             {list.is_empty().then(|| view! { <p class="empty-state">{tr(|m| m.licence.none)}</p> })}
             <ul class="rows" data-test="applications">
@@ -33,7 +34,7 @@ pub fn LicencesPage() -> impl IntoView {
                     view! {
                         <li class="row-item" data-number=a.number.clone()>
                             <div>
-                                <a href=format!("/licences/{}", a.id)>{move || if name.is_empty() { prefs.t().licence.unnamed.to_owned() } else { name.clone() }}</a>
+                                <a href=Route::Application(a.id).path()>{move || if name.is_empty() { prefs.t().licence.unnamed.to_owned() } else { name.clone() }}</a>
                                 <p class="hint">{a.number.clone()}" · "{move || permit_names(prefs.locale.get(), &permits)}</p>
                             </div>
                             <div class="row-end">
@@ -54,10 +55,9 @@ pub fn LicencesPage() -> impl IntoView {
 pub fn NewApplicationPage() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.new_title);
-    let catalogue = load::<Catalogue>(|| Some("/api/licences/catalogue".to_owned()));
+    let catalogue = load::<Catalogue>(|| Some(api_client::catalogue()));
     let business_type = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<String>::new());
-    let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
     let start = move |_| {
@@ -67,27 +67,25 @@ pub fn NewApplicationPage() -> impl IntoView {
         };
         let navigate = navigate.clone();
         busy.set(true);
+        let page = crate::alerts::page();
         spawn_request(
-            move |locale| async move {
-                api_client::post::<_, Application>("/api/licences/applications", &body, locale)
-                    .await
-            },
-            move |answer, m| match answer {
+            api_client::new_application(&body),
+            move |answer, _| match answer {
                 // To the new application, unless the person has gone elsewhere meanwhile.
                 Ok(a) => {
-                    if !busy.is_disposed() {
-                        navigate(&format!("/licences/{}", a.id));
+                    if page.is_current() {
+                        navigate(Route::Application(a.id));
                     }
                 }
                 Err(e) => {
-                    error.put(Some(e.message(m)));
+                    page.show(e);
                     busy.put(false);
                 }
             },
         );
     };
     view! {
-        <p><Link href="/licences">{tr(|m| m.licence.back_to_list)}</Link></p>
+        <p><Link to=Route::Licences>{tr(|m| m.licence.back_to_list)}</Link></p>
         <h1 class="page-title">{tr(|m| m.licence.new_title)}</h1>
         {show(catalogue, move |c: Catalogue| {
             let types = c.business_types.clone();
@@ -140,20 +138,18 @@ pub fn NewApplicationPage() -> impl IntoView {
                 </fieldset>
             }
         })}
-        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         <p><button class="button primary" data-test="start" on:click=start
             disabled=move || business_type.get().is_empty() || busy.get()>{tr(|m| m.licence.start)}</button></p>
     }
 }
 
 /// Takes the applicant's step (submit, resubmit, withdraw); `done` runs with the new state
-/// while the page that owns `error` is still there.
+/// while the page that asked is still there.
 pub fn take_step(
     id: i64,
     from: Stage,
     action: Action,
     comment: Option<String>,
-    error: RwSignal<Option<String>>,
     done: impl FnOnce(Application) + 'static,
 ) {
     let body = TransitionRequest {
@@ -163,12 +159,7 @@ pub fn take_step(
         items: Vec::new(),
         scheduled_for: None,
     };
-    let path = format!("/api/licences/applications/{id}/transitions");
-    act(
-        error,
-        move |locale| async move { api_client::post::<_, Application>(&path, &body, locale).await },
-        done,
-    );
+    act(api_client::applicant_step(id, &body), done);
 }
 
 fn status_text(m: &'static crate::i18n::Messages, s: SectionStatus) -> &'static str {
@@ -185,19 +176,18 @@ fn status_text(m: &'static crate::i18n::Messages, s: SectionStatus) -> &'static 
 pub fn ApplicationPage(id: i64) -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.application_title);
-    let (tick, updated) = live(&format!("/api/licences/applications/{id}/events"));
+    let (tick, updated) = live(api_client::application_events(id));
     let application = load::<Application>(move || {
         tick.get();
-        Some(format!("/api/licences/applications/{id}"))
+        Some(api_client::application(id))
     });
-    let error = RwSignal::new(None::<String>);
     let withdraw = move |from: Stage| {
-        take_step(id, from, Action::Withdraw, None, error, move |a| {
+        take_step(id, from, Action::Withdraw, None, move |a| {
             application.put(Some(Ok(a)))
         });
     };
     view! {
-        <p><Link href="/licences">{tr(|m| m.licence.back_to_list)}</Link></p>
+        <p><Link to=Route::Licences>{tr(|m| m.licence.back_to_list)}</Link></p>
         <p class="visually-hidden" role="status" aria-live="polite">{move || updated.get().then(|| tr(|m| m.licence.updated)())}</p>
         {show(application, move |a: Application| {
             let stage = a.stage;
@@ -227,7 +217,7 @@ pub fn ApplicationPage(id: i64) -> impl IntoView {
                             </ul>
                         }.into_any(),
                         Stage::Issued => view! {
-                            <p><a class="button primary" data-test="view-licence" href=format!("/licences/issued/{}", a.licence.clone().unwrap_or_default())>{tr(|m| m.licence.view_licence)}</a></p>
+                            <p><a class="button primary" data-test="view-licence" href=Route::Licence(a.licence.clone().unwrap_or_default()).path()>{tr(|m| m.licence.view_licence)}</a></p>
                         }.into_any(),
                         Stage::Rejected => view! {
                             <h3>{tr(|m| m.licence.rejection_title)}</h3>
@@ -248,13 +238,13 @@ pub fn ApplicationPage(id: i64) -> impl IntoView {
                                     let status = s.status;
                                     view! {
                                         <li class="row-item" data-section=s.key.clone() data-status=status.as_str()>
-                                            <a href=format!("/licences/{id}/{}", s.key)>{move || pick(prefs.locale.get(), &title)}</a>
+                                            <a href=Route::Section(id, s.key.clone()).path()>{move || pick(prefs.locale.get(), &title)}</a>
                                             <span class=format!("badge task-{}", status.as_str())>{move || status_text(prefs.t(), status)}</span>
                                         </li>
                                     }
                                 }).collect_view()}
                             </ol>
-                            <p><a class="button primary" data-test="check-answers" href=format!("/licences/{id}/check")>{tr(|m| m.licence.check_and_submit)}</a></p>
+                            <p><a class="button primary" data-test="check-answers" href=Route::CheckAnswers(id).path()>{tr(|m| m.licence.check_and_submit)}</a></p>
                         </section>
                     }
                 })}
@@ -269,7 +259,6 @@ pub fn ApplicationPage(id: i64) -> impl IntoView {
                 })}
             }
         })}
-        {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
     }
 }
 

@@ -10,38 +10,44 @@ use leptos::prelude::*;
 use crate::api_client;
 use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
+use crate::route::Route;
 use crate::router::Link;
 
 #[component]
 pub fn CataloguePage() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.catalogue_title);
-    let loaded = load::<Catalogue>(|| Some("/api/licences/catalogue".to_owned()));
+    let loaded = load::<Catalogue>(|| Some(api_client::catalogue()));
     let draft = RwSignal::new(None::<Catalogue>);
     Effect::new(move || {
         if let Some(Ok(c)) = loaded.get() {
             draft.set(Some(c));
         }
     });
+    // The version just saved, or why the JSON typed below does not read (what the server
+    // refuses shows in the alert region).
     let message = RwSignal::new(None::<(bool, String)>);
     let save = move |_| {
         let Some(c) = draft.get_untracked() else {
             return;
         };
+        let page = crate::alerts::page();
         spawn_request(
-            move |locale| async move {
-                api_client::put::<_, Catalogue>("/api/licences/catalogue", &c, locale).await
-            },
+            api_client::save_catalogue(&c),
             move |answer, m| match answer {
                 Ok(saved) => {
                     let text = fill(
                         m.licence.catalogue_saved,
                         &[("version", &saved.version.to_string())],
                     );
+                    page.clear();
                     draft.put(Some(saved));
                     message.put(Some((true, text)));
                 }
-                Err(e) => message.put(Some((false, e.message(m)))),
+                Err(e) => {
+                    message.put(None);
+                    page.show(e);
+                }
             },
         );
     };
@@ -70,7 +76,7 @@ pub fn CataloguePage() -> impl IntoView {
         ))),
     };
     view! {
-        <p><Link href="/staff/licences">{tr(|m| m.licence.workbench_title)}</Link></p>
+        <p><Link to=Route::Workbench(None)>{tr(|m| m.licence.workbench_title)}</Link></p>
         <h1 class="page-title">{tr(|m| m.licence.catalogue_title)}</h1>
         <p class="lead">{tr(|m| m.licence.catalogue_intro)}</p>
         {show(loaded, move |c: Catalogue| {

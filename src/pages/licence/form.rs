@@ -8,21 +8,17 @@ use api::licence::{Action, Application, FieldKind, FieldProblem, MaterialNeed, Q
 use api::text::fill;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Serialize;
 
 use super::apply::{size_text, take_step};
 use super::permit_names;
+use crate::alerts;
 use crate::api_client;
 use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
+use crate::route::Route;
 use crate::router::{use_navigate, Link};
 
 const MAX_UPLOAD: f64 = api::licence::MAX_UPLOAD_BYTES as f64;
-
-#[derive(Serialize)]
-struct AnswersUpdate {
-    answers: BTreeMap<String, String>,
-}
 
 fn field_id(key: &str) -> String {
     format!("field-{}", key.replace('.', "-"))
@@ -35,14 +31,15 @@ fn field_id(key: &str) -> String {
 /// What is still to send lives outside the page ([`QUEUES`], one queue per application): an
 /// answer given just before the person leaves the section (its `change` fires as they tap back
 /// or a tab) is still sent, after the saves before it, and a section opened again joins the same
-/// queue. The page's signals only show how saving goes, and are left alone once it is gone.
+/// queue. The page's signals only show how saving goes, and are left alone once it is gone; a
+/// failed save shows in the alert region while the page is on screen.
 #[derive(Clone, Copy)]
 struct Saver {
     id: i64,
     finish: StoredValue<Option<Box<dyn Fn()>>, LocalStorage>,
     problems: RwSignal<Vec<FieldProblem>>,
     saved: RwSignal<Option<String>>,
-    error: RwSignal<Option<String>>,
+    page: alerts::Page,
 }
 
 /// One application's answers not yet sent, and whether a save of them is under way.
@@ -91,7 +88,6 @@ impl Saver {
 /// It may run on after the page is gone: it reads no signal and no context, and writes only
 /// with `put` and `try_` methods.
 async fn send_answers(id: i64) {
-    let path = format!("/api/licences/applications/{id}/answers");
     loop {
         // The next batch; an empty one ends the save, and the queue goes with it (no await in
         // between: an answer given later finds no save under way and starts one).
@@ -112,8 +108,7 @@ async fn send_answers(id: i64) {
             }
             return;
         }
-        let body = AnswersUpdate { answers: batch };
-        let answer = api_client::put::<_, Application>(&path, &body, locale).await;
+        let answer = api_client::save_answers(id, &batch).in_locale(locale).await;
         // Tell the page that gave the latest answers (the section may have been opened again).
         let to = QUEUES
             .with_borrow(|queues| queues.get(&id).map(|queue| queue.to))
@@ -126,11 +121,11 @@ async fn send_answers(id: i64) {
                     m.licence.saved_at,
                     &[("time", &crate::format::stamp(m, &a.updated_at))],
                 )));
-                to.error.put(None);
+                to.page.clear();
             }
             Err(e) => {
                 to.saved.put(None);
-                to.error.put(Some(e.message(m)));
+                to.page.show(e);
                 // Answers given meanwhile wait for the next save; the finish is dropped (the
                 // person sees why and saves again).
                 QUEUES.with_borrow_mut(|queues| {
@@ -275,10 +270,10 @@ fn question(
 #[component]
 pub fn SectionPage(id: i64, section: String) -> impl IntoView {
     use_title(|m| m.licence.application_title);
-    let application = load::<Application>(move || Some(format!("/api/licences/applications/{id}")));
+    let application = load::<Application>(move || Some(api_client::application(id)));
     let prefs = use_prefs();
     view! {
-        <p><a href=format!("/licences/{id}")>{tr(|m| m.licence.back_to_application)}</a></p>
+        <p><a href=Route::Application(id).path()>{tr(|m| m.licence.back_to_application)}</a></p>
         {show(application, move |a: Application| {
             if section == "materials" {
                 return view! { <Materials id application=a /> }.into_any();
@@ -290,14 +285,13 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
             let values = RwSignal::new(a.answers.clone());
             let problems = RwSignal::new(a.problems.clone());
             let saved = RwSignal::new(None::<String>);
-            let error = RwSignal::new(None::<String>);
             let keys: Vec<String> = s.questions.iter().map(|q| q.key.clone()).collect();
             let saver = Saver {
                 id,
                 finish: StoredValue::new_local(None),
                 problems,
                 saved,
-                error,
+                page: alerts::page(),
             };
             let autosave = move |key: String, value: String| {
                 let mut one = BTreeMap::new();
@@ -311,7 +305,7 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
                     .try_with_untracked(|v| v.iter().filter(|(k, _)| keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect())
                     .unwrap_or_default();
                 let navigate = navigate.clone();
-                saver.save(all, Some(Box::new(move || navigate(&format!("/licences/{id}")))));
+                saver.save(all, Some(Box::new(move || navigate(Route::Application(id)))));
             };
             let title = s.title.clone();
             view! {
@@ -325,7 +319,6 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
                         }).collect_view()}
                     </fieldset>
                     <p class="hint" role="status" aria-live="polite" data-test="saved">{move || saved.get()}</p>
-                    {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     <p><button class="button primary" type="submit" data-test="save-section" disabled=!editable>{tr(|m| m.licence.save_continue)}</button></p>
                 </form>
             }.into_any()
@@ -353,10 +346,8 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
             return;
         }
         busy.set(Some(code.clone()));
-        let name = js_sys::encode_uri_component(&file.name());
-        let path = format!("/api/licences/applications/{id}/materials/{code}?name={name}");
         spawn_request(
-            move |locale| async move { api_client::upload::<Application>(&path, &file, locale).await },
+            api_client::upload_material(id, &code, file),
             move |answer, m| {
                 busy.put(None);
                 match answer {
@@ -414,7 +405,7 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
                 }
             </For>
         </ol>
-        <p><a class="button primary" href=format!("/licences/{id}")>{tr(|m| m.licence.save_continue)}</a></p>
+        <p><a class="button primary" href=Route::Application(id).path()>{tr(|m| m.licence.save_continue)}</a></p>
     }
 }
 
@@ -423,11 +414,10 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
 pub fn CheckPage(id: i64) -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.check_title);
-    let application = load::<Application>(move || Some(format!("/api/licences/applications/{id}")));
-    let error = RwSignal::new(None::<String>);
+    let application = load::<Application>(move || Some(api_client::application(id)));
     let navigate = use_navigate();
     view! {
-        <p><a href=format!("/licences/{id}")>{tr(|m| m.licence.back_to_application)}</a></p>
+        <p><a href=Route::Application(id).path()>{tr(|m| m.licence.back_to_application)}</a></p>
         <h1 class="page-title">{tr(|m| m.licence.check_title)}</h1>
         <p class="lead">{tr(|m| m.licence.check_intro)}</p>
         {show(application, move |a: Application| {
@@ -438,7 +428,7 @@ pub fn CheckPage(id: i64) -> impl IntoView {
             let navigate = navigate.clone();
             let submit = move |_| {
                 let navigate = navigate.clone();
-                take_step(id, stage, action, None, error, move |_| navigate(&format!("/licences/{id}")));
+                take_step(id, stage, action, None, move |_| navigate(Route::Application(id)));
             };
             let missing: Vec<MaterialNeed> = a.materials.iter().filter(|m| m.upload.is_none() || m.returned.is_some()).cloned().collect();
             view! {
@@ -447,7 +437,7 @@ pub fn CheckPage(id: i64) -> impl IntoView {
                     let key = s.key.clone();
                     view! {
                         <section class="panel check-answers" data-section=key.clone()>
-                            <h2>{move || pick(prefs.locale.get(), &title)}" "<a href=format!("/licences/{id}/{key}") class="change">{tr(|m| m.licence.change)}</a></h2>
+                            <h2>{move || pick(prefs.locale.get(), &title)}" "<a href=Route::Section(id, key.clone()).path() class="change">{tr(|m| m.licence.change)}</a></h2>
                             <dl>
                                 {s.questions.iter().map(|q| {
                                     let label = q.label.clone();
@@ -466,7 +456,7 @@ pub fn CheckPage(id: i64) -> impl IntoView {
                     }
                 }).collect_view()}
                 <section class="panel check-answers" data-section="materials">
-                    <h2>{tr(|m| m.licence.materials_title)}" "<a href=format!("/licences/{id}/materials") class="change">{tr(|m| m.licence.change)}</a></h2>
+                    <h2>{tr(|m| m.licence.materials_title)}" "<a href=Route::Section(id, "materials".to_owned()).path() class="change">{tr(|m| m.licence.change)}</a></h2>
                     <ol>{a.materials.iter().map(|m| {
                         let name = m.name.clone();
                         let file = m.upload.as_ref().map(|u| u.file_name.clone());
@@ -479,21 +469,20 @@ pub fn CheckPage(id: i64) -> impl IntoView {
                         <ul>
                             {problems.into_iter().map(|p| {
                                 let section = p.field.split('.').next().unwrap_or_default().to_owned();
-                                view! { <li><a href=format!("/licences/{id}/{section}")>{p.message}</a></li> }
+                                view! { <li><a href=Route::Section(id, section).path()>{p.message}</a></li> }
                             }).collect_view()}
                             {missing.into_iter().map(|m| {
                                 let name = m.name.clone();
-                                view! { <li><a href=format!("/licences/{id}/materials")>{move || fill(prefs.t().licence.material_needed, &[("name", &pick(prefs.locale.get(), &name))])}</a></li> }
+                                view! { <li><a href=Route::Section(id, "materials".to_owned()).path()>{move || fill(prefs.t().licence.material_needed, &[("name", &pick(prefs.locale.get(), &name))])}</a></li> }
                             }).collect_view()}
                         </ul>
                     </section>
                 })}
-                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <p><button class="button primary" data-test="submit" disabled=!ready on:click=submit>
                     {move || if action == Action::Resubmit { prefs.t().licence.resubmit } else { prefs.t().licence.submit }}
                 </button></p>
             }
         })}
-        <p><Link href="/licences">{tr(|m| m.licence.back_to_list)}</Link></p>
+        <p><Link to=Route::Licences>{tr(|m| m.licence.back_to_list)}</Link></p>
     }
 }

@@ -6,23 +6,21 @@ use api::text::fill;
 use leptos::prelude::*;
 
 use super::validity;
+use crate::api_client;
 use crate::format;
 use crate::load::{load, show};
 use crate::prefs::{pick, tr, use_prefs, use_title};
+use crate::route::Route;
 
 #[component]
 pub fn LicencePage(number: String) -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.licence_title);
-    let path = format!(
-        "/api/licences/issued/{}",
-        js_sys::encode_uri_component(&number)
-    );
-    let licence = load::<Licence>(move || Some(path.clone()));
+    let licence = load::<Licence>(move || Some(api_client::licence(&number)));
     view! {
-        <p class="no-print"><a href="/licences">{tr(|m| m.licence.back_to_list)}</a></p>
+        <p class="no-print"><a href=Route::Licences.path()>{tr(|m| m.licence.back_to_list)}</a></p>
         {show(licence, move |l: Licence| {
-            let qr = format!("/api/licences/issued/{}/qr.svg", js_sys::encode_uri_component(&l.number));
+            let qr = api_client::licence_qr_url(&l.number);
             let issued = l.issued_at.clone();
             view! {
                 <article class="licence" data-test="licence">

@@ -18,7 +18,7 @@ use api::licence::{Action, Stage, Step};
 use api::text::fill;
 use leptos::prelude::*;
 
-use crate::api_client;
+use crate::api_client::Events;
 use crate::format;
 use crate::i18n::Messages;
 use crate::load::{bump, Put};
@@ -166,12 +166,12 @@ pub fn permit_names(locale: crate::i18n::Locale, names: &[api::policy::Bilingual
         .join(sep)
 }
 
-/// A counter that goes up whenever the server's stream at `path` says something changed; the
-/// stream closes with the page.
-pub fn live(path: &str) -> (RwSignal<u32>, RwSignal<bool>) {
+/// A counter that goes up whenever the server's stream `events` says something changed (and
+/// whether it has); the stream closes with the page.
+pub fn live(events: Events) -> (RwSignal<u32>, RwSignal<bool>) {
     let tick = RwSignal::new(0u32);
     let updated = RwSignal::new(false);
-    let stream = StoredValue::new_local(api_client::subscribe(path, move || {
+    let stream = StoredValue::new_local(events.subscribe(move || {
         bump(tick);
         updated.put(true);
     }));

@@ -4,12 +4,11 @@
 use api::licence::{TrackRequest, Tracking, Verdict, Verification};
 use api::text::fill;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::{countdown, permit_names, stage_badge, time_used, timeline, validity};
 use crate::api_client::{self, LiveStream};
 use crate::format;
-use crate::load::{load, show, Put};
+use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 
 /// `/track`.
@@ -20,7 +19,9 @@ pub fn TrackPage() -> impl IntoView {
     let number = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Tracking>);
-    let error = RwSignal::new(None::<(Option<String>, String)>);
+    // A refusal that names the number or the phone, shown under it (any other shows in the
+    // alert region).
+    let error = RwSignal::new(None::<(String, String)>);
     let updated = RwSignal::new(false);
     let stream: StoredValue<Option<LiveStream>, LocalStorage> = StoredValue::new_local(None);
     // The stream's callback asks again through this counter (see the effect below).
@@ -35,26 +36,27 @@ pub fn TrackPage() -> impl IntoView {
             number: number.get_untracked().trim().to_owned(),
             phone: phone.get_untracked(),
         };
-        spawn_local(async move {
-            match api_client::post::<_, Tracking>("/api/track", &body, prefs.locale.get_untracked())
-                .await
-            {
-                Ok(t) => {
-                    error.put(None);
-                    let token = js_sys::encode_uri_component(&t.watch)
-                        .as_string()
-                        .unwrap_or_default();
-                    found.put(Some(t));
-                    let s = api_client::subscribe(
-                        &format!("/api/track/events?watch={token}"),
-                        ask_again,
-                    );
-                    let _ = stream.try_set_value(s);
-                    watch.put(Some(token));
-                }
-                Err(e) => {
-                    found.put(None);
-                    error.put(Some((e.field().map(str::to_owned), e.message(prefs.t()))));
+        let page = crate::alerts::page();
+        spawn_request(api_client::track(&body), move |answer, m| match answer {
+            Ok(t) => {
+                error.put(None);
+                page.clear();
+                let watch_token = t.watch.clone();
+                found.put(Some(t));
+                let s = api_client::track_events(&watch_token).subscribe(ask_again);
+                let _ = stream.try_set_value(s);
+                watch.put(Some(watch_token));
+            }
+            Err(e) => {
+                found.put(None);
+                match e.field() {
+                    Some(field @ ("number" | "phone")) => {
+                        error.put(Some((field.to_owned(), e.message(m))))
+                    }
+                    _ => {
+                        error.put(None);
+                        page.show(e);
+                    }
                 }
             }
         });
@@ -63,11 +65,8 @@ pub fn TrackPage() -> impl IntoView {
     Effect::new(move |previous: Option<u32>| {
         let n = again.get();
         if let (Some(_), Some(token)) = (previous, watch.get_untracked()) {
-            spawn_local(async move {
-                let path = format!("/api/track/current?watch={token}");
-                if let Ok(t) =
-                    api_client::get::<Tracking>(&path, prefs.locale.get_untracked()).await
-                {
+            spawn_request(api_client::tracked(&token), move |answer, _| {
+                if let Ok(t) = answer {
                     found.put(Some(t));
                     updated.put(true);
                 }
@@ -75,18 +74,8 @@ pub fn TrackPage() -> impl IntoView {
         }
         n
     });
-    let field_error = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|(f, m)| (f.as_deref() == Some(field)).then_some(m))
-        }
-    };
-    let other_error = move || {
-        error.get().and_then(|(f, m)| {
-            (!matches!(f.as_deref(), Some("phone") | Some("number"))).then_some(m)
-        })
-    };
+    let field_error =
+        move |field: &'static str| move || error.get().and_then(|(f, m)| (f == field).then_some(m));
     view! {
         <h1 class="page-title">{tr(|m| m.licence.track_title)}</h1>
         <p class="lead">{tr(|m| m.licence.track_intro)}</p>
@@ -103,7 +92,6 @@ pub fn TrackPage() -> impl IntoView {
                     aria-describedby="track-phone-error" on:input=move |ev| phone.set(event_target_value(&ev)) />
                 <p class="field-error" id="track-phone-error" role="alert">{field_error("phone")}</p>
             </div>
-            <p class="field-error" role="alert">{other_error}</p>
             <p><button class="button primary" type="submit" data-test="track">{tr(|m| m.licence.track_submit)}</button></p>
         </form>
         <p class="visually-hidden" role="status" aria-live="polite">{move || updated.get().then(|| tr(|m| m.licence.updated)())}</p>
@@ -138,14 +126,13 @@ fn verdict_text(m: &'static crate::i18n::Messages, v: Verdict) -> &'static str {
     }
 }
 
-/// `/verify?t=…`.
+/// `/verify?t=…`; `token` is the QR code's.
 #[component]
-pub fn VerifyPage() -> impl IntoView {
+pub fn VerifyPage(token: Option<String>) -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.verify_title);
-    let token = crate::router::query_param("t");
     let has_token = token.is_some();
-    let result = load::<Verification>(move || token.clone().map(|t| format!("/api/verify?t={t}")));
+    let result = load::<Verification>(move || token.as_deref().map(api_client::verify));
     let checked_at = js_sys::Date::now() as i64;
     view! {
         <h1 class="page-title">{tr(|m| m.licence.verify_title)}</h1>

@@ -16,7 +16,8 @@ use super::{action_text, countdown, permit_names, stage_badge, stage_text, timel
 use crate::api_client;
 use crate::load::{act, bump, load, show};
 use crate::prefs::{pick, tr, use_prefs, use_title};
-use crate::router::{use_location, Link};
+use crate::route::Route;
+use crate::router::Link;
 
 const QUEUES: [Option<Stage>; 7] = [
     None,
@@ -28,31 +29,19 @@ const QUEUES: [Option<Stage>; 7] = [
     Some(Stage::Rejected),
 ];
 
-/// `/staff/licences?stage=`.
+/// `/staff/licences?stage=` (a page per queue: the tabs are links).
 #[component]
-pub fn Workbench() -> impl IntoView {
+pub fn Workbench(stage: Option<Stage>) -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.workbench_title);
-    let location = use_location();
-    let stage = Memo::new(move |_| {
-        location.path.get();
-        crate::router::query_param("stage").unwrap_or_default()
-    });
-    let queue = load::<Vec<ApplicationSummary>>(move || {
-        Some(format!(
-            "/api/staff/licences/applications?stage={}",
-            stage.get()
-        ))
-    });
+    let queue = load::<Vec<ApplicationSummary>>(move || Some(api_client::queue(stage)));
     view! {
         <h1 class="page-title">{tr(|m| m.licence.workbench_title)}</h1>
-        <p><a href="/staff/licences/figures">{tr(|m| m.licence.open_figures)}</a></p>
+        <p><a href=Route::Figures.path()>{tr(|m| m.licence.open_figures)}</a></p>
         <nav class="tabs" aria-label=tr(|m| m.licence.queues)>
             {QUEUES.into_iter().map(|q| {
-                let value = q.map(Stage::as_str).unwrap_or("");
-                let href = if value.is_empty() { "/staff/licences".to_owned() } else { format!("/staff/licences?stage={value}") };
                 view! {
-                    <a href=href aria-current=move || (stage.get() == value).then_some("page")>
+                    <a href=Route::Workbench(q).path() aria-current=(stage == q).then_some("page")>
                         {move || q.map_or(prefs.t().licence.queue_open, |s| stage_text(prefs.t(), s))}
                     </a>
                 }
@@ -66,7 +55,7 @@ pub fn Workbench() -> impl IntoView {
                     view! {
                         <li class="row-item" class:overdue=a.overdue data-number=a.number.clone()>
                             <div>
-                                <a href=format!("/staff/licences/{}", a.id)>{a.number.clone()}" · "{a.business_name.clone()}</a>
+                                <a href=Route::Review(a.id).path()>{a.number.clone()}" · "{a.business_name.clone()}</a>
                                 <p class="hint">{move || permit_names(prefs.locale.get(), &permits)}</p>
                             </div>
                             <div class="row-end">
@@ -89,10 +78,10 @@ pub fn ReviewPage(id: i64) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let application = load::<Application>(move || {
         tick.get();
-        Some(format!("/api/staff/licences/applications/{id}"))
+        Some(api_client::review(id))
     });
     view! {
-        <p><Link href="/staff/licences">{tr(|m| m.licence.workbench_title)}</Link></p>
+        <p><Link to=Route::Workbench(None)>{tr(|m| m.licence.workbench_title)}</Link></p>
         {show(application, move |a: Application| {
             let number = a.number.clone();
             let permits = a.permits.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
@@ -134,7 +123,7 @@ pub fn ReviewPage(id: i64) -> impl IntoView {
                                 <li class="row-item" data-material=code.clone()>
                                     <span>{m.item}". "{move || pick(prefs.locale.get(), &name)}</span>
                                     {upload.map(|u| view! {
-                                        <a target="_blank" rel="noopener" href=format!("/api/staff/licences/applications/{id}/materials/{code}")>{tr(|m| m.licence.open_file)}" ("{u.file_name}")"</a>
+                                        <a target="_blank" rel="noopener" href=api_client::material_url(id, &code)>{tr(|m| m.licence.open_file)}" ("{u.file_name}")"</a>
                                     })}
                                 </li>
                             }
@@ -154,7 +143,6 @@ pub fn ReviewPage(id: i64) -> impl IntoView {
 #[component]
 fn Actions(id: i64, application: Application, tick: RwSignal<u32>) -> impl IntoView {
     let prefs = use_prefs();
-    let error = RwSignal::new(None::<String>);
     let comment = RwSignal::new(String::new());
     let when = RwSignal::new(String::new());
     let reasons = RwSignal::new(BTreeMap::<String, String>::new());
@@ -179,12 +167,7 @@ fn Actions(id: i64, application: Application, tick: RwSignal<u32>) -> impl IntoV
             items,
             scheduled_for,
         };
-        let path = format!("/api/staff/licences/applications/{id}/transitions");
-        act(
-            error,
-            move |locale| async move { api_client::post::<_, Application>(&path, &body, locale).await },
-            move |_| bump(tick),
-        );
+        act(api_client::reviewer_step(id, &body), move |_| bump(tick));
     };
     let actions = application.actions.clone();
     if actions.is_empty() {
@@ -228,7 +211,6 @@ fn Actions(id: i64, application: Application, tick: RwSignal<u32>) -> impl IntoV
                 <p class="hint" id="review-comment-hint">{tr(|m| m.licence.appeal_hint)}</p>
                 <textarea id="review-comment" rows="3" aria-describedby="review-comment-hint" on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
             </div>
-            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             <p class="button-row">
                 {actions.into_iter().map(|a| {
                     let primary = matches!(a, Action::Accept | Action::Approve | Action::PassCheck | Action::UseCommitment);
@@ -248,27 +230,17 @@ fn Actions(id: i64, application: Application, tick: RwSignal<u32>) -> impl IntoV
 fn IssuedPermits(number: String) -> impl IntoView {
     let prefs = use_prefs();
     let tick = RwSignal::new(0u32);
-    let path = format!(
-        "/api/staff/licences/issued/{}",
-        js_sys::encode_uri_component(&number)
-    );
     let licence = load::<Licence>(move || {
         tick.get();
-        Some(path.clone())
+        Some(api_client::issued_for_staff(&number))
     });
-    let error = RwSignal::new(None::<String>);
     let reason = RwSignal::new(String::new());
     let revoke = move |number: String, code: String| {
         let body = Revocation {
             reason: reason.get_untracked(),
         };
-        let path = format!(
-            "/api/staff/licences/issued/{}/permits/{code}/revoke",
-            js_sys::encode_uri_component(&number)
-        );
         act(
-            error,
-            move |locale| async move { api_client::post::<_, Licence>(&path, &body, locale).await },
+            api_client::revoke_permit(&number, &code, &body),
             move |_| bump(tick),
         );
     };
@@ -305,7 +277,6 @@ fn IssuedPermits(number: String) -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                    {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 }
             })}
         </section>
@@ -325,10 +296,9 @@ fn less(m: &'static crate::i18n::Messages, now: f64, before: f64) -> String {
 pub fn FiguresPage() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.licence.figures_title);
-    let figures =
-        load::<Vec<CombinationFigures>>(|| Some("/api/staff/licences/figures".to_owned()));
+    let figures = load::<Vec<CombinationFigures>>(|| Some(api_client::figures()));
     view! {
-        <p><Link href="/staff/licences">{tr(|m| m.licence.workbench_title)}</Link></p>
+        <p><Link to=Route::Workbench(None)>{tr(|m| m.licence.workbench_title)}</Link></p>
         <h1 class="page-title">{tr(|m| m.licence.figures_title)}</h1>
         <p class="lead">{tr(|m| m.licence.figures_intro)}</p>
         {show(figures, move |list: Vec<CombinationFigures>| view! {

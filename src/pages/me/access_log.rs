@@ -3,6 +3,7 @@
 use api::account::AccessLogEntry;
 use leptos::prelude::*;
 
+use crate::api_client;
 use crate::format;
 use crate::load::{load, show};
 use crate::prefs::{tr, use_prefs};
@@ -11,7 +12,7 @@ use crate::prefs::{tr, use_prefs};
 #[component]
 pub fn AccessLog() -> impl IntoView {
     let prefs = use_prefs();
-    let log = load::<Vec<AccessLogEntry>>(|| Some("/api/me/access-log".to_owned()));
+    let log = load::<Vec<AccessLogEntry>>(|| Some(api_client::access_log()));
     view! {
         <section class="panel" aria-labelledby="access-title">
             <h2 id="access-title">{tr(|m| m.account.access_log)}</h2>

@@ -6,22 +6,19 @@ use leptos::prelude::*;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{act, bump, load, show, spawn_request, Put};
+use crate::load::{act, bump, load, show, Put};
 use crate::prefs::{tr, use_prefs};
 
 /// The agents section of one enterprise.
 #[component]
 pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
     let prefs = use_prefs();
-    let path = format!("/api/enterprises/{}/agents", enterprise.id);
+    let id = enterprise.id;
     let reload = RwSignal::new(0u32);
-    let list = {
-        let path = path.clone();
-        load::<Vec<Agent>>(move || {
-            let _ = reload.try_get();
-            Some(path.clone())
-        })
-    };
+    let list = load::<Vec<Agent>>(move || {
+        let _ = reload.try_get();
+        Some(api_client::agents(id))
+    });
     let phone = RwSignal::new(String::new());
     let subsidies = RwSignal::new(true);
     let licences = RwSignal::new(false);
@@ -29,36 +26,30 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
     let expires =
         RwSignal::new(Date::from_days_since_epoch(today.days_since_epoch() + 365).to_string());
     let error = RwSignal::new(None::<String>);
-    let add = {
-        let path = path.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let m = prefs.t();
-            let parsed = match Mobile::parse(&phone.get_untracked()) {
-                Ok(p) => p,
-                Err(e) => return error.put(Some(format::validation(m, e))),
-            };
-            let Ok(expires_on) = expires.get_untracked().parse::<Date>() else {
-                return error.put(Some(m.validation.date_past.to_owned()));
-            };
-            let body = NewAgent {
-                phone: parsed,
-                scopes: Scopes {
-                    subsidies: subsidies.get_untracked(),
-                    licences: licences.get_untracked(),
-                },
-                expires_on,
-            };
-            let path = path.clone();
-            act(
-                error,
-                move |locale| async move { api_client::post::<_, Agent>(&path, &body, locale).await },
-                move |_| {
-                    phone.put(String::new());
-                    bump(reload);
-                },
-            );
-        }
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let m = prefs.t();
+        let parsed = match Mobile::parse(&phone.get_untracked()) {
+            Ok(p) => p,
+            Err(e) => return error.put(Some(format::validation(m, e))),
+        };
+        let Ok(expires_on) = expires.get_untracked().parse::<Date>() else {
+            return error.put(Some(m.validation.date_past.to_owned()));
+        };
+        let body = NewAgent {
+            phone: parsed,
+            scopes: Scopes {
+                subsidies: subsidies.get_untracked(),
+                licences: licences.get_untracked(),
+            },
+            expires_on,
+        };
+        // What the server refuses shows in the alert region; the checks as typed stay here.
+        error.put(None);
+        act(api_client::add_agent(id, &body), move |_| {
+            phone.put(String::new());
+            bump(reload);
+        });
     };
     let title_id = format!("agents-{}", enterprise.id);
     let labelled_by = title_id.clone();
@@ -66,19 +57,16 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
         <section class="panel" aria-labelledby=labelled_by>
             <h2 id=title_id>{tr(|m| m.account.agents)} " · " {enterprise.name.clone()}</h2>
             <p class="hint">{tr(|m| m.account.agents_intro)}</p>
-            {show(list, {
-                let path = path.clone();
-                move |agents: Vec<Agent>| {
-                    if agents.is_empty() {
-                        view! { <p>{tr(|m| m.account.no_agents)}</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="rows" data-test="agents">
-                                {agents.into_iter().map(|a| view! { <AgentRow agent=a path=path.clone() reload /> }).collect_view()}
-                            </ul>
-                        }
-                        .into_any()
+            {show(list, move |agents: Vec<Agent>| {
+                if agents.is_empty() {
+                    view! { <p>{tr(|m| m.account.no_agents)}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rows" data-test="agents">
+                            {agents.into_iter().map(|a| view! { <AgentRow agent=a enterprise=id reload /> }).collect_view()}
+                        </ul>
                     }
+                    .into_any()
                 }
             })}
             <form class="form" on:submit=add novalidate>
@@ -103,21 +91,13 @@ pub fn Agents(enterprise: EnterpriseAccess) -> impl IntoView {
 
 /// One agent, with a revoke button while active.
 #[component]
-fn AgentRow(agent: Agent, path: String, reload: RwSignal<u32>) -> impl IntoView {
+fn AgentRow(agent: Agent, enterprise: i64, reload: RwSignal<u32>) -> impl IntoView {
     let prefs = use_prefs();
-    let revoke = {
-        let url = format!("{path}/{}", agent.id);
-        move |_| {
-            let url = url.clone();
-            spawn_request(
-                move |locale| async move { api_client::delete(&url, locale).await },
-                move |answer, _| {
-                    if answer.is_ok() {
-                        bump(reload);
-                    }
-                },
-            );
-        }
+    let agent_id = agent.id;
+    let revoke = move |_| {
+        act(api_client::revoke_agent(enterprise, agent_id), move |()| {
+            bump(reload)
+        })
     };
     let scopes = agent.scopes;
     let expires_on = agent.expires_on;

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{bump, load, show, spawn_request, Put};
+use crate::load::{act, bump, load, show, spawn_request, Put};
 use crate::prefs::{tr, use_prefs};
+use crate::route::Route;
 use crate::session::use_auth;
 
 /// The devices section.
@@ -18,18 +19,19 @@ pub fn Devices() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let list = load::<Vec<SessionInfo>>(move || {
         let _ = reload.try_get();
-        Some("/api/me/sessions".to_owned())
+        Some(api_client::sessions())
     });
+    // Signing out everywhere changes the session: the app follows even if the person has left
+    // this page meanwhile.
     let logout_all = move |_| {
-        spawn_request(
-            |locale| async move { api_client::post::<_, ()>("/api/auth/logout-all", &(), locale).await },
-            move |answer, _| {
-                if answer.is_ok() {
-                    auth.me.put(None);
-                    crate::router::full_load("/login");
-                }
-            },
-        );
+        let page = crate::alerts::page();
+        spawn_request(api_client::logout_all(), move |answer, _| match answer {
+            Ok(()) => {
+                auth.me.put(None);
+                crate::router::full_load(&Route::Login);
+            }
+            Err(e) => page.show(e),
+        });
     };
     view! {
         <section class="panel" aria-labelledby="devices-title">
@@ -38,13 +40,7 @@ pub fn Devices() -> impl IntoView {
                             <ul class="rows" data-test="devices">
                                 {sessions.into_iter().map(|s| {
                                     let id = s.id;
-                                    let end = move |_| {
-                                        let path = format!("/api/me/sessions/{id}");
-                                        spawn_request(
-                                            move |locale| async move { api_client::delete(&path, locale).await },
-                                            move |answer, _| if answer.is_ok() { bump(reload) },
-                                        );
-                                    };
+                                    let end = move |_| act(api_client::end_session(id), move |()| bump(reload));
                                     let device = s.user_agent.clone();
                                     let (created, seen) = (s.created_at.clone(), s.last_seen_at.clone());
                                     view! {

@@ -1,6 +1,6 @@
 //! Recording one's real name and ID number (实名), checked here as typed and again by the server.
 
-use api::account::{Identity, Me};
+use api::account::Identity;
 use api::IdNumber;
 use leptos::prelude::*;
 
@@ -31,13 +31,17 @@ pub fn IdentityForm() -> impl IntoView {
             name: name.get_untracked(),
             id_number: id_number.get_untracked(),
         };
+        // What the server refuses shows in the alert region; the checks as typed stay here.
+        error.put(None);
+        let page = crate::alerts::page();
         spawn_request(
-            move |locale| async move {
-                api_client::put::<_, Me>("/api/me/identity", &body, locale).await
-            },
-            move |answer, m| match answer {
-                Ok(me) => auth.me.put(Some(me)),
-                Err(e) => error.put(Some(e.message(m))),
+            api_client::set_identity(&body),
+            move |answer, _| match answer {
+                Ok(me) => {
+                    page.clear();
+                    auth.me.put(Some(me));
+                }
+                Err(e) => page.show(e),
             },
         );
     };

@@ -12,15 +12,17 @@ mod identity;
 #[cfg(feature = "account")]
 mod profile;
 
-use crate::router::Link;
 #[cfg(feature = "account")]
 use api::account::Me as Account;
 use api::system::Version;
 use leptos::prelude::*;
 
+use crate::api_client;
 use crate::components::settings::{ElderSwitch, LanguageSwitch};
 use crate::load::{load, show};
 use crate::prefs::{tr, use_prefs, use_title};
+use crate::route::Route;
+use crate::router::Link;
 use crate::session::use_auth;
 
 /// The "me" page.
@@ -29,7 +31,7 @@ pub fn Me() -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
     use_title(|m| m.me.title);
-    let version = load::<Version>(|| Some("/api/version".to_owned()));
+    let version = load::<Version>(|| Some(api_client::version()));
     view! {
         <h1 class="page-title">{tr(|m| m.me.title)}</h1>
         {move || match auth.me.get() {
@@ -38,12 +40,12 @@ pub fn Me() -> impl IntoView {
             // Signed in, but this is the visitors' bundle: load the signed-in one.
             #[cfg(not(feature = "account"))]
             Some(_) => {
-                crate::router::full_load("/me");
+                crate::router::full_load(&Route::Me);
                 ().into_any()
             }
             None => view! {
                 <p class="lead">{tr(|m| m.me.login_prompt)}</p>
-                <p><Link href="/login" class="button primary">{tr(|m| m.landing.login)}</Link></p>
+                <p><Link to=Route::Login class="button primary">{tr(|m| m.landing.login)}</Link></p>
             }
             .into_any(),
         }}

@@ -4,11 +4,11 @@ use api::account::{ActFor, EnterpriseRole, Me, Permission};
 use api::text::fill;
 use leptos::prelude::*;
 
-use crate::load::{spawn_request, Put};
-
 use crate::api_client;
 use crate::i18n::Messages;
+use crate::load::{spawn_request, Put};
 use crate::prefs::{tr, use_prefs};
+use crate::route::Route;
 use crate::session::use_auth;
 
 /// Profile and acting-for switcher.
@@ -16,20 +16,17 @@ use crate::session::use_auth;
 pub fn Profile(account: Me) -> impl IntoView {
     let prefs = use_prefs();
     let auth = use_auth();
-    let error = RwSignal::new(None::<String>);
     // Logging out or switching whom one acts for changes the session: the app follows even if
     // the person has left this page meanwhile.
     let logout = move |_| {
-        spawn_request(
-            |locale| async move { api_client::post::<_, ()>("/api/auth/logout", &(), locale).await },
-            move |answer, m| match answer {
-                Ok(()) => {
-                    auth.me.put(None);
-                    crate::router::full_load("/login");
-                }
-                Err(e) => error.put(Some(e.message(m))),
-            },
-        );
+        let page = crate::alerts::page();
+        spawn_request(api_client::logout(), move |answer, _| match answer {
+            Ok(()) => {
+                auth.me.put(None);
+                crate::router::full_load(&Route::Login);
+            }
+            Err(e) => page.show(e),
+        });
     };
     let not_set = move || prefs.t().account.not_set.to_owned();
     let details = match account {
@@ -46,15 +43,14 @@ pub fn Profile(account: Me) -> impl IntoView {
                 let body = ActFor {
                     enterprise_id: value.parse().ok(),
                 };
-                spawn_request(
-                    move |locale| async move {
-                        api_client::post::<_, Me>("/api/me/acting-for", &body, locale).await
-                    },
-                    move |answer, m| match answer {
-                        Ok(me) => auth.me.put(Some(me)),
-                        Err(e) => error.put(Some(e.message(m))),
-                    },
-                );
+                let page = crate::alerts::page();
+                spawn_request(api_client::act_for(&body), move |answer, _| match answer {
+                    Ok(me) => {
+                        page.clear();
+                        auth.me.put(Some(me));
+                    }
+                    Err(e) => page.show(e),
+                });
             };
             let has_enterprises = !enterprises.is_empty();
             view! {
@@ -101,12 +97,12 @@ pub fn Profile(account: Me) -> impl IntoView {
                 <dd>{move || permissions.iter().map(|p| permission_text(prefs.t(), *p)).collect::<Vec<_>>().join(prefs.t().common.list_separator)}</dd>
             </dl>
             {admin.then(|| view! {
-                <p><a class="button" href="/staff/disbursement">{tr(|m| m.disbursement.open)}</a></p>
-                <p><a class="button" href="/staff/licences/catalogue" data-test="open-catalogue">{tr(|m| m.licence.catalogue_title)}</a></p>
+                <p><a class="button" href=Route::Disbursement.path()>{tr(|m| m.disbursement.open)}</a></p>
+                <p><a class="button" href=Route::Catalogue.path() data-test="open-catalogue">{tr(|m| m.licence.catalogue_title)}</a></p>
             })}
             {reviewer.then(|| view! {
-                <p><a class="button primary" href="/staff/licences" data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>
-                <p><a class="button" href="/staff/licences/figures">{tr(|m| m.licence.figures_title)}</a></p>
+                <p><a class="button primary" href=Route::Workbench(None).path() data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>
+                <p><a class="button" href=Route::Figures.path()>{tr(|m| m.licence.figures_title)}</a></p>
             })}
             }
             .into_any()
@@ -116,7 +112,6 @@ pub fn Profile(account: Me) -> impl IntoView {
         <section class="panel" aria-labelledby="profile-title">
             <h2 id="profile-title">{tr(|m| m.account.profile)}</h2>
             {details}
-            <p class="field-error" role="alert">{move || error.get()}</p>
             <button type="button" class="button" data-test="logout" on:click=logout>{tr(|m| m.account.logout)}</button>
         </section>
     }
