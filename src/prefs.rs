@@ -34,6 +34,9 @@ pub fn locale_now() -> Locale {
     use_context::<Prefs>().map_or_else(Locale::default, Prefs::now)
 }
 
+/// The device's storage. Read and written as plain text rather than through gloo-storage,
+/// which keeps values as JSON (`"en"` with its quotes): it would not read what devices have
+/// saved already.
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }

@@ -15,8 +15,7 @@ use std::pin::Pin;
 use api::ErrorBody;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsValue;
 
 pub use accounts::*;
 pub use licences::*;
@@ -162,41 +161,35 @@ async fn exchange(
     body: Body,
     locale: Locale,
 ) -> Result<String, ApiFailure> {
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    let headers = web_sys::Headers::new().map_err(|_| ApiFailure::Unexpected)?;
-    let _ = headers.set("Accept", "application/json");
-    let _ = headers.set("Accept-Language", locale.tag());
-    if method != "GET" {
-        let _ = headers.set(CSRF_HEADER, CSRF_VALUE);
+    use gloo_net::http::{Method, RequestBuilder};
+    let method = match method {
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "DELETE" => Method::DELETE,
+        _ => Method::GET,
+    };
+    let mut builder = RequestBuilder::new(path)
+        .header("Accept", "application/json")
+        .header("Accept-Language", locale.tag());
+    if method != Method::GET {
+        builder = builder.header(CSRF_HEADER, CSRF_VALUE);
     }
-    match body {
-        Body::None => {}
-        Body::Json(json) => {
-            let _ = headers.set("Content-Type", "application/json");
-            init.set_body(&JsValue::from_str(&json));
-        }
+    let builder = builder.method(method);
+    let request = match body {
+        Body::None => builder.build(),
+        Body::Json(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
         Body::Broken => return Err(ApiFailure::Unexpected),
         #[cfg(feature = "account")]
         Body::File(file) => {
-            let _ = headers.set("Content-Type", &file.type_());
-            init.set_body(&file);
+            let kind = file.type_();
+            builder.header("Content-Type", &kind).body(file)
         }
     }
-    init.set_headers(&headers);
-    let request =
-        web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ApiFailure::Unexpected)?;
-    let response: web_sys::Response =
-        JsFuture::from(leptos::prelude::window().fetch_with_request(&request))
-            .await
-            .map_err(|_| ApiFailure::Network)?
-            .dyn_into()
-            .map_err(|_| ApiFailure::Unexpected)?;
-    let text = JsFuture::from(response.text().map_err(|_| ApiFailure::Network)?)
-        .await
-        .map_err(|_| ApiFailure::Network)?
-        .as_string()
-        .unwrap_or_default();
+    .map_err(|_| ApiFailure::Unexpected)?;
+    let response = request.send().await.map_err(|_| ApiFailure::Network)?;
+    let text = response.text().await.map_err(|_| ApiFailure::Network)?;
     if response.ok() {
         Ok(text)
     } else {
@@ -261,16 +254,9 @@ pub struct Events {
     path: String,
 }
 
-/// An open stream, closed when dropped.
+/// An open stream, closed when dropped (which ends the tasks that listen to it).
 pub struct LiveStream {
-    source: web_sys::EventSource,
-    _on_event: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::Event)>,
-}
-
-impl Drop for LiveStream {
-    fn drop(&mut self) {
-        self.source.close();
-    }
+    _source: gloo_net::eventsource::futures::EventSource,
 }
 
 impl Events {
@@ -278,27 +264,26 @@ impl Events {
     /// reconnects after a lost connection (something may have changed meanwhile). The browser
     /// reconnects by itself.
     pub fn subscribe(self, on_change: impl Fn() + 'static) -> Option<LiveStream> {
-        let source = web_sys::EventSource::new(&self.path).ok()?;
-        let mut readies = 0u32;
-        let on_event = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::Event)>::new(
-            move |e: web_sys::Event| {
-                if e.type_() == "ready" {
-                    readies += 1;
-                    if readies == 1 {
-                        return;
+        use futures_core::Stream;
+        let mut source = gloo_net::eventsource::futures::EventSource::new(&self.path).ok()?;
+        let on_change = std::rc::Rc::new(on_change);
+        // The first `ready` is the stream opening; each later one a reconnection.
+        for (name, mut skip) in [("ready", 1u32), ("changed", 0)] {
+            let mut events = Box::pin(source.subscribe(name).ok()?);
+            let on_change = on_change.clone();
+            leptos::task::spawn_local(async move {
+                // Ends when the stream is closed (it then reports an error).
+                while let Some(Ok(_)) =
+                    std::future::poll_fn(|cx| events.as_mut().poll_next(cx)).await
+                {
+                    match skip.checked_sub(1) {
+                        Some(left) => skip = left,
+                        None => on_change(),
                     }
                 }
-                on_change();
-            },
-        );
-        for name in ["ready", "changed"] {
-            let _ =
-                source.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
+            });
         }
-        Some(LiveStream {
-            source,
-            _on_event: on_event,
-        })
+        Some(LiveStream { _source: source })
     }
 }
 

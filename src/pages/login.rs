@@ -192,17 +192,15 @@ pub fn Login(binding: bool) -> impl IntoView {
 /// Counts `wait` down to zero, a second at a time; stops when the page is gone (the person
 /// logged in or moved on), whose signal is then disposed.
 fn count_down(wait: RwSignal<u32>) {
-    set_timeout(
-        move || {
-            let Some(now) = wait.try_get_untracked() else {
-                return;
-            };
-            let left = now.saturating_sub(1);
-            wait.put(left);
-            if left > 0 {
-                count_down(wait);
-            }
-        },
-        std::time::Duration::from_secs(1),
-    );
+    gloo_timers::callback::Timeout::new(1_000, move || {
+        let Some(now) = wait.try_get_untracked() else {
+            return;
+        };
+        let left = now.saturating_sub(1);
+        wait.put(left);
+        if left > 0 {
+            count_down(wait);
+        }
+    })
+    .forget();
 }
