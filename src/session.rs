@@ -4,8 +4,9 @@
 use api::account::Me;
 use leptos::prelude::*;
 
+use crate::alerts;
 use crate::api_client::{self, ApiFailure, Call};
-use crate::load::Put;
+use crate::load::{spawn_request, Put};
 use crate::route::Route;
 
 /// Shared through context; `Copy`.
@@ -43,4 +44,32 @@ pub async fn log_in(auth: Auth, call: Call<Me>) -> Result<(), ApiFailure> {
     auth.me.put(Some(me));
     crate::router::full_load(&Route::Me);
     Ok(())
+}
+
+/// Sends a logout (here, or on every device): on success the app forgets the account and goes
+/// to the login page (the visitors' bundle), even if the person has left the page that asked.
+/// A failure shows in the alert region while that page is on screen.
+pub fn log_out(auth: Auth, call: Call<()>) {
+    let page = alerts::page();
+    spawn_request(call, move |answer, _| match answer {
+        Ok(()) => {
+            auth.me.put(None);
+            crate::router::full_load(&Route::Login);
+        }
+        Err(e) => page.show(e),
+    });
+}
+
+/// Sends a change that answers with the account as it is now (an identity recorded, another
+/// enterprise acted for): the app takes it even if the person has left the page that asked.
+/// A failure shows in the alert region while that page is on screen.
+pub fn change_account(auth: Auth, call: Call<Me>) {
+    let page = alerts::page();
+    spawn_request(call, move |answer, _| match answer {
+        Ok(me) => {
+            page.clear();
+            auth.me.put(Some(me));
+        }
+        Err(e) => page.show(e),
+    });
 }

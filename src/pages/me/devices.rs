@@ -6,10 +6,9 @@ use leptos::prelude::*;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{act, bump, load, show, spawn_request, Put};
+use crate::load::{act, bump, load, show};
 use crate::prefs::{tr, use_prefs};
-use crate::route::Route;
-use crate::session::use_auth;
+use crate::session::{self, use_auth};
 
 /// The devices section.
 #[component]
@@ -21,18 +20,7 @@ pub fn Devices() -> impl IntoView {
         let _ = reload.try_get();
         Some(api_client::sessions())
     });
-    // Signing out everywhere changes the session: the app follows even if the person has left
-    // this page meanwhile.
-    let logout_all = move |_| {
-        let page = crate::alerts::page();
-        spawn_request(api_client::logout_all(), move |answer, _| match answer {
-            Ok(()) => {
-                auth.me.put(None);
-                crate::router::full_load(&Route::Login);
-            }
-            Err(e) => page.show(e),
-        });
-    };
+    let logout_all = move |_| session::log_out(auth, api_client::logout_all());
     view! {
         <section class="panel" aria-labelledby="devices-title">
             <h2 id="devices-title">{tr(|m| m.account.devices)}</h2>

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use crate::api_client;
 use crate::format;
-use crate::load::{spawn_request, Put};
+use crate::load::Put;
 use crate::prefs::{tr, use_prefs};
-use crate::session::use_auth;
+use crate::session::{self, use_auth};
 
 /// The identity form, for a person who has not recorded one.
 #[component]
@@ -33,17 +33,7 @@ pub fn IdentityForm() -> impl IntoView {
         };
         // What the server refuses shows in the alert region; the checks as typed stay here.
         error.put(None);
-        let page = crate::alerts::page();
-        spawn_request(
-            api_client::set_identity(&body),
-            move |answer, _| match answer {
-                Ok(me) => {
-                    page.clear();
-                    auth.me.put(Some(me));
-                }
-                Err(e) => page.show(e),
-            },
-        );
+        session::change_account(auth, api_client::set_identity(&body));
     };
     view! {
         <section class="panel" aria-labelledby="identity-title">

@@ -6,10 +6,9 @@ use leptos::prelude::*;
 
 use crate::api_client;
 use crate::i18n::Messages;
-use crate::load::{spawn_request, Put};
 use crate::prefs::{tr, use_prefs};
 use crate::route::Route;
-use crate::session::use_auth;
+use crate::session::{self, use_auth};
 
 /// Profile and acting-for switcher.
 #[component]
@@ -18,16 +17,7 @@ pub fn Profile(account: Me) -> impl IntoView {
     let auth = use_auth();
     // Logging out or switching whom one acts for changes the session: the app follows even if
     // the person has left this page meanwhile.
-    let logout = move |_| {
-        let page = crate::alerts::page();
-        spawn_request(api_client::logout(), move |answer, _| match answer {
-            Ok(()) => {
-                auth.me.put(None);
-                crate::router::full_load(&Route::Login);
-            }
-            Err(e) => page.show(e),
-        });
-    };
+    let logout = move |_| session::log_out(auth, api_client::logout());
     let not_set = move || prefs.t().account.not_set.to_owned();
     let details = match account {
         Me::Person {
@@ -43,14 +33,7 @@ pub fn Profile(account: Me) -> impl IntoView {
                 let body = ActFor {
                     enterprise_id: value.parse().ok(),
                 };
-                let page = crate::alerts::page();
-                spawn_request(api_client::act_for(&body), move |answer, _| match answer {
-                    Ok(me) => {
-                        page.clear();
-                        auth.me.put(Some(me));
-                    }
-                    Err(e) => page.show(e),
-                });
+                session::change_account(auth, api_client::act_for(&body));
             };
             let has_enterprises = !enterprises.is_empty();
             view! {
