@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use api::licence::{
-    Application, ApplicationSummary, Catalogue, CombinationFigures, Licence, NewApplication,
-    Revocation, Stage, TrackRequest, Tracking, TransitionRequest, Verification,
+    AnswersUpdate, Application, ApplicationSummary, Catalogue, CombinationFigures, Licence,
+    NewApplication, Revocation, Stage, TrackRequest, Tracking, TransitionRequest, Verification,
 };
-use serde::Serialize;
 
 use super::{Call, Events};
 use crate::route::encode;
@@ -37,17 +36,13 @@ pub fn application(id: i64) -> Call<Application> {
     Call::get(format!("/api/licences/applications/{id}"))
 }
 
-/// The body of a save of answers (the server's `AnswersUpdate`).
-#[derive(Serialize)]
-struct AnswersUpdate<'a> {
-    answers: &'a BTreeMap<String, String>,
-}
-
 /// `PUT /api/licences/applications/{id}/answers`: saves answers (merged into those before).
 pub fn save_answers(id: i64, answers: &BTreeMap<String, String>) -> Call<Application> {
     Call::put(
         format!("/api/licences/applications/{id}/answers"),
-        &AnswersUpdate { answers },
+        &AnswersUpdate {
+            answers: answers.clone(),
+        },
     )
 }
 

@@ -223,6 +223,14 @@ pub struct NewApplication {
     pub permits: Vec<String>,
 }
 
+/// Answers to save (a draft saves as it is typed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnswersUpdate {
+    /// Field key → answer; an empty answer clears the field.
+    pub answers: BTreeMap<String, String>,
+}
+
 /// A section of the form, as the task list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -5,11 +5,9 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use utoipa::ToSchema;
 
-use api::licence::{Application, ApplicationSummary, NewApplication, Stage};
+use api::licence::{AnswersUpdate, Application, ApplicationSummary, NewApplication, Stage};
 use api::ErrorBody;
 use licensing::workflow;
 
@@ -142,13 +140,6 @@ pub async fn get_one(
     Path(id): Path<i64>,
 ) -> Result<Json<Application>, ApiError> {
     applicant_view(&state, id, who, &headers).await
-}
-
-/// Answers to save (a draft saves as it is typed).
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct AnswersUpdate {
-    /// Field key → answer; an empty answer clears the field.
-    pub answers: BTreeMap<String, String>,
 }
 
 /// Saves answers (merged into those saved before). Answers are kept even when wrong, so
