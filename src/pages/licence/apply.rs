@@ -8,7 +8,7 @@ use api::licence::{
 use api::text::fill;
 use leptos::prelude::*;
 
-use super::{countdown, live, permit_names, stage_badge, time_used, timeline};
+use super::{application_row, countdown, live, permit_names, stage_badge, time_used, timeline};
 use crate::api_client;
 use crate::load::{act, load, show, spawn_request, Put};
 use crate::prefs::{pick, tr, use_prefs, use_title};
@@ -31,18 +31,13 @@ pub fn LicencesPage() -> impl IntoView {
                 {list.into_iter().map(|a| {
                     let name = a.business_name.clone();
                     let permits = a.permits.clone();
-                    view! {
-                        <li class="row-item" data-number=a.number.clone()>
-                            <div>
-                                <a href=Route::Application(a.id).path()>{move || if name.is_empty() { prefs.t().licence.unnamed.to_owned() } else { name.clone() }}</a>
-                                <p class="hint">{a.number.clone()}" · "{move || permit_names(prefs.locale.get(), &permits)}</p>
-                            </div>
-                            <div class="row-end">
-                                {stage_badge(a.stage)}
-                                {countdown(a.working_days_left, None)}
-                            </div>
-                        </li>
-                    }
+                    let number = a.number.clone();
+                    application_row(
+                        &a,
+                        false,
+                        view! { <a href=Route::Application(a.id).path()>{move || if name.is_empty() { prefs.t().licence.unnamed.to_owned() } else { name.clone() }}</a> },
+                        view! { {number}" · "{move || permit_names(prefs.locale.get(), &permits)} },
+                    )
                 }).collect_view()}
             </ul>
         })}

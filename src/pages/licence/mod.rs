@@ -152,6 +152,29 @@ pub fn validity(m: &'static Messages, from: api::Date, to: Option<api::Date>) ->
     }
 }
 
+/// One application in a list: a link to it (`link`), a line under it (`hint`), its stage and
+/// the working days left; `overdue` marks it for the staff who owe it an answer.
+#[cfg(feature = "account")]
+pub fn application_row(
+    a: &api::licence::ApplicationSummary,
+    overdue: bool,
+    link: impl IntoView,
+    hint: impl IntoView,
+) -> impl IntoView {
+    view! {
+        <li class="row-item" class:overdue=overdue data-number=a.number.clone()>
+            <div>
+                {link}
+                <p class="hint">{hint}</p>
+            </div>
+            <div class="row-end">
+                {stage_badge(a.stage)}
+                {countdown(a.working_days_left, None)}
+            </div>
+        </li>
+    }
+}
+
 /// The permits' names, joined.
 pub fn permit_names(locale: crate::i18n::Locale, names: &[api::policy::Bilingual]) -> String {
     let sep = if locale == crate::i18n::Locale::ZhCn {

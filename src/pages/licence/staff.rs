@@ -12,7 +12,10 @@ use api::licence::{
 use api::text::fill;
 use leptos::prelude::*;
 
-use super::{action_text, countdown, permit_names, stage_badge, stage_text, timeline, validity};
+use super::{
+    action_text, application_row, countdown, permit_names, stage_badge, stage_text, timeline,
+    validity,
+};
 use crate::api_client;
 use crate::load::{act, bump, load, show};
 use crate::prefs::{pick, tr, use_prefs, use_title};
@@ -52,18 +55,12 @@ pub fn Workbench(stage: Option<Stage>) -> impl IntoView {
             <ul class="rows" data-test="queue">
                 {list.into_iter().map(|a| {
                     let permits = a.permits.clone();
-                    view! {
-                        <li class="row-item" class:overdue=a.overdue data-number=a.number.clone()>
-                            <div>
-                                <a href=Route::Review(a.id).path()>{a.number.clone()}" · "{a.business_name.clone()}</a>
-                                <p class="hint">{move || permit_names(prefs.locale.get(), &permits)}</p>
-                            </div>
-                            <div class="row-end">
-                                {stage_badge(a.stage)}
-                                {countdown(a.working_days_left, None)}
-                            </div>
-                        </li>
-                    }
+                    application_row(
+                        &a,
+                        a.overdue,
+                        view! { <a href=Route::Review(a.id).path()>{a.number.clone()}" · "{a.business_name.clone()}</a> },
+                        move || permit_names(prefs.locale.get(), &permits),
+                    )
                 }).collect_view()}
             </ul>
         })}
