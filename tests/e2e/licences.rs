@@ -115,6 +115,10 @@ pub(crate) async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verif
             input.send_keys(&pdf).await?;
             appears(&owner, &format!("[data-material={code}][data-uploaded=true]")).await?;
         }
+        // The application in the owner's list.
+        open(ctx, &owner, "/licences").await?;
+        appears(&owner, "[data-test=applications] li").await?;
+        snap(&owner, "licences-list").await?;
         // Check your answers, then send.
         open(ctx, &owner, &format!("/licences/{id}/check")).await?;
         appears(&owner, "[data-section=business]").await?;
@@ -131,6 +135,7 @@ pub(crate) async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verif
             open(ctx, &reviewer, "/staff/licences").await?;
             appears(&reviewer, &format!("[data-test=queue] a[href='/staff/licences/{id}']")).await?;
             page_is_clean(&reviewer).await?;
+            snap(&reviewer, "workbench-queue").await?;
             open(ctx, &reviewer, &format!("/staff/licences/{id}")).await?;
             appears(&reviewer, "[data-test=review-actions]").await?;
             page_is_clean(&reviewer).await?;
