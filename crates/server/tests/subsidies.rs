@@ -788,7 +788,12 @@ async fn objections_reach_the_owning_department_and_come_back_answered(app: Test
     let resident = login_phone(&app, "13800000002").await;
     let uri = "/api/policies/senior-allowance/objections";
     let body = |attribute: &str, text: &str| {
-        json!({ "kind": "data_wrong", "attribute": attribute, "explanation": text }).to_string()
+        let objection = api::subsidy::NewObjection {
+            kind: api::subsidy::ObjectionKind::DataWrong,
+            attribute: attribute.to_owned(),
+            explanation: text.to_owned(),
+        };
+        serde_json::to_string(&objection).unwrap()
     };
     let sent = app
         .call(

@@ -308,15 +308,23 @@ macro_rules! on_both_databases {
     };
 }
 
+/// A request body: `value` as the API's JSON.
+pub fn json_body<T: serde::Serialize>(value: &T) -> Body {
+    Body::from(serde_json::to_string(value).expect("a request serializes"))
+}
+
 /// Logs a demo person in with phone and SMS code: their session cookie.
 pub async fn login_phone(app: &TestApp, phone: &str) -> String {
     sqlx::query("DELETE FROM rate_limits")
         .execute(&app.db.pool)
         .await
         .unwrap();
+    let mobile = api::Mobile::parse(phone).expect("a demo phone");
     let send = Request::post("/api/auth/sms/send")
         .header("content-type", "application/json")
-        .body(Body::from(format!(r#"{{"phone":"{phone}"}}"#)))
+        .body(json_body(&api::account::SendCode {
+            phone: mobile.clone(),
+        }))
         .unwrap();
     let code = app.send(send).await.json()["demo_code"]
         .as_str()
@@ -324,9 +332,10 @@ pub async fn login_phone(app: &TestApp, phone: &str) -> String {
         .to_owned();
     let verify = Request::post("/api/auth/sms/verify")
         .header("content-type", "application/json")
-        .body(Body::from(format!(
-            r#"{{"phone":"{phone}","code":"{code}"}}"#
-        )))
+        .body(json_body(&api::account::VerifyCode {
+            phone: mobile,
+            code,
+        }))
         .unwrap();
     let answer = app.send(verify).await;
     assert_eq!(answer.status, StatusCode::OK);
@@ -347,15 +356,16 @@ pub async fn login_staff(app: &TestApp, username: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned();
-    let body = format!(
-        r#"{{"username":"{username}","password":"{}","totp":"{code}"}}"#,
-        server::demo::STAFF_PASSWORD
-    );
+    let body = json_body(&api::account::StaffLogin {
+        username: username.to_owned(),
+        password: server::demo::STAFF_PASSWORD.to_owned(),
+        totp: code,
+    });
     let answer = app
         .send(
             Request::post("/api/auth/staff/login")
                 .header("content-type", "application/json")
-                .body(Body::from(body))
+                .body(body)
                 .unwrap(),
         )
         .await;
