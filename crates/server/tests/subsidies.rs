@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use common::{fake_treasury, login_phone, login_staff, TestApp};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use server::data::feeds::{FeedBatch, FeedFacts, FeedRecord};
 use server::subsidies::matching;
 use server::subsidies::payments::send_due;
 
@@ -36,15 +37,49 @@ async fn key(app: &TestApp, department: &str) -> String {
         .unwrap()
 }
 
-async fn push(app: &TestApp, key: &str, body: Value) -> common::Answer {
+/// Pushes `body` as a department with `key`.
+async fn push(app: &TestApp, key: &str, body: FeedBatch) -> common::Answer {
     app.send(
         Request::post("/api/feeds/batches")
             .header("content-type", "application/json")
             .header("authorization", format!("Bearer {key}"))
-            .body(Body::from(body.to_string()))
+            .body(common::json_body(&body))
             .unwrap(),
     )
     .await
+}
+
+/// One subject's attributes (a JSON object: name → value, as the feed writes them).
+fn rec(subject: &str, id: &str, attributes: Value) -> FeedRecord {
+    FeedRecord {
+        subject: subject.to_owned(),
+        id: id.to_owned(),
+        attributes: serde_json::from_value(attributes).expect("an object of attributes"),
+    }
+}
+
+/// A push of one subject's attributes.
+fn record(subject: &str, id: &str, attributes: Value) -> FeedBatch {
+    FeedBatch {
+        records: vec![rec(subject, id, attributes)],
+        ..FeedBatch::default()
+    }
+}
+
+/// A push of one month of one fact table for one enterprise (each row a JSON object).
+fn facts(table: &str, subject_id: &str, month: &str, rows: Vec<Value>) -> FeedBatch {
+    FeedBatch {
+        facts: vec![FeedFacts {
+            table: table.to_owned(),
+            subject_id: subject_id.to_owned(),
+            month: month.to_owned(),
+            rows: rows
+                .into_iter()
+                .map(|r| serde_json::from_value(r).expect("a row object"))
+                .collect(),
+        }],
+        ..FeedBatch::default()
+    }
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
@@ -72,7 +107,7 @@ async fn demo_with_treasury(app: TestApp) -> (TestApp, fake_treasury::Fake) {
 }
 
 async fn a_feed_needs_its_department_key(app: TestApp) {
-    let body = json!({ "records": [{ "subject": "resident", "id": "R1", "attributes": { "birth_date": "1940-01-01" } }] });
+    let body = record("resident", "R1", json!({ "birth_date": "1940-01-01" }));
     assert_eq!(
         push(&app, "zdk_forged", body.clone()).await.status,
         StatusCode::UNAUTHORIZED
@@ -95,13 +130,20 @@ async fn a_bad_push_applies_nothing_and_names_every_problem(app: TestApp) {
     let answer = push(
         &app,
         &ps,
-        json!({ "records": [
-            { "subject": "resident", "id": "R1", "attributes": { "birth_date": "1940-01-01", "hukou_district": "440604" } },
-            { "subject": "resident", "id": "R2", "attributes": { "birth_date": "1940-02-30" } },
-            { "subject": "resident", "id": "R3", "attributes": { "shoe_size": 42 } },
-            { "subject": "person", "id": "R4", "attributes": {} },
-            { "subject": "resident", "id": "R5", "attributes": { "dibao": true } }
-        ] }),
+        FeedBatch {
+            records: vec![
+                rec(
+                    "resident",
+                    "R1",
+                    json!({ "birth_date": "1940-01-01", "hukou_district": "440604" }),
+                ),
+                rec("resident", "R2", json!({ "birth_date": "1940-02-30" })),
+                rec("resident", "R3", json!({ "shoe_size": 42 })),
+                rec("person", "R4", json!({})),
+                rec("resident", "R5", json!({ "dibao": true })),
+            ],
+            ..FeedBatch::default()
+        },
     )
     .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -155,14 +197,24 @@ async fn a_bad_push_applies_nothing_and_names_every_problem(app: TestApp) {
     let answer = push(
         &app,
         &gas,
-        json!({ "facts": [{ "table": "gas_usage", "subject_id": "E-none", "month": "2026-11", "rows": [{ "cubic_meters": 5 }] }] }),
+        facts(
+            "gas_usage",
+            "E-none",
+            "2026-11",
+            vec![json!({ "cubic_meters": 5 })],
+        ),
     )
     .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.json()["problems"][0]["code"], "unknown_subject");
     // A department other than the register cannot create a resident.
     let dpf = key(&app, "disabled_persons_federation").await;
-    let answer = push(&app, &dpf, json!({ "records": [{ "subject": "resident", "id": "R9", "attributes": { "disability_grade": 1 } }] })).await;
+    let answer = push(
+        &app,
+        &dpf,
+        record("resident", "R9", json!({ "disability_grade": 1 })),
+    )
+    .await;
     assert_eq!(answer.json()["problems"][0]["code"], "unknown_subject");
     // In English when asked.
     let answer = app
@@ -184,7 +236,11 @@ async fn a_bad_push_applies_nothing_and_names_every_problem(app: TestApp) {
 
 async fn a_push_twice_changes_nothing_and_keeps_history(app: TestApp) {
     let ps = key(&app, "public_security").await;
-    let body = json!({ "records": [{ "subject": "resident", "id": "R1", "attributes": { "birth_date": "1950-01-01", "hukou_district": "440604" } }] });
+    let body = record(
+        "resident",
+        "R1",
+        json!({ "birth_date": "1950-01-01", "hukou_district": "440604" }),
+    );
     let first = push(&app, &ps, body.clone()).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text());
     assert_eq!(first.json()["changed_subjects"], 1);
@@ -192,7 +248,12 @@ async fn a_push_twice_changes_nothing_and_keeps_history(app: TestApp) {
     assert_eq!(again.json()["changed_subjects"], 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM subject_changes").await, 1);
     // A correction: old → new, with who and when.
-    let fix = push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "R1", "attributes": { "birth_date": "1951-01-01" } }] })).await;
+    let fix = push(
+        &app,
+        &ps,
+        record("resident", "R1", json!({ "birth_date": "1951-01-01" })),
+    )
+    .await;
     assert_eq!(fix.json()["changed_subjects"], 1);
     let row: (String, String) = sqlx::query_as(
         "SELECT c.changes, b.department FROM subject_changes c JOIN feed_batches b ON b.id = c.batch_id ORDER BY c.id DESC LIMIT 1",
@@ -208,9 +269,23 @@ async fn a_push_twice_changes_nothing_and_keeps_history(app: TestApp) {
     assert_eq!(row.1, "public_security");
     // Fact rows: a month is replaced whole; the same rows again change nothing.
     let mr = key(&app, "market_regulation").await;
-    push(&app, &mr, json!({ "records": [{ "subject": "enterprise", "id": "E1", "attributes": { "district": "440604", "industry_code": 3311 } }] })).await;
+    push(
+        &app,
+        &mr,
+        record(
+            "enterprise",
+            "E1",
+            json!({ "district": "440604", "industry_code": 3311 }),
+        ),
+    )
+    .await;
     let gas = key(&app, "gas_utility").await;
-    let rows = json!({ "facts": [{ "table": "gas_usage", "subject_id": "E1", "month": "2026-11", "rows": [{ "cubic_meters": 100 }] }] });
+    let rows = facts(
+        "gas_usage",
+        "E1",
+        "2026-11",
+        vec![json!({ "cubic_meters": 100 })],
+    );
     assert_eq!(
         push(&app, &gas, rows.clone()).await.json()["changed_subjects"],
         1
@@ -232,7 +307,12 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
     let today = server::platform::db::today_shanghai();
     let birth = format!("{}-01-01", today.year() - 81);
     let ps = key(&app, "public_security").await;
-    let answer = push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": birth } }] })).await;
+    let answer = push(
+        &app,
+        &ps,
+        record("resident", "DEMO-R2", json!({ "birth_date": birth })),
+    )
+    .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let home = app.call("GET", "/api/home", &resident, None).await.json();
     let grant = home["recent"]
@@ -265,7 +345,12 @@ async fn turning_80_grants_the_allowance_at_once_and_it_is_paid_once(app: TestAp
     assert_eq!(age["inputs"][0]["department"]["zh-CN"], "公安");
     assert!(age["inputs"][0]["at"].as_str().unwrap().ends_with('Z'));
     // A later correction does not rewrite the receipt.
-    push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "street": "石湾镇街道" } }] })).await;
+    push(
+        &app,
+        &ps,
+        record("resident", "DEMO-R2", json!({ "street": "石湾镇街道" })),
+    )
+    .await;
 
     // Instructed; the treasury confirms later. Paid exactly once, however often the sender runs.
     pay(&app).await;
@@ -486,7 +571,14 @@ async fn a_data_change_before_payment_revokes_the_offer(app: TestApp) {
         .unwrap();
     // The gas utility corrects the month: more gas, a bigger offer.
     let gas = key(&app, "gas_utility").await;
-    let rows = |m3: i64| json!({ "facts": [{ "table": "gas_usage", "subject_id": "DEMO-E1", "month": month, "rows": [{ "cubic_meters": m3 }] }] });
+    let rows = |m3: i64| {
+        facts(
+            "gas_usage",
+            "DEMO-E1",
+            &month,
+            vec![json!({ "cubic_meters": m3 })],
+        )
+    };
     push(&app, &gas, rows(15_000)).await;
     let amount: i64 = sqlx::query_scalar("SELECT amount_fen FROM grants WHERE id = $1")
         .bind(offer)
@@ -495,7 +587,7 @@ async fn a_data_change_before_payment_revokes_the_offer(app: TestApp) {
         .unwrap();
     assert_eq!(amount, 300_000);
     // Then no gas at all: the offer is withdrawn and the subject told.
-    push(&app, &gas, json!({ "facts": [{ "table": "gas_usage", "subject_id": "DEMO-E1", "month": month, "rows": [] }] })).await;
+    push(&app, &gas, facts("gas_usage", "DEMO-E1", &month, vec![])).await;
     let status: String = sqlx::query_scalar("SELECT status FROM grants WHERE id = $1")
         .bind(offer)
         .fetch_one(&app.db.pool)
@@ -513,7 +605,12 @@ async fn a_data_change_before_payment_revokes_the_offer(app: TestApp) {
     // A paid grant is never revoked.
     pay(&app).await;
     let ps = key(&app, "public_security").await;
-    push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R1", "attributes": { "death_date": "2000-01-01" } }] })).await;
+    push(
+        &app,
+        &ps,
+        record("resident", "DEMO-R1", json!({ "death_date": "2000-01-01" })),
+    )
+    .await;
     let senior: String = sqlx::query_scalar("SELECT g.status FROM grants g JOIN subjects s ON s.id = g.subject_id WHERE s.ref = 'DEMO-R1'")
         .fetch_one(&app.db.pool)
         .await
@@ -775,7 +872,12 @@ async fn the_live_stream_tells_the_subject(app: TestApp) {
     let mut body = response.into_body();
     next_event(&mut body, "ready").await;
     let ps = key(&app, "public_security").await;
-    push(&app, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": "1940-01-01" } }] })).await;
+    push(
+        &app,
+        &ps,
+        record("resident", "DEMO-R2", json!({ "birth_date": "1940-01-01" })),
+    )
+    .await;
     next_event(&mut body, "changed").await;
     assert_eq!(
         app.call("GET", "/api/events", "", None).await.status,
@@ -945,7 +1047,12 @@ async fn an_event_through_one_instance_reaches_another() {
     let mut body = response.into_body();
     next_event(&mut body, "ready").await;
     let ps = key(&a, "public_security").await;
-    push(&a, &ps, json!({ "records": [{ "subject": "resident", "id": "DEMO-R2", "attributes": { "birth_date": "1940-01-01" } }] })).await;
+    push(
+        &a,
+        &ps,
+        record("resident", "DEMO-R2", json!({ "birth_date": "1940-01-01" })),
+    )
+    .await;
     next_event(&mut body, "changed").await;
 }
 

@@ -31,7 +31,7 @@ pub const FEED_BODY_LIMIT: usize = 8 * 1024 * 1024;
 /// A push of a department's data: new values for subjects' attributes, and whole months of
 /// fact rows. Values are written as in the data set's files (DATASET.md): dates
 /// `"YYYY-MM-DD"`, money as integer fen, division codes as `"440604"`; `null` clears a value.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedBatch {
     #[serde(default)]
@@ -40,7 +40,7 @@ pub struct FeedBatch {
     pub facts: Vec<FeedFacts>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedRecord {
     /// `resident` or `enterprise`.
@@ -53,7 +53,7 @@ pub struct FeedRecord {
 }
 
 /// Every row of one fact table for one subject and month: they replace what was sent before.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedFacts {
     pub table: String,
