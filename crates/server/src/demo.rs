@@ -3,8 +3,7 @@
 
 use api::Mobile;
 
-use crate::platform::db::format_utc;
-use crate::platform::db::now;
+use crate::platform::db::{format_utc, now};
 use crate::AppState;
 
 const SEEDED_KEY: &str = "demo_seeded_at";

@@ -14,8 +14,7 @@ use api::account::{
 use api::{Date, ErrorBody, IdNumber};
 
 use crate::accounts::auth::{may_act, Person, Principal, Session};
-use crate::platform::db::format_utc;
-use crate::platform::db::now;
+use crate::platform::db::{format_utc, now};
 use crate::platform::error::ApiError;
 use crate::platform::json::ApiJson;
 use crate::AppState;

@@ -19,7 +19,7 @@ use sqlx::Row;
 use api::account::Permission;
 
 use crate::platform::crypto::{random_token, secret_hash};
-use crate::platform::db::format_utc;
+use crate::platform::db::{format_utc, now};
 use crate::platform::error::ApiError;
 use crate::AppState;
 
@@ -58,8 +58,6 @@ pub struct Session {
     pub principal: Principal,
     pub acting_for: Option<i64>,
 }
-
-use crate::platform::db::now;
 
 fn later(d: Duration) -> String {
     format_utc(now() + d)

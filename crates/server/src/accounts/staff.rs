@@ -9,8 +9,7 @@ use sqlx::Row;
 use api::ErrorBody;
 
 use crate::accounts::auth::{Principal, Session};
-use crate::platform::db::format_utc;
-use crate::platform::db::now;
+use crate::platform::db::{format_utc, now};
 use crate::platform::error::ApiError;
 use crate::AppState;
 
