@@ -50,11 +50,6 @@ impl Page {
     }
 }
 
-/// Shows `failure` now (from an event handler, or code that already knows its page is there).
-pub fn show(failure: ApiFailure) {
-    set(Some(failure));
-}
-
 /// The router calls this when another page comes on screen: what failed on the last one is
 /// not about this one, and answers to its requests are no longer shown.
 pub fn page_changed() {

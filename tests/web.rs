@@ -221,7 +221,7 @@ async fn a_failed_action_shows_in_the_one_alert_region() {
     assert_eq!(region.text_content().unwrap(), "");
 
     let asked = alerts::page();
-    alerts::show(ApiFailure::Network);
+    asked.show(ApiFailure::Network);
     tick().await;
     assert!(region.text_content().unwrap().contains("网络连接失败"));
     find(&el, "[data-test=dismiss-alert]").click();

@@ -45,9 +45,6 @@ pub fn Login(binding: bool) -> impl IntoView {
     let busy = RwSignal::new(false);
     // Seconds before another code may be asked for.
     let wait = RwSignal::new(0u32);
-    // After a first WeChat login the server keeps the pending binding in a cookie; the page
-    // only says what will happen.
-    let binding_note = binding;
     // WeChat's own browser (not a mini-program's web-view, where the mini-program logs in with
     // a ticket) may log in with WeChat, when the server says it can.
     let in_wechat_browser = window()
@@ -113,8 +110,8 @@ pub fn Login(binding: bool) -> impl IntoView {
     view! {
         <h1 class="page-title">{tr(|m| m.login.title)}</h1>
         <p class="lead">{tr(|m| m.login.intro)}</p>
-        {binding_note.then(|| view! { <p class="demo-hint" role="status">{tr(|m| m.login.wechat_bind)}</p> })}
-        {move || (in_wechat_browser && !binding_note && offers(|m| m.wechat_browser)).then(|| view! {
+        {binding.then(|| view! { <p class="demo-hint" role="status">{tr(|m| m.login.wechat_bind)}</p> })}
+        {move || (in_wechat_browser && !binding && offers(|m| m.wechat_browser)).then(|| view! {
             <p><a class="button primary" href=api_client::wechat_login_url(&Route::Me.path()) data-test="wechat-login">{tr(|m| m.login.wechat_button)}</a></p>
         })}
         {move || sms_off().then(|| view! {

@@ -13,7 +13,7 @@ use licensing::workflow::{self, Refusal, Role};
 
 use super::application::{applicant_view, deadline_after, load, problem_message, Loaded};
 use super::{issued, Applicant};
-use crate::platform::db::{format_utc, now, today_shanghai};
+use crate::platform::db::{format_utc, now, parse_utc, shanghai_date};
 use crate::platform::error::ApiError;
 use crate::platform::events::Event;
 use crate::platform::i18n::Lang;
@@ -120,16 +120,13 @@ pub async fn transition(
         Err(Refusal::Condition) => return Err(ApiError::conflict("transition_condition")),
     };
     let stamp = now();
+    let when = req.scheduled_for.as_deref().and_then(parse_utc);
     let checked = checks::check(
         checks::Request {
             action: req.action,
             comment: req.comment.as_deref(),
             items: &req.items,
-            scheduled_for: req
-                .scheduled_for
-                .as_deref()
-                .and_then(crate::platform::db::parse_utc)
-                .map(unix_ms),
+            scheduled_for: when.map(unix_ms),
         },
         checks::Found {
             form: &a.form,
@@ -137,19 +134,15 @@ pub async fn transition(
             missing: &a.materials_missing(),
         },
         checks::Now {
-            today: today_shanghai(),
+            today: shanghai_date(stamp),
             unix_ms: unix_ms(stamp),
         },
     )
     .map_err(|refused| refusal_error(refused, lang))?;
     let comment = checked.comment;
     let items = checked.items;
-    let scheduled_for = checked
-        .scheduled_for
-        .and_then(|ms| {
-            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-        })
-        .map(format_utc);
+    // The time as it was sent, once the check has accepted it.
+    let scheduled_for = checked.scheduled_for.and(when).map(format_utc);
     let at = format_utc(stamp);
     let mut tx = state.db.begin().await?;
     // Each column set, with its value: bound in order.

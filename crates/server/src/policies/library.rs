@@ -12,17 +12,16 @@ use rules::policy::{Amount, Mode, Period};
 use rules::{Catalogue, Policy, SubjectKind, Text};
 
 use crate::platform::error::ApiError;
+use crate::policies::explain::same;
 use crate::AppState;
 
 /// A published policy's name; the id itself when it is no longer published.
 pub fn policy_name(state: &AppState, id: &str) -> Bilingual {
-    state.policies.iter().find(|p| p.id == id).map_or_else(
-        || Bilingual {
-            zh_cn: id.to_owned(),
-            en: id.to_owned(),
-        },
-        |p| bi(&p.name),
-    )
+    state
+        .policies
+        .iter()
+        .find(|p| p.id == id)
+        .map_or_else(|| same(id.to_owned()), |p| bi(&p.name))
 }
 
 pub fn bi(t: &Text) -> Bilingual {

@@ -19,6 +19,7 @@ use crate::accounts::departments::Department;
 use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
 use crate::platform::json::ApiJson;
+use crate::policies::explain::{department, same};
 use crate::policies::library::bi;
 use crate::subsidies::beneficiary::Beneficiary;
 use crate::AppState;
@@ -68,13 +69,7 @@ fn department_text(name: &str) -> Bilingual {
         .map(|a| a.department)
         .chain(catalogue.fact.iter().map(|t| t.department))
         .find(|d| d.code() == name)
-        .map_or_else(
-            || Bilingual {
-                zh_cn: name.into(),
-                en: name.into(),
-            },
-            crate::policies::explain::department,
-        )
+        .map_or_else(|| same(name.to_owned()), department)
 }
 
 fn objection_of(state: &AppState, r: &sqlx::any::AnyRow) -> Result<Objection, ApiError> {
@@ -87,13 +82,7 @@ fn objection_of(state: &AppState, r: &sqlx::any::AnyRow) -> Result<Objection, Ap
         .iter()
         .find(|p| p.id == policy)
         .and_then(|p| disputable(p).into_iter().find(|(n, _, _)| *n == attribute))
-        .map_or_else(
-            || Bilingual {
-                zh_cn: attribute.clone(),
-                en: attribute.clone(),
-            },
-            |(_, t, _)| bi(&t),
-        );
+        .map_or_else(|| same(attribute.clone()), |(_, t, _)| bi(&t));
     Ok(Objection {
         id: r.try_get("id")?,
         policy,
