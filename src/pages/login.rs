@@ -201,3 +201,41 @@ fn count_down(wait: RwSignal<u32>) {
     })
     .forget();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+
+    fn refusal(field: Option<&str>) -> ApiFailure {
+        ApiFailure::Server(api::ErrorBody {
+            code: api::ErrorCode::InvalidField,
+            field: field.map(str::to_owned),
+            message: "不对".to_owned(),
+        })
+    }
+
+    #[test]
+    fn a_refusal_goes_under_the_field_it_names_and_nowhere_else() {
+        let m = Locale::ZhCn.messages();
+        let page = alerts::page();
+        let phone = RwSignal::new(None::<String>);
+        let code = RwSignal::new(None::<String>);
+        refused(refusal(Some("phone")), m, phone, Some(code), page);
+        assert_eq!(phone.get_untracked().as_deref(), Some("不对"));
+        assert_eq!(code.get_untracked(), None);
+
+        phone.set(None);
+        refused(refusal(Some("code")), m, phone, Some(code), page);
+        assert_eq!(code.get_untracked().as_deref(), Some("不对"));
+        assert_eq!(phone.get_untracked(), None);
+
+        // A step without a code field, or a refusal naming no field: neither field shows it
+        // (it goes to the alert region).
+        code.set(None);
+        refused(refusal(Some("code")), m, phone, None, page);
+        refused(refusal(None), m, phone, Some(code), page);
+        refused(ApiFailure::Network, m, phone, Some(code), page);
+        assert_eq!((phone.get_untracked(), code.get_untracked()), (None, None));
+    }
+}
