@@ -290,11 +290,19 @@ impl Events {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use api::subsidy::GrantDecision;
 
     #[test]
     fn calls_know_their_method_and_address() {
         assert_eq!(grant(5).target(), ("GET", "/api/grants/5"));
-        assert_eq!(consent(5).target(), ("POST", "/api/grants/5/consent"));
+        assert_eq!(
+            decide(5, GrantDecision::Consent).target(),
+            ("POST", "/api/grants/5/consent")
+        );
+        assert_eq!(
+            decide(5, GrantDecision::Decline).target(),
+            ("POST", "/api/grants/5/decline")
+        );
         assert_eq!(policy("a b/c").target(), ("GET", "/api/policies/a%20b%2Fc"));
         assert_eq!(end_session(3).target(), ("DELETE", "/api/me/sessions/3"));
         assert_eq!(

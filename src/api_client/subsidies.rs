@@ -3,8 +3,8 @@
 
 use api::policy::PolicyInfo;
 use api::subsidy::{
-    ApplyResult, Disbursement, GrantDetail, GrantSummary, Home, NewObjection, Objection,
-    PolicyCheck,
+    ApplyResult, Disbursement, GrantDecision, GrantDetail, GrantSummary, Home, NewObjection,
+    Objection, PolicyCheck,
 };
 
 use super::{Call, Events};
@@ -65,14 +65,9 @@ pub fn grant(id: i64) -> Call<GrantDetail> {
     Call::get(format!("/api/grants/{id}"))
 }
 
-/// `POST /api/grants/{id}/consent`.
-pub fn consent(id: i64) -> Call<GrantSummary> {
-    Call::post_empty(format!("/api/grants/{id}/consent"))
-}
-
-/// `POST /api/grants/{id}/decline`.
-pub fn decline(id: i64) -> Call<GrantSummary> {
-    Call::post_empty(format!("/api/grants/{id}/decline"))
+/// `POST /api/grants/{id}/{decision}`: consent to a grant or decline it.
+pub fn decide(id: i64, decision: GrantDecision) -> Call<GrantSummary> {
+    Call::post_empty(format!("/api/grants/{id}/{}", decision.as_str()))
 }
 
 /// `POST /api/notifications/read`: marks every message read.

@@ -1,5 +1,6 @@
 //! Pieces that several pages share.
 
+pub mod field;
 pub mod icons;
 pub mod nav;
 pub mod settings;

@@ -1,7 +1,8 @@
 //! The home of a signed-in resident or enterprise (免申即享): money received this year, what
 //! needs their action, recent grants and their payments, messages; all updating live.
 
-use api::subsidy::{ApplyOffer, GrantStatus, GrantSummary, Home, Notification};
+use api::account::Me;
+use api::subsidy::{ApplyOffer, GrantDecision, GrantStatus, GrantSummary, Home, Notification};
 use api::text::fill;
 use leptos::prelude::*;
 
@@ -11,6 +12,7 @@ use crate::i18n::{Locale, Messages};
 use crate::load::{act, bump, load, show};
 use crate::prefs::{tr, use_prefs, use_title};
 use crate::route::Route;
+use crate::router::Link;
 
 /// Text in the current language.
 pub use crate::prefs::pick;
@@ -75,6 +77,7 @@ pub fn grant_row(g: GrantSummary) -> impl IntoView {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let prefs = use_prefs();
+    let auth = crate::session::use_auth();
     use_title(|m| m.subsidy.title);
     let (tick, updated) = live_changes();
     let home = load::<Home>(move || {
@@ -86,6 +89,20 @@ pub fn HomePage() -> impl IntoView {
         <p class="visually-hidden" role="status" aria-live="polite">{move || updated.get().then(|| tr(|m| m.subsidy.updated)())}</p>
         {show(home, move |h: Home| {
             if h.audience.is_none() {
+                // Someone not yet linked to the registers is told how to be found.
+                let unverified = matches!(
+                    auth.me.get_untracked(),
+                    Some(Me::Person { id_number: None, acting_for: None, .. })
+                );
+                if unverified {
+                    return view! {
+                        <p class="panel" data-test="needs-identity">
+                            {tr(|m| m.subsidy.unknown_unverified)}" "
+                            <Link to=Route::Me>{tr(|m| m.subsidy.record_identity)}</Link>
+                        </p>
+                    }
+                    .into_any();
+                }
                 return view! { <p class="panel">{tr(|m| m.subsidy.unknown)}</p> }.into_any();
             }
             let nothing = h.awaiting_consent.is_empty() && h.can_apply.is_empty();
@@ -110,8 +127,8 @@ pub fn HomePage() -> impl IntoView {
                                     </div>
                                     <div class="row-end">
                                         <strong>{format::money(g.amount_fen)}</strong>
-                                        <button class="button primary" on:click=move |_| act(api_client::consent(id), move |_| bump(tick))>{tr(|m| m.subsidy.consent)}</button>
-                                        <button class="button" on:click=move |_| act(api_client::decline(id), move |_| bump(tick))>{tr(|m| m.subsidy.decline)}</button>
+                                        <button class="button primary" on:click=move |_| act(api_client::decide(id, GrantDecision::Consent), move |_| bump(tick))>{tr(|m| m.subsidy.consent)}</button>
+                                        <button class="button" on:click=move |_| act(api_client::decide(id, GrantDecision::Decline), move |_| bump(tick))>{tr(|m| m.subsidy.decline)}</button>
                                     </div>
                                 </li>
                             }

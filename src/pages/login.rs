@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::alerts;
 use crate::api_client::{self, ApiFailure};
+use crate::components::field::{FieldError, FieldInput};
 use crate::format;
 use crate::load::{load, spawn_request, Put};
 use crate::prefs::{tr, use_prefs, use_title};
@@ -121,17 +122,7 @@ pub fn Login(binding: bool) -> impl IntoView {
             <label for="phone">{tr(|m| m.login.phone)}</label>
             <p class="hint" id="phone-hint">{tr(|m| m.login.phone_hint)}</p>
             <div class="row">
-                <input
-                    id="phone"
-                    name="phone"
-                    type="tel"
-                    inputmode="numeric"
-                    autocomplete="tel"
-                    aria-describedby="phone-hint phone-error"
-                    aria-invalid=move || phone_error.get().is_some().to_string()
-                    prop:value=phone
-                    on:input=move |ev| phone.put(event_target_value(&ev))
-                />
+                <FieldInput id="phone" value=phone error=phone_error attr:r#type="tel" attr:inputmode="numeric" attr:autocomplete="tel" />
                 <button
                     type="button"
                     class="button"
@@ -142,7 +133,7 @@ pub fn Login(binding: bool) -> impl IntoView {
                     {tr(|m| m.login.send_code)}
                 </button>
             </div>
-            <p class="field-error" id="phone-error" role="alert">{move || phone_error.get()}</p>
+            <FieldError id="phone" error=phone_error />
             <p class="hint" role="status">
                 {move || {
                     let m = prefs.t();
@@ -164,18 +155,8 @@ pub fn Login(binding: bool) -> impl IntoView {
             }}
             <label for="code">{tr(|m| m.login.code)}</label>
             <p class="hint" id="code-hint">{tr(|m| m.login.code_hint)}</p>
-            <input
-                id="code"
-                name="code"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                maxlength="6"
-                aria-describedby="code-hint code-error"
-                aria-invalid=move || code_error.get().is_some().to_string()
-                prop:value=code
-                on:input=move |ev| code.set(event_target_value(&ev))
-            />
-            <p class="field-error" id="code-error" role="alert">{move || code_error.get()}</p>
+            <FieldInput id="code" value=code error=code_error attr:inputmode="numeric" attr:autocomplete="one-time-code" attr:maxlength="6" />
+            <FieldError id="code" error=code_error />
             <button type="submit" class="button primary" data-test="login" disabled=move || busy.get()>
                 {tr(|m| m.login.submit)}
             </button>

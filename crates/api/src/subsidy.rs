@@ -20,6 +20,27 @@ pub enum GrantStatus {
     Expired,
 }
 
+/// What the subject answers to a grant that waits for consent (意愿确认): the last segment of
+/// `POST /api/grants/{id}/{decision}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GrantDecision {
+    /// Agrees to receive it: its payment is queued.
+    Consent,
+    /// Does not want it.
+    Decline,
+}
+
+impl GrantDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantDecision::Consent => "consent",
+            GrantDecision::Decline => "decline",
+        }
+    }
+}
+
 impl GrantStatus {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -9,6 +9,7 @@
 pub mod csv;
 mod fields;
 pub mod gen;
+pub mod personal;
 mod table;
 
 use std::borrow::Cow;

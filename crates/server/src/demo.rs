@@ -202,6 +202,7 @@ pub fn department_data() -> crate::data::store::Delivery {
             ("disability_grade".into(), Value::Int(grade)),
             ("dibao".into(), Value::Bool(dibao)),
         ],
+        identity: Default::default(),
     };
     let month = Month::of(crate::platform::db::today_shanghai());
     crate::data::store::Delivery {
@@ -223,6 +224,7 @@ pub fn department_data() -> crate::data::store::Delivery {
                     ("revenue_y2".into(), Value::Money(1_800_000_000)),
                     ("rd_expense_y1".into(), Value::Money(130_000_000)),
                 ],
+                identity: Default::default(),
             },
             crate::data::store::Record {
                 kind: SubjectKind::Enterprise,
@@ -238,6 +240,7 @@ pub fn department_data() -> crate::data::store::Delivery {
                     ("revenue_y2".into(), Value::Money(290_000_000)),
                     ("rd_expense_y1".into(), Value::Money(0)),
                 ],
+                identity: Default::default(),
             },
         ],
         facts: vec![

@@ -55,6 +55,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// What runs after a feed changed subjects: matching them to the policies.
     pub after_data_change: Arc<dyn data::AfterChange>,
+    /// Checks that a name belongs to an ID number (the register, then a real-name service).
+    pub identity: Arc<dyn accounts::identity::IdentityVerifier>,
 }
 
 impl AppState {
@@ -72,10 +74,21 @@ impl AppState {
         scripts.dedup();
         let csp = HeaderValue::from_str(&headers::content_security_policy(&scripts))
             .expect("a CSP is ASCII");
+        let vault = Arc::new(vault);
         AppState {
+            identity: Arc::new(accounts::identity::RegisterThenService {
+                register: accounts::identity::RegisterVerifier {
+                    db: db.clone(),
+                    vault: vault.clone(),
+                },
+                service: demo.then(|| {
+                    Arc::new(accounts::identity::DemoIdentity)
+                        as Arc<dyn accounts::identity::IdentityVerifier>
+                }),
+            }),
             db: db.clone(),
             assets: Arc::new(assets),
-            vault: Arc::new(vault),
+            vault,
             sms,
             wechat: Arc::new(wechat::NoWeChat),
             policies: Arc::new(rules::reference_policies()),
@@ -129,6 +142,21 @@ impl AppState {
     }
 
     /// Pays through `treasury`.
+    /// Asks this real-name service of the numbers the register does not hold.
+    pub fn with_identity_service(
+        mut self,
+        service: Arc<dyn accounts::identity::IdentityVerifier>,
+    ) -> AppState {
+        self.identity = Arc::new(accounts::identity::RegisterThenService {
+            register: accounts::identity::RegisterVerifier {
+                db: self.db.clone(),
+                vault: self.vault.clone(),
+            },
+            service: Some(service),
+        });
+        self
+    }
+
     pub fn with_treasury(mut self, treasury: Arc<dyn payments::Treasury>) -> AppState {
         self.treasury = treasury;
         self

@@ -538,6 +538,7 @@ async fn put(app: &TestApp, uri: &str, json: &str, cookie: &str) -> Answer {
 }
 
 async fn a_person_records_their_identity_with_checks(app: TestApp) {
+    common::register_resident(&app, "R-LIN", "11010519491231002X", "林小梅").await;
     let cookie = login(&app, PHONE).await;
     let good = r#"{"name":"林小梅","id_number":"11010519491231002x"}"#;
     let answer = put(&app, "/api/me/identity", good, &cookie).await;

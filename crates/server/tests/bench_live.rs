@@ -89,6 +89,7 @@ async fn event_to_screen() {
                     ("disability_grade".into(), Value::Int(0)),
                     ("dibao".into(), Value::Bool(false)),
                 ],
+                identity: Default::default(),
             })
             .collect(),
         facts: Vec::new(),

@@ -24,6 +24,7 @@ on_both_databases!(
     an_on_site_check_is_scheduled_and_its_result_recorded,
     the_applicant_is_told_of_every_step,
     refusals_of_review_revocation_and_tracking_name_their_field,
+    only_the_acting_enterprise_s_own_code_goes_on_a_licence,
 );
 
 fn stage(a: &Answer) -> String {
@@ -1453,4 +1454,71 @@ async fn refusals_of_review_revocation_and_tracking_name_their_field(app: TestAp
             .status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn only_the_acting_enterprise_s_own_code_goes_on_a_licence(app: TestApp) {
+    let app = app.demo().await;
+    let uscc = |reference: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT uscc FROM enterprises WHERE enterprise_ref = $1",
+            )
+            .bind(reference)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (manufacturer, pharmacy) = (uscc("DEMO-E1").await, uscc("DEMO-E2").await);
+    // The pharmacy's owner, applying as herself for a new business: no one's code may be typed.
+    let owner = login_phone(&app, "13800000005").await;
+    let id = start(&app, &owner, "pharmacy", &["drug_retail"]).await["id"]
+        .as_i64()
+        .unwrap();
+    for code in [&manufacturer, &pharmacy] {
+        let refused = save(
+            &app,
+            &owner,
+            id,
+            &json!({"answers": {"business.uscc": code}}),
+        )
+        .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.text()
+        );
+        assert_eq!(refused.json()["field"], "answers.business.uscc");
+        assert!(refused.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("不是您所代表的企业的"));
+    }
+    // Acting for her pharmacy, its own code stands; another enterprise's does not.
+    assert_eq!(
+        act_for(&app, &owner, "DEMO-E2").await.status,
+        StatusCode::OK
+    );
+    let id = start(&app, &owner, "pharmacy", &["drug_retail"]).await["id"]
+        .as_i64()
+        .unwrap();
+    let own = save(
+        &app,
+        &owner,
+        id,
+        &json!({"answers": {"business.uscc": pharmacy}}),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.text());
+    let other = save(
+        &app,
+        &owner,
+        id,
+        &json!({"answers": {"business.uscc": manufacturer}}),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(other.json()["field"], "answers.business.uscc");
 }

@@ -279,11 +279,7 @@ pub fn evaluate(
     subject: &Subject,
     ctx: &Context,
 ) -> Result<Evaluation, EvalError> {
-    let fail = |message: String| EvalError {
-        policy: policy.id.clone(),
-        subject: subject.id.clone(),
-        message,
-    };
+    let fail = failure(policy, subject);
     let ev = Evaluator {
         policy,
         subject,
@@ -344,11 +340,7 @@ pub fn evaluate(
 
 /// Whether `subject` is eligible, and for how much: [`evaluate`] without the explanation.
 pub fn decide(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Option<i64>, EvalError> {
-    let fail = |message: String| EvalError {
-        policy: policy.id.clone(),
-        subject: subject.id.clone(),
-        message,
-    };
+    let fail = failure(policy, subject);
     let ev = Evaluator {
         policy,
         subject,
@@ -358,6 +350,15 @@ pub fn decide(policy: &Policy, subject: &Subject, ctx: &Context) -> Result<Optio
         Ok(Some(amount(policy, subject, ctx).map_err(&fail)?))
     } else {
         Ok(None)
+    }
+}
+
+/// Turns an evaluation's message into the error that names the policy and the subject.
+fn failure<'a>(policy: &'a Policy, subject: &'a Subject) -> impl Fn(String) -> EvalError + 'a {
+    move |message| EvalError {
+        policy: policy.id.clone(),
+        subject: subject.id.clone(),
+        message,
     }
 }
 

@@ -11,7 +11,7 @@ use api::account::{
     AccessLogEntry, ActFor, Agent, EnterpriseAccess, EnterpriseRole, Me, NewAgent, Permission,
     Scopes, SessionInfo,
 };
-use api::{Date, ErrorBody, IdNumber};
+use api::{Date, ErrorBody};
 
 use crate::accounts::auth::{may_act, Person, Principal, Session};
 use crate::platform::db::{format_utc, now};
@@ -160,68 +160,6 @@ async fn enterprises_of(state: &AppState, user: i64) -> Result<Vec<EnterpriseAcc
         });
     }
     Ok(out)
-}
-
-/// Records the person's real name and ID number (encrypted at rest; one account per ID number).
-#[utoipa::path(put, path = "/api/me/identity", tag = "account", request_body = api::account::Identity,
-    responses(
-        (status = 200, body = Me),
-        (status = 401, body = ErrorBody),
-        (status = 409, description = "Another account holds this ID number", body = ErrorBody),
-        (status = 422, description = "A name or ID number that is not valid", body = ErrorBody),
-    ))]
-pub async fn set_identity(
-    State(state): State<AppState>,
-    session: Session,
-    person: Person,
-    ApiJson(body): ApiJson<api::account::Identity>,
-) -> Result<Json<Me>, ApiError> {
-    let name = body.name.trim();
-    if name.is_empty() {
-        return Err(ApiError::invalid_field(
-            "name",
-            api::ValidationError::Required,
-        ));
-    }
-    if name.chars().count() > 50 {
-        return Err(ApiError::invalid_field_because("name", "too_long").with_arg("max", "50"));
-    }
-    crate::platform::ratelimit::hit(
-        &state.db,
-        &format!("identity:{}", person.0),
-        crate::platform::ratelimit::Limit {
-            max: 10,
-            window_secs: 3600,
-        },
-    )
-    .await?;
-    let id = IdNumber::parse(&body.id_number, crate::platform::db::today_shanghai())
-        .map_err(|e| ApiError::invalid_field("id_number", e))?;
-    let hash = state.vault.lookup_hash("id_number", id.expose());
-    let holder: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id_number_hash = $1")
-        .bind(&hash)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    if holder.is_some_and(|h| h != person.0) {
-        return Err(ApiError::conflict("id_number_taken"));
-    }
-    sqlx::query(
-        "UPDATE users SET name = $1, id_number_enc = $2, id_number_hash = $3 WHERE id = $4",
-    )
-    .bind(name)
-    .bind(state.vault.encrypt(id.expose()))
-    .bind(&hash)
-    .bind(person.0)
-    .execute(&state.db.pool)
-    .await
-    .map_err(|e| match e.as_database_error() {
-        // Another request registered the number meanwhile.
-        Some(db) if db.is_unique_violation() => ApiError::conflict("id_number_taken"),
-        _ => ApiError::from(e),
-    })?;
-    Ok(Json(
-        me_for(&state, session.principal, session.acting_for, false).await?,
-    ))
 }
 
 /// Chooses the enterprise to act for (`null`: act for oneself).

@@ -183,9 +183,7 @@ pub async fn verify_code(
     if let Some(b) = &binding {
         crate::accounts::wechat::bind(&state, b, user).await?;
     }
-    let cookie = auth::start(&state, Principal::Person(user), user_agent(&headers)).await?;
-    let me = me_for(&state, Principal::Person(user), None, false).await?;
-    let mut response = ([(header::SET_COOKIE, cookie)], Json(me)).into_response();
+    let mut response = signed_in(&state, Principal::Person(user), &headers).await?;
     if crate::accounts::wechat::binding_from(&headers).is_some() {
         response.headers_mut().append(
             header::SET_COOKIE,
@@ -260,11 +258,9 @@ pub async fn staff_login(
         let _ = verify_password(DUMMY_HASH, &body.password);
         let key = format!("staff:unknown:{}", body.username.trim().to_lowercase());
         let (failed, _) = ratelimit::count(&state.db, &key, LONGEST_LOCK_SECS).await?;
-        return Err(if failed >= LOCK_AFTER {
-            let secs = (FIRST_LOCK_SECS << (failed - LOCK_AFTER).min(10)).min(LONGEST_LOCK_SECS);
-            ApiError::login_locked(secs as u64)
-        } else {
-            ApiError::invalid_credentials()
+        return Err(match lock_secs(failed) {
+            Some(secs) => ApiError::login_locked(secs as u64),
+            None => ApiError::invalid_credentials(),
         });
     };
     let id: i64 = row.try_get("id")?;
@@ -303,10 +299,8 @@ pub async fn staff_login(
             .bind(id)
             .fetch_one(&state.db.pool)
             .await?;
-        let lock = (failed >= LOCK_AFTER).then(|| {
-            let secs = (FIRST_LOCK_SECS << (failed - LOCK_AFTER).min(10)).min(LONGEST_LOCK_SECS);
-            (secs, format_utc(now() + Duration::from_secs(secs as u64)))
-        });
+        let lock = lock_secs(failed)
+            .map(|secs| (secs, format_utc(now() + Duration::from_secs(secs as u64))));
         if let Some((_, until)) = &lock {
             sqlx::query("UPDATE staff SET locked_until = $1 WHERE id = $2")
                 .bind(until)
@@ -320,8 +314,25 @@ pub async fn staff_login(
             None => ApiError::invalid_credentials(),
         });
     }
-    let cookie = auth::start(&state, Principal::Staff(id), user_agent(&headers)).await?;
-    let me = me_for(&state, Principal::Staff(id), None, false).await?;
+    signed_in(&state, Principal::Staff(id), &headers).await
+}
+
+/// How long a staff login stays locked after `failed` failures in a row: none below
+/// `LOCK_AFTER`, then doubling from `FIRST_LOCK_SECS` up to `LONGEST_LOCK_SECS`.
+fn lock_secs(failed: i64) -> Option<i64> {
+    (failed >= LOCK_AFTER)
+        .then(|| (FIRST_LOCK_SECS << (failed - LOCK_AFTER).min(10)).min(LONGEST_LOCK_SECS))
+}
+
+/// A new session for whoever just proved who they are: the session cookie and what the app
+/// shows of them.
+async fn signed_in(
+    state: &AppState,
+    who: Principal,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let cookie = auth::start(state, who, user_agent(headers)).await?;
+    let me = me_for(state, who, None, false).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
 }
 

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod departments;
+pub mod identity;
 pub mod login;
 pub mod staff;
 pub mod totp;
@@ -28,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(account::me))
         .routes(routes!(account::current))
         .routes(routes!(account::act_for))
-        .routes(routes!(account::set_identity))
+        .routes(routes!(identity::set_identity))
         .routes(routes!(account::sessions))
         .routes(routes!(account::end_session))
         .routes(routes!(account::access_log))

@@ -14,6 +14,7 @@ use serde_json::Value as Json_;
 use utoipa::ToSchema;
 
 use api::ErrorBody;
+use dataset::personal::NAME_MAX;
 
 use crate::accounts::departments::Department;
 use crate::data::store;
@@ -118,9 +119,62 @@ fn as_field(j: &Json_) -> Option<String> {
     }
 }
 
+/// The register fields of a kind of subject that are personal data: they are sealed and kept
+/// apart from the attributes (DATASET.md). Only the register's keeper sends them.
+pub fn personal_field(kind: SubjectKind, name: &str) -> Option<PersonalField> {
+    match (kind, name) {
+        (SubjectKind::Resident, "id_number") | (SubjectKind::Enterprise, "legal_rep_id_number") => {
+            Some(PersonalField::IdNumber)
+        }
+        (SubjectKind::Resident, "name") => Some(PersonalField::Name),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonalField {
+    IdNumber,
+    Name,
+}
+
+/// Reads one personal field as sent: empty clears it, otherwise it must be a valid ID number
+/// or a name. The problem names no value (it is personal data).
+pub fn read_personal(
+    field: PersonalField,
+    text: &str,
+    seal: &dyn Fn(&str, &str) -> store::Sealed,
+) -> Result<store::Personal, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(store::Personal::Cleared);
+    }
+    match field {
+        PersonalField::IdNumber => {
+            let id = api::IdNumber::parse(text, crate::platform::db::today_shanghai())
+                .map_err(|e| format!("not a valid ID number ({e:?})"))?;
+            Ok(store::Personal::Set(seal("id_number", id.expose())))
+        }
+        PersonalField::Name => {
+            if text.chars().count() > NAME_MAX || text.chars().any(char::is_control) {
+                return Err(format!(
+                    "a name of at most {NAME_MAX} characters, without control characters"
+                ));
+            }
+            Ok(store::Personal::Set(seal(
+                "name",
+                &dataset::personal::normalize_name(text),
+            )))
+        }
+    }
+}
+
 /// Reads a push into a batch, naming every problem. Only `department`'s own attributes and
-/// tables may be written.
-pub fn read_delivery(department: &str, body: &FeedBatch) -> Result<store::Delivery, Vec<Issue>> {
+/// tables may be written. Personal fields are sealed with `seal` (kind, value).
+pub fn read_delivery(
+    department: &str,
+    body: &FeedBatch,
+    seal: &dyn Fn(&str, &str) -> store::Sealed,
+) -> Result<store::Delivery, Vec<Issue>> {
     let catalogue = Catalogue::standard();
     let mut problems = Vec::new();
     let mut batch = store::Delivery::default();
@@ -143,8 +197,35 @@ pub fn read_delivery(department: &str, body: &FeedBatch) -> Result<store::Delive
             continue;
         }
         let mut attributes = Vec::new();
+        let mut identity = store::Identity::default();
         for (name, value) in &r.attributes {
             let path = at(&format!(".attributes.{name}"));
+            if let Some(field) = personal_field(kind, name) {
+                if department != store::register_keeper(kind) {
+                    problems.push((path, "not_your_attribute", None));
+                    continue;
+                }
+                let text = match value {
+                    Json_::Null => String::new(),
+                    Json_::String(s) => s.clone(),
+                    _ => {
+                        problems.push((
+                            path,
+                            "invalid_value",
+                            Some("expected a string or null".into()),
+                        ));
+                        continue;
+                    }
+                };
+                match read_personal(field, &text, seal) {
+                    Ok(v) => match field {
+                        PersonalField::IdNumber => identity.id_number = v,
+                        PersonalField::Name => identity.name = v,
+                    },
+                    Err(why) => problems.push((path, "invalid_value", Some(why))),
+                }
+                continue;
+            }
             let Some(a) = catalogue.attribute(kind, name) else {
                 problems.push((path, "unknown_attribute", None));
                 continue;
@@ -170,6 +251,7 @@ pub fn read_delivery(department: &str, body: &FeedBatch) -> Result<store::Delive
             kind,
             id: r.id.trim().to_owned(),
             attributes,
+            identity,
         });
     }
     for (i, f) in body.facts.iter().enumerate() {
@@ -286,7 +368,8 @@ pub async fn push(
     ApiJson(body): ApiJson<FeedBatch>,
 ) -> Result<Response, ApiError> {
     let lang = Lang::from_headers(&headers);
-    let batch = match read_delivery(&department, &body) {
+    let seal = |kind: &str, value: &str| state.vault.seal(kind, value);
+    let batch = match read_delivery(&department, &body, &seal) {
         Ok(b) => b,
         Err(problems) => return Ok(rejected(lang, problems)),
     };

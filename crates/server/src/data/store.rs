@@ -14,6 +14,7 @@ use rules::{Catalogue, Month, SubjectKind, Type, Value};
 use serde_json::{json, Map, Value as Json};
 use sqlx::Row;
 
+pub use crate::platform::crypto::Sealed;
 use crate::platform::db::{now_utc, Db};
 
 /// New values for one subject's attributes; [`Value::Null`] clears one.
@@ -22,6 +23,42 @@ pub struct Record {
     pub kind: SubjectKind,
     pub id: String,
     pub attributes: Vec<(String, Value)>,
+    /// What the register says of who the subject is (kept apart from the attributes).
+    pub identity: Identity,
+}
+
+/// A register's personal fields of one subject, sealed before they reach the store: a
+/// resident's ID number and name, an enterprise's legal representative's ID number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub id_number: Personal,
+    pub name: Personal,
+}
+
+impl Identity {
+    pub fn is_unchanged(&self) -> bool {
+        self.id_number == Personal::Unchanged && self.name == Personal::Unchanged
+    }
+}
+
+/// One personal field in a delivery.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Personal {
+    /// Not sent: what is stored stays.
+    #[default]
+    Unchanged,
+    /// Sent empty: what is stored goes.
+    Cleared,
+    Set(Sealed),
+}
+
+impl Personal {
+    fn hash(&self) -> Option<&[u8]> {
+        match self {
+            Personal::Set(s) => Some(&s.hash),
+            _ => None,
+        }
+    }
 }
 
 /// A department's whole statement of one fact table for one enterprise and month.
@@ -255,6 +292,7 @@ pub async fn apply(
             });
         }
     }
+    problems.extend(resident_numbers_taken(db, batch).await?);
     for (i, f) in batch.facts.iter().enumerate() {
         if !known(f.kind, &f.subject) {
             problems.push(Problem {
@@ -367,6 +405,11 @@ pub async fn apply(
         }
     }
 
+    for r in batch.records.iter().filter(|r| !r.identity.is_unchanged()) {
+        let subject = ids[&(r.kind, r.id.clone())];
+        write_identity(&mut tx, subject, r.kind, &r.identity, &now).await?;
+    }
+
     // Facts: replace a (subject, table, month) only when its rows differ.
     for f in &batch.facts {
         let subject = ids[&(f.kind, f.subject.clone())];
@@ -448,6 +491,125 @@ pub async fn apply(
     }))
 }
 
+/// Records whose resident ID number another resident holds, in the store or earlier in the
+/// batch: the population register has one record per person.
+async fn resident_numbers_taken(db: &Db, batch: &Delivery) -> anyhow::Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut seen: HashMap<&[u8], &str> = HashMap::new();
+    for (i, r) in batch.records.iter().enumerate() {
+        let Some(hash) = r
+            .identity
+            .id_number
+            .hash()
+            .filter(|_| r.kind == SubjectKind::Resident)
+        else {
+            continue;
+        };
+        let held_by: Option<String> = match seen.get(hash) {
+            Some(other) => Some((*other).to_owned()),
+            None => sqlx::query_scalar(
+                "SELECT s.ref FROM register_identities r JOIN subjects s ON s.id = r.subject_id \
+                 WHERE r.kind = 'resident' AND r.id_number_hash = $1",
+            )
+            .bind(hash)
+            .fetch_optional(&db.pool)
+            .await?,
+        };
+        if held_by.is_some_and(|other| other != r.id) {
+            problems.push(Problem {
+                place: Place::Record(i),
+                field: "attributes.id_number",
+                reason: "id_number_taken",
+            });
+        }
+        seen.insert(hash, &r.id);
+    }
+    Ok(problems)
+}
+
+/// Writes what the register says of who `subject` is, field by field; a repeat changes
+/// nothing.
+async fn write_identity(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    subject: i64,
+    kind: SubjectKind,
+    identity: &Identity,
+    now: &str,
+) -> anyhow::Result<()> {
+    type Row = (
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+        Option<Vec<u8>>,
+    );
+    let stored: Option<Row> = sqlx::query_as(
+        "SELECT id_number_enc, id_number_hash, name_enc, name_hash FROM register_identities \
+         WHERE subject_id = $1",
+    )
+    .bind(subject)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (mut number_enc, mut number_hash, mut name_enc, mut name_hash) =
+        stored.clone().unwrap_or_default();
+    for (field, enc, hash) in [
+        (&identity.id_number, &mut number_enc, &mut number_hash),
+        (&identity.name, &mut name_enc, &mut name_hash),
+    ] {
+        match field {
+            Personal::Unchanged => {}
+            Personal::Cleared => (*enc, *hash) = (None, None),
+            // The same value again keeps its stored sealing (a repeat writes nothing).
+            Personal::Set(s) if hash.as_deref() == Some(s.hash.as_slice()) => {}
+            Personal::Set(s) => (*enc, *hash) = (Some(s.enc.clone()), Some(s.hash.clone())),
+        }
+    }
+    let next = (number_enc, number_hash, name_enc, name_hash);
+    if stored.as_ref() == Some(&next) || (stored.is_none() && next == Row::default()) {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO register_identities (subject_id, kind, id_number_enc, id_number_hash, name_enc, name_hash, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (subject_id) DO UPDATE SET id_number_enc = excluded.id_number_enc, \
+         id_number_hash = excluded.id_number_hash, name_enc = excluded.name_enc, \
+         name_hash = excluded.name_hash, updated_at = excluded.updated_at",
+    )
+    .bind(subject)
+    .bind(kind_str(kind))
+    .bind(next.0)
+    .bind(next.1)
+    .bind(next.2)
+    .bind(next.3)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds the registers' personal fields to the records of a data set's batch, sealed with
+/// `seal` (kind, value).
+pub fn add_personal(
+    batch: &mut Delivery,
+    personal: &[dataset::personal::Personal],
+    seal: &dyn Fn(&str, &str) -> Sealed,
+) {
+    let mut by_subject: HashMap<(SubjectKind, &str), &dataset::personal::Personal> = personal
+        .iter()
+        .map(|p| ((p.kind, p.id.as_str()), p))
+        .collect();
+    for r in &mut batch.records {
+        let Some(p) = by_subject.remove(&(r.kind, r.id.as_str())) else {
+            continue;
+        };
+        if let Some(n) = &p.id_number {
+            r.identity.id_number = Personal::Set(seal("id_number", n.expose()));
+        }
+        if let Some(name) = &p.name {
+            r.identity.name = Personal::Set(seal("name", &dataset::personal::normalize_name(name)));
+        }
+    }
+}
+
 /// A data set (DATASET.md) as one batch: every subject's whole record and every fact row.
 pub fn delivery_of_data_set(set: &dataset::DataSet) -> Delivery {
     let mut batch = Delivery::default();
@@ -461,6 +623,7 @@ pub fn delivery_of_data_set(set: &dataset::DataSet) -> Delivery {
                     .iter()
                     .map(|(name, column)| (name.clone(), column.value(row)))
                     .collect(),
+                identity: Identity::default(),
             });
         }
         let mut sets: BTreeMap<(u32, String, i32), Vec<BTreeMap<String, Value>>> = BTreeMap::new();

@@ -27,6 +27,8 @@ pub struct Loaded {
     pub id: i64,
     pub number: String,
     pub user_id: i64,
+    /// The enterprise applied for (acting for it), if any.
+    pub enterprise_id: Option<i64>,
     pub catalogue_version: i64,
     pub stage: Stage,
     pub form: Form,
@@ -64,6 +66,28 @@ pub(super) fn form_error(e: FormError) -> ApiError {
             ApiError::invalid_field_because("permits", "repeated_permit").with_arg("permit", p)
         }
     }
+}
+
+/// Whether `answered` (a `business.uscc` answer) may stand on an application for
+/// `enterprise`: only that enterprise's own code, or none (a new business gets one when its
+/// licence is issued). Anyone else's code would put their number on this licence.
+pub async fn uscc_is_own(
+    state: &AppState,
+    enterprise: Option<i64>,
+    answered: &str,
+) -> Result<bool, ApiError> {
+    let answered = answered.trim();
+    if answered.is_empty() {
+        return Ok(true);
+    }
+    let Some(enterprise) = enterprise else {
+        return Ok(false);
+    };
+    let own: Option<String> = sqlx::query_scalar("SELECT uscc FROM enterprises WHERE id = $1")
+        .bind(enterprise)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(own.is_some_and(|own| own.eq_ignore_ascii_case(answered)))
 }
 
 /// Loads application `id`; `owner` restricts it to that applicant (someone else's: 404).
@@ -121,6 +145,7 @@ pub async fn load(state: &AppState, id: i64, owner: Option<Applicant>) -> Result
         id,
         number: row.try_get("number")?,
         user_id: row.try_get("user_id")?,
+        enterprise_id: row.try_get("enterprise_id")?,
         catalogue_version: version,
         stage: Stage::parse(&stage).ok_or_else(|| ApiError::internal("an unknown stage"))?,
         form,

@@ -11,7 +11,7 @@ use api::licence::{AnswersUpdate, Application, ApplicationSummary, NewApplicatio
 use api::ErrorBody;
 use licensing::workflow;
 
-use super::application::{applicant_view, form_error, load, stages_sql, summaries};
+use super::application::{applicant_view, form_error, load, stages_sql, summaries, uscc_is_own};
 use super::catalogue::current_catalogue;
 use super::Applicant;
 use crate::platform::db::{now_utc, today_shanghai};
@@ -181,6 +181,17 @@ pub async fn save_answers(
                     ApiError::invalid_field_because(format!("answers.{key}"), "too_long")
                         .with_arg("max", ANSWER_MAX.to_string()),
                 );
+            }
+            // A malformed code is kept and explained like any wrong answer; a well-formed one
+            // must be the acting enterprise's own.
+            if key == "business.uscc"
+                && api::Uscc::parse(value).is_ok()
+                && !uscc_is_own(&state, who.enterprise, value).await?
+            {
+                return Err(ApiError::invalid_field_because(
+                    format!("answers.{key}"),
+                    "uscc_not_yours",
+                ));
             }
             let value = value.trim().to_owned();
             if value.is_empty() {

@@ -41,6 +41,14 @@ pub async fn issue(
     // Issuing is a step of the workflow like any other: from approved, by the system.
     let to = workflow::next(Stage::Approved, Action::Issue, Role::System, a.facts())
         .map_err(|_| ApiError::conflict("illegal_transition"))?;
+    // Checked when saved; checked again here, where the code goes onto the licence.
+    let answered = a.answers.get("business.uscc").map_or("", String::as_str);
+    if !super::application::uscc_is_own(state, a.enterprise_id, answered).await? {
+        return Err(ApiError::invalid_field_because(
+            "answers.business.uscc",
+            "uscc_not_yours",
+        ));
+    }
     let issue = licensing::issue::issue(&a.form, &a.answers, a.id, day);
     let answer = |k: &str| a.answers.get(k).cloned().unwrap_or_default();
     let (number, uscc) = (issue.number.clone(), issue.uscc.clone());

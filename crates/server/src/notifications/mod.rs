@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value as Json};
 use sqlx::Row;
 
-use crate::platform::db::{format_utc, now_utc};
+use crate::platform::db::now_utc;
 use crate::AppState;
 
 /// Who a message goes to: the accounts behind a subject.
@@ -338,9 +338,7 @@ async fn deliver_inbox(state: &AppState, inbox: Inbox) -> anyhow::Result<usize> 
             "UPDATE {table} SET delivery_attempts = delivery_attempts + 1, next_delivery_at = $1 \
              WHERE id = $2 AND delivery_attempts = $3 AND delivered_at IS NULL"
         ))
-        .bind(format_utc(
-            crate::platform::db::now() + crate::platform::http_client::backoff(attempts + 1),
-        ))
+        .bind(crate::platform::http_client::retry_at(attempts + 1))
         .bind(id)
         .bind(attempts)
         .execute(&state.db.pool)

@@ -9,6 +9,20 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+/// A personal value as stored: encrypted, and its keyed hash for lookup. Its `Debug` shows
+/// neither.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub enc: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealed(..)")
+    }
+}
+
 /// The keys that protect personal data, derived from one 32-byte master key.
 pub struct Vault {
     cipher: Aes256Gcm,
@@ -97,6 +111,14 @@ impl Vault {
     }
 
     /// The keyed hash by which an encrypted value is found (equal inputs, equal hashes).
+    /// `value` encrypted, with its lookup hash under `kind`.
+    pub fn seal(&self, kind: &str, value: &str) -> Sealed {
+        Sealed {
+            enc: self.encrypt(value),
+            hash: self.lookup_hash(kind, value),
+        }
+    }
+
     pub fn lookup_hash(&self, kind: &str, value: &str) -> Vec<u8> {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key).expect("any key length");

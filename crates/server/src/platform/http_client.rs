@@ -79,6 +79,13 @@ pub fn backoff(errors: i64) -> std::time::Duration {
     std::time::Duration::from_secs(2u64.saturating_pow(errors.clamp(0, 20) as u32).min(600))
 }
 
+/// When (UTC text) an outgoing call that has failed `errors` times is next tried: now plus its
+/// [`backoff`]. An outbox row claimed for a try is pushed to this time first, so that another
+/// server leaves it alone and a crash mid-call retries it later.
+pub fn retry_at(errors: i64) -> String {
+    crate::platform::db::format_utc(crate::platform::db::now() + backoff(errors))
+}
+
 /// Sends `request`; returns the status and the JSON answer (`null` when it is not JSON). The
 /// error names the address without its query, which may carry secrets.
 async fn send(request: reqwest::RequestBuilder, url: &str) -> anyhow::Result<(u16, Value)> {

@@ -7,7 +7,8 @@ use serde_json::Value as Json_;
 use sqlx::Row;
 
 use api::subsidy::{
-    ApplyResult, GrantDetail, GrantStatus, GrantStep, GrantSummary, PolicyCheck, UsedValue,
+    ApplyResult, GrantDecision, GrantDetail, GrantStatus, GrantStep, GrantSummary, PolicyCheck,
+    UsedValue,
 };
 use api::ErrorBody;
 use rules::policy::Mode;
@@ -363,36 +364,24 @@ async fn decide_consent(
     summary_of(state, &row)
 }
 
-/// One click: the subject agrees to receive the grant (意愿确认); its payment is queued.
-#[utoipa::path(post, path = "/api/grants/{id}/consent", tag = "subsidies",
-    params(("id" = i64, Path, description = "The grant's id")),
+/// One click: the subject agrees to receive the grant (意愿确认), and its payment is queued,
+/// or declines it.
+#[utoipa::path(post, path = "/api/grants/{id}/{decision}", tag = "subsidies",
+    params(
+        ("id" = i64, Path, description = "The grant's id"),
+        ("decision" = GrantDecision, Path, description = "consent or decline"),
+    ),
     responses(
         (status = 200, body = GrantSummary),
         (status = 401, body = ErrorBody),
         (status = 404, description = "No such grant of yours", body = ErrorBody),
         (status = 409, description = "The grant is not waiting for consent", body = ErrorBody),
     ))]
-pub async fn consent(
+pub async fn decide(
     State(state): State<AppState>,
     who: Beneficiary,
-    Path(id): Path<i64>,
+    Path((id, decision)): Path<(i64, GrantDecision)>,
 ) -> Result<Json<GrantSummary>, ApiError> {
-    Ok(Json(decide_consent(&state, &who, id, true).await?))
-}
-
-/// The subject declines a grant that waits for consent.
-#[utoipa::path(post, path = "/api/grants/{id}/decline", tag = "subsidies",
-    params(("id" = i64, Path, description = "The grant's id")),
-    responses(
-        (status = 200, body = GrantSummary),
-        (status = 401, body = ErrorBody),
-        (status = 404, description = "No such grant of yours", body = ErrorBody),
-        (status = 409, description = "The grant is not waiting for consent", body = ErrorBody),
-    ))]
-pub async fn decline(
-    State(state): State<AppState>,
-    who: Beneficiary,
-    Path(id): Path<i64>,
-) -> Result<Json<GrantSummary>, ApiError> {
-    Ok(Json(decide_consent(&state, &who, id, false).await?))
+    let consent = decision == GrantDecision::Consent;
+    Ok(Json(decide_consent(&state, &who, id, consent).await?))
 }

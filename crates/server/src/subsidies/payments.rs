@@ -16,7 +16,7 @@ use sqlx::Row;
 use api::subsidy::GrantStatus;
 
 use crate::platform::db::{format_utc, now_utc};
-use crate::platform::http_client::backoff;
+use crate::platform::http_client::retry_at;
 use crate::subsidies::grant_life::GrantEvent;
 use crate::subsidies::grant_moves::{event, move_grant, status_of, Actor, Grant};
 use crate::AppState;
@@ -223,9 +223,7 @@ pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
             "UPDATE payments SET attempts = attempts + 1, next_attempt_at = $1, updated_at = $2 \
              WHERE id = $3 AND attempts = $4 AND status = $5",
         )
-        .bind(format_utc(
-            crate::platform::db::now() + backoff(p.errors + 1),
-        ))
+        .bind(retry_at(p.errors + 1))
         .bind(&now)
         .bind(p.id)
         .bind(p.attempts)

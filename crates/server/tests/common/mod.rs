@@ -411,3 +411,34 @@ pub async fn act_for(app: &TestApp, cookie: &str, enterprise_ref: &str) -> Answe
     )
     .await
 }
+
+/// The population register holds resident `reference`, born 1949, with this ID number and
+/// name: what a person must match to record their identity outside demo mode.
+pub async fn register_resident(app: &TestApp, reference: &str, id_number: &str, name: &str) {
+    use server::data::store::{self, Identity, Personal, Record};
+    let vault = &app.state.vault;
+    let delivery = store::Delivery {
+        records: vec![Record {
+            kind: rules::SubjectKind::Resident,
+            id: reference.to_owned(),
+            attributes: vec![(
+                "birth_date".to_owned(),
+                rules::Value::Date("1949-12-31".parse().unwrap()),
+            )],
+            identity: Identity {
+                id_number: Personal::Set(vault.seal("id_number", id_number)),
+                name: Personal::Set(vault.seal("name", &dataset::personal::normalize_name(name))),
+            },
+        }],
+        facts: Vec::new(),
+    };
+    store::apply(
+        &app.db,
+        Some("public_security"),
+        store::Source::Api,
+        &delivery,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+}

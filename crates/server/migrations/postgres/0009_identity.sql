@@ -1,0 +1,25 @@
+-- Who the registers say a subject is, so that a verified account can be linked to its record:
+-- a resident's ID number and name (the population register), an enterprise's legal
+-- representative's ID number (the market register). Personal data: encrypted (*_enc,
+-- AES-256-GCM), found by keyed hash (*_hash, HMAC-SHA-256), never in subjects.vals.
+CREATE TABLE register_identities (
+    subject_id     BIGINT PRIMARY KEY REFERENCES subjects (id),
+    kind           TEXT NOT NULL CHECK (kind IN ('resident', 'enterprise')),
+    id_number_enc  BYTEA,
+    id_number_hash BYTEA,
+    name_enc       BYTEA,
+    name_hash      BYTEA,
+    updated_at     TEXT NOT NULL
+);
+-- One resident per ID number; one person may represent several enterprises.
+CREATE UNIQUE INDEX register_identities_resident ON register_identities (id_number_hash)
+    WHERE kind = 'resident';
+CREATE INDEX register_identities_number ON register_identities (id_number_hash);
+
+-- When the account's name and ID number were checked (by the register or a real-name
+-- service); unchecked accounts are never linked to a record.
+ALTER TABLE users ADD COLUMN identity_verified_at TEXT;
+
+-- One account per resident record, one enterprise row per enterprise record.
+CREATE UNIQUE INDEX users_resident_ref ON users (resident_ref);
+CREATE UNIQUE INDEX enterprises_enterprise_ref ON enterprises (enterprise_ref);
