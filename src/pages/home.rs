@@ -45,6 +45,7 @@ fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {
         "paid" => t.kind_paid,
         "revoked" => t.kind_revoked,
         "objection_answered" => t.kind_objection_answered,
+        "can_apply" => t.kind_can_apply,
         _ => t.kind_expired,
     };
     let name = n.name.as_ref().map(|b| pick(locale, b)).unwrap_or_default();
@@ -168,8 +169,12 @@ pub fn HomePage() -> impl IntoView {
                             let unread = !n.read;
                             let kind = n.kind.clone();
                             view! {
-                                <li class="row-item" class:unread=unread data-kind=kind>
-                                    <span>{move || notification_text(prefs.t(), prefs.locale.get(), &n)}</span>
+                                <li class="row-item" class:unread=unread data-kind=kind.clone()>
+                                    <span>
+                                        {move || notification_text(prefs.t(), prefs.locale.get(), &n)}
+                                        // The action is where the person acts: the list of what waits for them.
+                                        {(kind == "can_apply").then(|| view! { " " <a href="#actions-title" data-test="go-apply">{tr(|m| m.subsidy.go_apply)}</a> })}
+                                    </span>
                                     <span class="hint">{move || format::stamp(prefs.t(), &when)}</span>
                                 </li>
                             }

@@ -44,6 +44,10 @@ pub struct Server {
     pub feed_key: String,
     /// The fake treasury the server pays through.
     pub treasury: FakeTreasury,
+    /// Outside demo mode: the fake SMS gateway that receives the login codes.
+    pub sms: Option<FakeSms>,
+    /// The market register's data-feed key.
+    pub market_key: String,
     /// The PostgreSQL database this run made (admin URL, name), dropped at the end.
     postgres: Option<(String, String)>,
     process: Option<Process>,
@@ -74,12 +78,32 @@ fn psql(admin: &str, sql: &str) {
     );
 }
 
+/// Whether a server runs in demo mode (demo people, codes shown on the login form) or as a
+/// district would run it (no one seeded, codes sent through the SMS gateway).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Demo,
+    Real,
+}
+
 impl Server {
+    /// The demo server every scenario shares.
     pub fn start() -> Server {
-        let bin = env_path("ZHIDA_BIN", None);
-        let static_dir = env_path("ZHIDA_STATIC_DIR", None);
         let dir = run_dir();
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Server::launch(Mode::Demo, "demo")
+    }
+
+    /// A server outside demo mode, with a database of its own, for a scenario that needs it.
+    pub fn start_real(name: &str) -> Server {
+        Server::launch(Mode::Real, name)
+    }
+
+    fn launch(mode: Mode, name: &str) -> Server {
+        let bin = env_path("ZHIDA_BIN", None);
+        let static_dir = env_path("ZHIDA_STATIC_DIR", None);
+        let dir = run_dir().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         // A fixed port, so that the server knows its public address for WeChat's redirect.
         let port = TcpListener::bind("127.0.0.1:0")
@@ -93,7 +117,7 @@ impl Server {
         // suite on a fresh PostgreSQL database instead, dropped at the end.
         let (database, postgres) = match std::env::var("ZHIDA_E2E_PG_URL") {
             Ok(admin) => {
-                let name = format!("zhida_e2e_{}", std::process::id());
+                let name = format!("zhida_e2e_{}_{name}", std::process::id());
                 psql(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
                 psql(&admin, &format!("CREATE DATABASE {name}"));
                 let base = admin.split('?').next().unwrap_or(&admin);
@@ -105,23 +129,40 @@ impl Server {
                 None,
             ),
         };
-        let key = Command::new(&bin)
-            .args([
-                "department-key",
-                "public_security",
-                "--database-url",
-                &database,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            key.status.success(),
-            "{}",
-            String::from_utf8_lossy(&key.stderr)
-        );
-        let feed_key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
-        let mut child = Command::new(&bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--demo"])
+        let department_key = |department: &str| {
+            let key = Command::new(&bin)
+                .args(["department-key", department, "--database-url", &database])
+                .output()
+                .unwrap();
+            assert!(
+                key.status.success(),
+                "{}",
+                String::from_utf8_lossy(&key.stderr)
+            );
+            String::from_utf8(key.stdout).unwrap().trim().to_owned()
+        };
+        let feed_key = department_key("public_security");
+        let market_key = department_key("market_regulation");
+        let mut command = Command::new(&bin);
+        command.args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
+        let sms = match mode {
+            Mode::Demo => {
+                command.arg("--demo");
+                None
+            }
+            Mode::Real => {
+                let sms = FakeSms::start();
+                command
+                    .args(["--sms-gateway-url", &sms.url])
+                    .env("ZHIDA_DATA_KEY", "07".repeat(32))
+                    .env(
+                        "ZHIDA_LICENCE_KEY",
+                        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+                    );
+                Some(sms)
+            }
+        };
+        let mut child = command
             .arg("--public-url")
             .arg(format!("http://127.0.0.1:{port}"))
             .args(["--wechat-api-base", &wechat, "--wechat-open-base", &wechat])
@@ -155,6 +196,8 @@ impl Server {
         Server {
             url,
             feed_key,
+            market_key,
+            sms,
             treasury,
             postgres,
             process: Some(Process(child)),
@@ -257,6 +300,54 @@ fn respond(stream: &mut std::net::TcpStream, status: &str, body: &str) {
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+}
+
+/// A local fake of the SMS gateway (the protocol of `GatewaySms`): it keeps the last code
+/// sent to each phone, for the scenario to type as a person would read it.
+#[derive(Clone)]
+pub struct FakeSms {
+    pub url: String,
+    codes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+}
+
+impl FakeSms {
+    fn start() -> FakeSms {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let fake = FakeSms {
+            url: format!("http://{}/send", listener.local_addr().unwrap()),
+            codes: Default::default(),
+        };
+        let codes = fake.codes.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let (_, _, body) = read_request(&mut stream);
+                let message: Value = serde_json::from_str(&body).unwrap_or_default();
+                if let (Some(phone), Some(code)) = (
+                    message["phone"].as_str(),
+                    message["params"]["code"].as_str(),
+                ) {
+                    codes
+                        .lock()
+                        .unwrap()
+                        .insert(phone.to_owned(), code.to_owned());
+                }
+                respond(&mut stream, "200 OK", "{}");
+            }
+        });
+        fake
+    }
+
+    /// The last code sent to `phone`, waiting for it a little.
+    pub async fn code_for(&self, phone: &str) -> Option<String> {
+        for _ in 0..50 {
+            if let Some(code) = self.codes.lock().unwrap().get(phone) {
+                return Some(code.clone());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
 }
 
 /// The fake treasury's instructions: key → (amount in fen, confirmed, times sent).

@@ -5,6 +5,7 @@
 mod accounts;
 mod browse;
 mod harness;
+mod identity;
 mod licences;
 mod policies;
 mod subsidies;
@@ -64,6 +65,7 @@ fn main() {
         subsidies::an_elder_s_receipt_reads_plainly_and_shows_no_failed_branch,
         licences::leaving_a_form_mid_save_keeps_the_app_alive,
         accounts::wechat_never_leads_to_a_dead_end,
+        identity::outside_demo_mode_a_resident_records_her_identity_and_finds_her_grant,
     );
     let mut failures = Vec::new();
     let mut passed = 0;

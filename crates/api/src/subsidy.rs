@@ -103,7 +103,8 @@ pub struct ApplyOffer {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: i64,
-    /// `granted`, `consent_needed`, `paid`, `revoked`, `expired`, `objection_answered`.
+    /// `granted`, `consent_needed`, `paid`, `revoked`, `expired`, `objection_answered`,
+    /// `can_apply` (newly eligible for a policy one applies for).
     pub kind: String,
     pub policy: Option<String>,
     pub name: Option<Bilingual>,

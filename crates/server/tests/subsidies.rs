@@ -29,6 +29,7 @@ on_both_databases!(
     the_live_stream_tells_the_subject,
     objections_reach_the_owning_department_and_come_back_answered,
     a_grant_moves_only_as_its_table_allows,
+    newly_eligible_to_apply_is_told_once,
 );
 
 async fn key(app: &TestApp, department: &str) -> String {
@@ -1128,4 +1129,54 @@ async fn a_grant_moves_only_as_its_table_allows(app: TestApp) {
     let again = move_grant(&mut tx, &grant, GrantEvent::Consent, subject, None, at).await;
     assert_eq!(again.unwrap(), None);
     tx.rollback().await.unwrap();
+}
+
+/// 政策找人: a tax feed that makes the pharmacy eligible for the R&D grant (which is applied
+/// for) puts a message with the amount in its inbox, once, however often the data repeats.
+async fn newly_eligible_to_apply_is_told_once(app: TestApp) {
+    let app = app.demo().await;
+    let owner = login_phone(&app, "13800000005").await;
+    assert_eq!(
+        common::act_for(&app, &owner, "DEMO-E2").await.status,
+        StatusCode::OK
+    );
+    let told = |home: &Value| {
+        home["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "can_apply" && n["policy"] == "hitech-rd")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let before = app.call("GET", "/api/home", &owner, None).await.json();
+    assert!(told(&before).is_empty(), "{before}");
+    let tax = key(&app, "tax").await;
+    let data = || {
+        record(
+            "enterprise",
+            "DEMO-E2",
+            json!({ "high_tech_until": "2030-12-31", "rd_expense_y1": 100_000_000 }),
+        )
+    };
+    for _ in 0..2 {
+        let answer = push(&app, &tax, data()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    }
+    let home = app.call("GET", "/api/home", &owner, None).await.json();
+    let notices = told(&home);
+    assert_eq!(notices.len(), 1, "told once: {home}");
+    assert_eq!(notices[0]["amount_fen"], 10_000_000);
+    assert!(home["can_apply"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["policy"] == "hitech-rd"));
+    // It goes out by SMS or WeChat too, through the outbox.
+    let queued = count(
+        &app,
+        "SELECT COUNT(*) FROM notifications WHERE kind = 'can_apply' AND delivered_at IS NULL",
+    )
+    .await;
+    assert!(queued >= 1);
 }

@@ -23,3 +23,13 @@ ALTER TABLE users ADD COLUMN identity_verified_at TEXT;
 -- One account per resident record, one enterprise row per enterprise record.
 CREATE UNIQUE INDEX users_resident_ref ON users (resident_ref);
 CREATE UNIQUE INDEX enterprises_enterprise_ref ON enterprises (enterprise_ref);
+
+-- 政策找人: who has been told that they may now apply for a policy in a period, so that a
+-- data change tells them once, not at every re-match.
+CREATE TABLE eligibility_notices (
+    subject_id  BIGINT NOT NULL REFERENCES subjects (id),
+    policy_id   TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    notified_at TEXT NOT NULL,
+    PRIMARY KEY (subject_id, policy_id, period)
+);

@@ -312,27 +312,50 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Demo mode shows login codes and pays no one: it must never run beside a real SMS gateway,
-/// treasury, WeChat app or real-name service, where a real person could be reached.
+/// treasury, WeChat app or real-name service, where a real person could be reached. A service
+/// on this machine's loopback address is a local fake (the end-to-end tests use them), not a
+/// real one.
 pub fn demo_stays_demo(args: &ServeArgs) -> anyhow::Result<()> {
     if !args.demo {
         return Ok(());
     }
+    let remote = |url: &Option<String>| url.as_deref().is_some_and(|u| !is_loopback(u));
+    let wechat = (args.wechat_mini_appid.is_some() || args.wechat_mp_appid.is_some())
+        && !is_loopback(&args.wechat_api_base);
     let real: Vec<&str> = [
-        (args.sms_gateway_url.is_some(), "ZHIDA_SMS_GATEWAY_URL"),
-        (args.treasury_url.is_some(), "ZHIDA_TREASURY_URL"),
-        (args.wechat_mini_appid.is_some(), "ZHIDA_WECHAT_MINI_APPID"),
-        (args.wechat_mp_appid.is_some(), "ZHIDA_WECHAT_MP_APPID"),
-        (args.identity_url.is_some(), "ZHIDA_IDENTITY_URL"),
+        (remote(&args.sms_gateway_url), "ZHIDA_SMS_GATEWAY_URL"),
+        (remote(&args.treasury_url), "ZHIDA_TREASURY_URL"),
+        (wechat, "ZHIDA_WECHAT_MINI_APPID / ZHIDA_WECHAT_MP_APPID"),
+        (remote(&args.identity_url), "ZHIDA_IDENTITY_URL"),
     ]
     .into_iter()
     .filter_map(|(set, name)| set.then_some(name))
     .collect();
     anyhow::ensure!(
         real.is_empty(),
-        "demo mode (ZHIDA_DEMO) cannot run with real services configured ({}): demo mode shows login codes and seeds made-up people. Unset ZHIDA_DEMO or those settings",
+        "demo mode (ZHIDA_DEMO) cannot run beside real services ({}): it shows login codes and seeds made-up people. Unset ZHIDA_DEMO, or those settings",
         real.join(", ")
     );
     Ok(())
+}
+
+/// Whether `url` names this machine (127.0.0.0/8, ::1 or localhost).
+fn is_loopback(url: &str) -> bool {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The data key: configured, or (demo mode only) kept in a file in the data folder.
@@ -458,11 +481,30 @@ mod tests {
             refused.contains("ZHIDA_SMS_GATEWAY_URL") && refused.contains("ZHIDA_TREASURY_URL"),
             "{refused}"
         );
-        for setting in ["--wechat-mini-appid", "--wechat-mp-appid", "--identity-url"] {
+        for setting in ["--wechat-mini-appid", "--wechat-mp-appid"] {
             assert!(
-                demo_stays_demo(&args(&["--demo", setting, "x"])).is_err(),
+                demo_stays_demo(&args(&["--demo", setting, "wx1"])).is_err(),
                 "{setting}"
             );
         }
+        let identity = ["--demo", "--identity-url", "https://id.example/verify"];
+        assert!(demo_stays_demo(&args(&identity)).is_err());
+        // Local fakes on this machine are not real services.
+        let local = args(&[
+            "--demo",
+            "--treasury-url",
+            "http://127.0.0.1:4000",
+            "--sms-gateway-url",
+            "http://localhost:4001/send",
+            "--identity-url",
+            "http://[::1]:4002/verify",
+            "--wechat-mp-appid",
+            "wx1",
+            "--wechat-api-base",
+            "http://127.0.0.1:4003",
+        ]);
+        assert!(demo_stays_demo(&local).is_ok());
+        assert!(!is_loopback("https://127.0.0.1.example.com/x"));
+        assert!(!is_loopback("https://user@evil.example/"));
     }
 }

@@ -127,11 +127,73 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
             _ => {}
         }
     }
+    tell_who_may_apply(&mut tx, state, &known, id, month, &ctx, &at).await?;
     sqlx::query("UPDATE subjects SET pending = 0 WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// 政策找人: a subject whose data now makes them eligible for a policy they apply for is told
+/// so, with the amount, once per policy and period (not at every re-match), unless they have
+/// a grant of it for the period already.
+async fn tell_who_may_apply(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    state: &AppState,
+    known: &known::Known,
+    id: i64,
+    month: Month,
+    ctx: &Context,
+    at: &str,
+) -> anyhow::Result<()> {
+    for policy in state.policies.iter().filter(|p| {
+        p.subject == known.kind
+            && p.mode == Mode::ApplyInstant
+            && p.effective.contains(ctx.reference_date)
+    }) {
+        let Some(amount) = rules::eval::decide(policy, &known.subject, ctx)?.filter(|a| *a > 0)
+        else {
+            continue;
+        };
+        let period = period_of(policy, month);
+        let granted: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM grants WHERE policy_id = $1 AND subject_id = $2 AND period = $3",
+        )
+        .bind(&policy.id)
+        .bind(id)
+        .bind(&period)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if granted.is_some() {
+            continue;
+        }
+        let first = sqlx::query(
+            "INSERT INTO eligibility_notices (subject_id, policy_id, period, notified_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(&policy.id)
+        .bind(&period)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if first {
+            crate::subsidies::grant_moves::notify(
+                tx,
+                id,
+                "can_apply",
+                None,
+                &policy.id,
+                Some(amount),
+                at,
+            )
+            .await?;
+        }
+    }
     Ok(())
 }
 
