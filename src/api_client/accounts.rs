@@ -96,3 +96,18 @@ pub fn add_agent(enterprise: i64, body: &NewAgent) -> Call<Agent> {
 pub fn revoke_agent(enterprise: i64, agent: i64) -> Call<()> {
     Call::delete(format!("/api/enterprises/{enterprise}/agents/{agent}"))
 }
+
+/// `GET /api/me/family-agents`: the family members this person has authorised.
+pub fn family_agents() -> Call<Vec<Agent>> {
+    Call::get("/api/me/family-agents".to_owned())
+}
+
+/// `POST /api/me/family-agents`: authorises a family member (家人代办).
+pub fn add_family_agent(body: &NewAgent) -> Call<Agent> {
+    Call::post("/api/me/family-agents".to_owned(), body)
+}
+
+/// `DELETE /api/me/family-agents/{agent}`: revokes a family member's authorisation.
+pub fn revoke_family_agent(agent: i64) -> Call<()> {
+    Call::delete(format!("/api/me/family-agents/{agent}"))
+}

@@ -93,7 +93,7 @@ pub fn HomePage() -> impl IntoView {
                 // Someone not yet linked to the registers is told how to be found.
                 let unverified = matches!(
                     auth.me.get_untracked(),
-                    Some(Me::Person { id_number: None, acting_for: None, .. })
+                    Some(Me::Person { id_number: None, acting_for: None, acting_for_person: None, .. })
                 );
                 if unverified {
                     return view! {

@@ -130,7 +130,12 @@ pub(crate) async fn a_representative_authorises_and_revokes_an_agent(ctx: &Ctx) 
             .at_most(Duration::from_secs(10))
             .for_element(Locator::Css("[data-test=agents] li"))
             .await?;
-        type_into(&c, "#agent-phone", "13600000006").await?;
+        type_into(
+            &c,
+            "section[data-test^=agents-] input[type=tel]",
+            "13600000006",
+        )
+        .await?;
         click(&c, "[data-test=add-agent]").await?;
         for _ in 0..50 {
             let rows = c.find_all(Locator::Css("[data-test=agents] li")).await?;

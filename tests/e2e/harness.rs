@@ -48,6 +48,8 @@ pub struct Server {
     pub sms: Option<FakeSms>,
     /// The market register's data-feed key.
     pub market_key: String,
+    /// The tax bureau's data-feed key.
+    pub tax_key: String,
     /// The PostgreSQL database this run made (admin URL, name), dropped at the end.
     postgres: Option<(String, String)>,
     process: Option<Process>,
@@ -143,6 +145,7 @@ impl Server {
         };
         let feed_key = department_key("public_security");
         let market_key = department_key("market_regulation");
+        let tax_key = department_key("tax");
         let mut command = Command::new(&bin);
         command.args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
         let sms = match mode {
@@ -197,6 +200,7 @@ impl Server {
             url,
             feed_key,
             market_key,
+            tax_key,
             sms,
             treasury,
             postgres,

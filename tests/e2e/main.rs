@@ -5,8 +5,8 @@
 mod accounts;
 mod browse;
 mod harness;
-mod identity;
 mod licences;
+mod people;
 mod policies;
 mod subsidies;
 mod visitors;
@@ -65,7 +65,8 @@ fn main() {
         subsidies::an_elder_s_receipt_reads_plainly_and_shows_no_failed_branch,
         licences::leaving_a_form_mid_save_keeps_the_app_alive,
         accounts::wechat_never_leads_to_a_dead_end,
-        identity::outside_demo_mode_a_resident_records_her_identity_and_finds_her_grant,
+        people::outside_demo_mode_a_resident_records_her_identity_and_finds_her_grant,
+        people::a_daughter_acts_for_her_father_until_he_revokes_her,
     );
     let mut failures = Vec::new();
     let mut passed = 0;

@@ -125,6 +125,18 @@ pub struct EnterpriseAccess {
     pub expires_on: Option<Date>,
 }
 
+/// A family member the person may act for (家人代办).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FamilyAccess {
+    /// Their account's id (what `POST /api/me/acting-for` takes as `person_id`).
+    pub id: i64,
+    /// Their recorded name, or their masked phone number.
+    pub name: String,
+    /// The last day of the authorisation.
+    pub expires_on: Date,
+}
+
 /// `GET /api/me`: who is logged in: `{"person": {…}}` or `{"staff": {…}}`. (Externally tagged:
 /// an internally tagged enum would cost the app tens of kilobytes of decoding code.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +153,12 @@ pub enum Me {
         id_number: Option<String>,
         enterprises: Vec<EnterpriseAccess>,
         acting_for: Option<i64>,
+        /// Family members who authorised this person to handle their subsidies (家人代办).
+        #[serde(default)]
+        family: Vec<FamilyAccess>,
+        /// The family member this session acts for (never with `acting_for`).
+        #[serde(default)]
+        acting_for_person: Option<i64>,
     },
     Staff {
         id: i64,
@@ -157,6 +175,9 @@ pub enum Me {
 #[serde(deny_unknown_fields)]
 pub struct ActFor {
     pub enterprise_id: Option<i64>,
+    /// A family member who authorised this person (at most one of the two).
+    #[serde(default)]
+    pub person_id: Option<i64>,
 }
 
 /// A signed-in device.
@@ -206,11 +227,16 @@ pub struct NewAgent {
 pub struct AccessLogEntry {
     /// UTC, RFC 3339.
     pub at: String,
+    /// The staff member, or for a family agent their masked phone number.
     pub staff_name: String,
     pub department: String,
     pub reason: String,
-    /// What was read, as a code: `profile` (phone, name, ID number).
+    /// What was read, as a code: `profile` (phone, name, ID number); for a family agent what
+    /// they did: `view`, `consent`, `decline`, `apply`, `object`.
     pub what: String,
+    /// Done by a family agent acting for the person, not by staff.
+    #[serde(default)]
+    pub by_family: bool,
 }
 
 /// `GET /api/auth/methods`: the ways to log in that this server can perform now, so that the
@@ -269,4 +295,45 @@ pub struct Identity {
     pub name: String,
     /// 18 characters; checked for a real birth date and the check digit.
     pub id_number: String,
+}
+
+/// `POST /api/staff/enrolment/start`: the one-time enrolment link's token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentToken {
+    pub token: String,
+}
+
+/// The authenticator to enrol: scan the QR code, or type the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrolmentStart {
+    pub username: String,
+    pub display_name: String,
+    /// Base32, for typing into an authenticator app.
+    pub secret: String,
+    /// `otpauth://totp/…`, what the QR code holds.
+    pub otpauth_uri: String,
+    /// The QR code as an SVG image.
+    pub qr_svg: String,
+}
+
+/// `POST /api/staff/enrolment/finish`: the new password and the authenticator's first code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EnrolmentFinish {
+    pub token: String,
+    pub password: String,
+    pub totp: String,
+}
+
+/// Enrolled and logged in: the recovery codes, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrolmentDone {
+    pub me: Me,
+    /// Each stands in for an authenticator code once (a lost phone).
+    pub recovery_codes: Vec<String>,
 }

@@ -157,8 +157,8 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
         // Demo staff share a known TOTP secret so the form can show the current code.
         let secret = format!("zhida-demo-totp-{username}");
         sqlx::query(
-            "INSERT INTO staff (username, display_name, department, permissions, password_hash, totp_secret_enc, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO staff (username, display_name, department, permissions, password_hash, totp_secret_enc, created_at, enrolled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
         )
         .bind(username)
         .bind(name)

@@ -15,6 +15,7 @@ async fn main() -> std::process::ExitCode {
         Command::Gen(args) => cli::gen_command(&args),
         Command::DepartmentKey(args) => cli::department_key_command(&args).await,
         Command::Import(args) => cli::import_command(&args).await,
+        Command::Staff(args) => cli::staff_command(&args).await,
         Command::RunMonth(args) => {
             cli::init_logging(cli::LogFormat::Text);
             cli::run_month_command(&args).await

@@ -89,6 +89,14 @@ async fn the_matrix_holds(app: TestApp) {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
+    // 家人代办: the pharmacy owner has authorised a family member.
+    let family = r#"{"phone":"13700000008","scopes":{"subsidies":true,"licences":false},"expires_on":"2099-12-31"}"#;
+    let family_row = app
+        .call("POST", "/api/me/family-agents", &r.pharmacy, Some(family))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
     let other_session: i64 = sqlx::query_scalar("SELECT MIN(id) FROM sessions")
         .fetch_one(&app.db.pool)
         .await
@@ -117,12 +125,46 @@ async fn the_matrix_holds(app: TestApp) {
     let person = format!("/api/staff/people/{resident_id}/read");
     let session_other = format!("/api/me/sessions/{other_session}");
     // (method, uri, body, [anonymous, resident, representative, agent, pharmacy, staff])
+    let new_family = r#"{"phone":"13700000007","scopes":{"subsidies":true,"licences":false},"expires_on":"2099-12-31"}"#;
+    let revoke_family = format!("/api/me/family-agents/{family_row}");
     let rows: Vec<(&str, &str, Option<&str>, [S; 6])> = vec![
         (
             "GET",
             "/api/me",
             None,
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "GET",
+            "/api/me/family-agents",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            "POST",
+            "/api/me/family-agents",
+            Some(new_family),
+            [
+                S::UNAUTHORIZED,
+                S::CREATED,
+                S::CREATED,
+                S::CREATED,
+                S::CREATED,
+                S::FORBIDDEN,
+            ],
+        ),
+        (
+            "DELETE",
+            &revoke_family,
+            None,
+            [
+                S::UNAUTHORIZED,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::NOT_FOUND,
+                S::NO_CONTENT,
+                S::FORBIDDEN,
+            ],
         ),
         (
             "GET",

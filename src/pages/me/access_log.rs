@@ -1,6 +1,8 @@
-//! "Who looked at my data": every staff read of the person's record.
+//! "Who looked at my data": every staff read of the person's record, and everything a family
+//! member did for them.
 
 use api::account::AccessLogEntry;
+use api::text::fill;
 use leptos::prelude::*;
 
 use crate::api_client;
@@ -26,13 +28,26 @@ pub fn AccessLog() -> impl IntoView {
                                 {entries.into_iter().map(|e| {
                                     let at = e.at.clone();
                                     let what = e.what.clone();
+                                    let who = e.staff_name.clone();
+                                    // A family member's act: who, and what they did for the person.
+                                    let detail = if e.by_family {
+                                        view! {
+                                            {move || fill(prefs.t().account.family_member, &[("phone", &who)])}
+                                            <br />
+                                            {move || family_act_text(prefs.t(), &what)}
+                                        }.into_any()
+                                    } else {
+                                        view! {
+                                            {e.staff_name} " · " {e.department}
+                                            <br />
+                                            {e.reason} " · " {move || what_text(prefs.t(), &what)}
+                                        }.into_any()
+                                    };
                                     view! {
-                                        <li class="row-item">
+                                        <li class="row-item" data-by-family=e.by_family.to_string()>
                                             <span>
                                                 <strong>{move || format::stamp(prefs.t(), &at)}</strong>
-                                                " · " {e.staff_name} " · " {e.department}
-                                                <br />
-                                                {e.reason} " · " {move || what_text(prefs.t(), &what)}
+                                                " · " {detail}
                                             </span>
                                         </li>
                                     }
@@ -42,6 +57,18 @@ pub fn AccessLog() -> impl IntoView {
                 }
             })}
         </section>
+    }
+}
+
+/// What a family member did for the person, in the person's language.
+fn family_act_text(m: &'static crate::i18n::Messages, code: &str) -> &'static str {
+    let a = &m.account;
+    match code {
+        "consent" => a.family_act_consent,
+        "decline" => a.family_act_decline,
+        "apply" => a.family_act_apply,
+        "object" => a.family_act_object,
+        _ => a.family_act_view,
     }
 }
 

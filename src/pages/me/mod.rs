@@ -93,6 +93,7 @@ fn LoggedIn(account: Account) -> impl IntoView {
         <profile::Profile account />
         {needs_identity.then(|| view! { <identity::IdentityForm /> })}
         {represented.into_iter().map(|e| view! { <agents::Agents enterprise=e /> }).collect_view()}
+        {is_person.then(|| view! { <agents::Family /> })}
         <devices::Devices />
         {is_person.then(|| view! { <access_log::AccessLog /> })}
     }

@@ -26,16 +26,21 @@ pub fn Profile(account: Me) -> impl IntoView {
             id_number,
             enterprises,
             acting_for,
+            family,
+            acting_for_person,
             ..
         } => {
             let choose = move |ev: leptos::ev::Event| {
                 let value = event_target_value(&ev);
+                // `e12` acts for enterprise 12, `p7` for family member 7, empty for oneself.
+                let (kind, id) = value.split_at(value.len().min(1));
                 let body = ActFor {
-                    enterprise_id: value.parse().ok(),
+                    enterprise_id: (kind == "e").then(|| id.parse().ok()).flatten(),
+                    person_id: (kind == "p").then(|| id.parse().ok()).flatten(),
                 };
                 session::change_account(auth, api_client::act_for(&body));
             };
-            let has_enterprises = !enterprises.is_empty();
+            let has_enterprises = !enterprises.is_empty() || !family.is_empty();
             view! {
                 <dl class="facts">
                     <dt>{tr(|m| m.account.name)}</dt>
@@ -48,12 +53,20 @@ pub fn Profile(account: Me) -> impl IntoView {
                 {has_enterprises.then(|| view! {
                     <label for="acting-for">{tr(|m| m.account.acting_for)}</label>
                     <select id="acting-for" data-test="acting-for" on:change=choose>
-                        <option value="" selected=acting_for.is_none()>{tr(|m| m.account.act_self)}</option>
+                        <option value="" selected=acting_for.is_none() && acting_for_person.is_none()>{tr(|m| m.account.act_self)}</option>
                         {enterprises.into_iter().map(|e| {
                             let role = move || role_text(prefs.t(), e.role, e.expires_on);
                             view! {
-                                <option value=e.id.to_string() selected=acting_for == Some(e.id)>
+                                <option value=format!("e{}", e.id) selected=acting_for == Some(e.id)>
                                     {e.name.clone()} " · " {role}
+                                </option>
+                            }
+                        }).collect_view()}
+                        {family.into_iter().map(|f| {
+                            let name = f.name.clone();
+                            view! {
+                                <option value=format!("p{}", f.id) selected=acting_for_person == Some(f.id)>
+                                    {move || fill(prefs.t().account.acting_for_person, &[("name", &name)])}
                                 </option>
                             }
                         }).collect_view()}

@@ -13,7 +13,7 @@ use api::account::{
 };
 use api::{Date, ErrorBody};
 
-use crate::accounts::auth::{may_act, Person, Principal, Session};
+use crate::accounts::auth::{may_act, may_act_for_person, Person, Principal, Session};
 use crate::platform::db::{format_utc, now};
 use crate::platform::error::ApiError;
 use crate::platform::json::ApiJson;
@@ -35,7 +35,13 @@ pub async fn me(
 ) -> Result<Json<Me>, ApiError> {
     let reveal = q.reveal.as_deref() == Some("phone");
     Ok(Json(
-        me_for(&state, session.principal, session.acting_for, reveal).await?,
+        me_for(
+            &state,
+            session.principal,
+            (session.acting_for, session.acting_for_person),
+            reveal,
+        )
+        .await?,
     ))
 }
 
@@ -48,7 +54,13 @@ pub async fn current(
 ) -> Result<Json<Option<Me>>, ApiError> {
     match session {
         Ok(s) => Ok(Json(Some(
-            me_for(&state, s.principal, s.acting_for, false).await?,
+            me_for(
+                &state,
+                s.principal,
+                (s.acting_for, s.acting_for_person),
+                false,
+            )
+            .await?,
         ))),
         Err(e) if e.status() == axum::http::StatusCode::UNAUTHORIZED => Ok(Json(None)),
         Err(e) => Err(e),
@@ -58,9 +70,10 @@ pub async fn current(
 pub async fn me_for(
     state: &AppState,
     principal: Principal,
-    acting_for: Option<i64>,
+    acting: (Option<i64>, Option<i64>),
     reveal_phone: bool,
 ) -> Result<Me, ApiError> {
+    let (acting_for, acting_for_person) = acting;
     match principal {
         Principal::Person(id) => {
             let row = sqlx::query("SELECT phone_enc, name, id_number_enc FROM users WHERE id = $1")
@@ -87,6 +100,11 @@ pub async fn me_for(
                 // Shown only while still allowed (an authorisation may have ended since).
                 acting_for: match acting_for {
                     Some(e) if crate::accounts::auth::may_act(state, id, e, None).await? => Some(e),
+                    _ => None,
+                },
+                family: crate::accounts::family::family_of(state, id).await?,
+                acting_for_person: match acting_for_person {
+                    Some(p) if may_act_for_person(state, id, p).await? => Some(p),
                     _ => None,
                 },
             })
@@ -162,27 +180,43 @@ async fn enterprises_of(state: &AppState, user: i64) -> Result<Vec<EnterpriseAcc
     Ok(out)
 }
 
-/// Chooses the enterprise to act for (`null`: act for oneself).
+/// Chooses whom to act for: an enterprise, a family member who authorised this person, or
+/// (both `null`) oneself.
 #[utoipa::path(post, path = "/api/me/acting-for", tag = "account", request_body = ActFor,
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 404, description = "Not an enterprise this person may act for", body = ErrorBody)))]
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody),
+        (status = 404, description = "Not an enterprise or a person this person may act for", body = ErrorBody),
+        (status = 422, description = "Both an enterprise and a person", body = ErrorBody)))]
 pub async fn act_for(
     State(state): State<AppState>,
     session: Session,
     person: Person,
     ApiJson(body): ApiJson<ActFor>,
 ) -> Result<Json<Me>, ApiError> {
+    if body.enterprise_id.is_some() && body.person_id.is_some() {
+        return Err(ApiError::invalid_field_because(
+            "person_id",
+            "one_at_a_time",
+        ));
+    }
     if let Some(enterprise) = body.enterprise_id {
         if !may_act(&state, person.0, enterprise, None).await? {
             return Err(ApiError::not_found());
         }
     }
-    sqlx::query("UPDATE sessions SET acting_for = $1 WHERE id = $2")
+    if let Some(principal) = body.person_id {
+        if !may_act_for_person(&state, person.0, principal).await? {
+            return Err(ApiError::not_found());
+        }
+    }
+    sqlx::query("UPDATE sessions SET acting_for = $1, acting_for_person = $2 WHERE id = $3")
         .bind(body.enterprise_id)
+        .bind(body.person_id)
         .bind(session.id)
         .execute(&state.db.pool)
         .await?;
+    let acting = (body.enterprise_id, body.person_id);
     Ok(Json(
-        me_for(&state, session.principal, body.enterprise_id, false).await?,
+        me_for(&state, session.principal, acting, false).await?,
     ))
 }
 
@@ -243,7 +277,8 @@ pub async fn end_session(
     ended(done)
 }
 
-/// Who among the staff looked at this person's data, when and why.
+/// Who among the staff looked at this person's data, when and why; and what family members
+/// acting for them did.
 #[utoipa::path(get, path = "/api/me/access-log", tag = "account", responses((status = 200, body = Vec<AccessLogEntry>), (status = 401, body = ErrorBody)))]
 pub async fn access_log(
     State(state): State<AppState>,
@@ -256,7 +291,8 @@ pub async fn access_log(
     .bind(person.0)
     .fetch_all(&state.db.pool)
     .await?;
-    rows.iter()
+    let mut entries = rows
+        .iter()
         .map(|r| {
             Ok(AccessLogEntry {
                 at: r.try_get("at")?,
@@ -264,11 +300,15 @@ pub async fn access_log(
                 department: r.try_get("department")?,
                 reason: r.try_get("reason")?,
                 what: r.try_get("what")?,
+                by_family: false,
             })
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map(Json)
-        .map_err(ApiError::from)
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    entries.extend(crate::accounts::family::acts_for(&state, person.0).await?);
+    // Newest first; RFC 3339 UTC text sorts as time does.
+    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.truncate(200);
+    Ok(Json(entries))
 }
 
 /// The enterprise, if `user` is its legal representative; 404 otherwise (another's resource).
@@ -310,7 +350,11 @@ const AGENT_SELECT: &str =
     "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at \
      FROM enterprise_agents a JOIN users u ON u.id = a.user_id";
 
-fn agent_from(state: &AppState, r: &sqlx::any::AnyRow, today: Date) -> Result<Agent, ApiError> {
+pub(crate) fn agent_from(
+    state: &AppState,
+    r: &sqlx::any::AnyRow,
+    today: Date,
+) -> Result<Agent, ApiError> {
     let phone = state
         .vault
         .masked_phone(&r.try_get::<Vec<u8>, _>("phone_enc")?)?;
@@ -417,7 +461,7 @@ pub async fn revoke_agent(
 }
 /// The answer to ending something of one's own: done (204) when one row was ended; otherwise
 /// there was none of theirs still active (404).
-fn ended(rows: u64) -> Result<StatusCode, ApiError> {
+pub(crate) fn ended(rows: u64) -> Result<StatusCode, ApiError> {
     if rows == 1 {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -56,7 +56,10 @@ pub enum Principal {
 pub struct Session {
     pub id: i64,
     pub principal: Principal,
+    /// The enterprise the person acts for.
     pub acting_for: Option<i64>,
+    /// The family member the person acts for (家人代办); never with `acting_for`.
+    pub acting_for_person: Option<i64>,
 }
 
 fn later(d: Duration) -> String {
@@ -140,7 +143,7 @@ impl FromRequestParts<AppState> for Session {
         let token = token_from(parts).ok_or_else(ApiError::unauthenticated)?;
         let stamp = format_utc(now());
         let row = sqlx::query(
-            "SELECT id, user_id, staff_id, acting_for, last_seen_at FROM sessions \
+            "SELECT id, user_id, staff_id, acting_for, acting_for_person, last_seen_at FROM sessions \
              WHERE token_hash = $1 AND revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2",
         )
         .bind(secret_hash(&token))
@@ -180,6 +183,7 @@ impl FromRequestParts<AppState> for Session {
             id,
             principal,
             acting_for: row.try_get("acting_for").map_err(ApiError::from)?,
+            acting_for_person: row.try_get("acting_for_person").map_err(ApiError::from)?,
         };
         parts.extensions.insert(session.clone());
         Ok(session)
@@ -298,6 +302,26 @@ pub async fn may_act(
         "SELECT id FROM enterprise_agents WHERE enterprise_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at >= $3{scope}"
     ))
     .bind(enterprise)
+    .bind(user)
+    .bind(today)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    Ok(agent.is_some())
+}
+
+/// Whether `user` may act for the family member `principal` today: an authorisation of theirs
+/// that covers subsidies, in force and not revoked.
+pub async fn may_act_for_person(
+    state: &AppState,
+    user: i64,
+    principal: i64,
+) -> Result<bool, ApiError> {
+    let today = crate::platform::db::today_shanghai().to_string();
+    let agent: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM family_agents WHERE principal_user_id = $1 AND user_id = $2 \
+         AND revoked_at IS NULL AND expires_at >= $3 AND scope_subsidies = 1",
+    )
+    .bind(principal)
     .bind(user)
     .bind(today)
     .fetch_optional(&state.db.pool)

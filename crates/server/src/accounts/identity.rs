@@ -266,7 +266,13 @@ pub async fn set_identity(
     link_records(&mut tx, person.0, &hash).await?;
     tx.commit().await.map_err(taken)?;
     Ok(Json(
-        me_for(&state, session.principal, session.acting_for, false).await?,
+        me_for(
+            &state,
+            session.principal,
+            (session.acting_for, session.acting_for_person),
+            false,
+        )
+        .await?,
     ))
 }
 

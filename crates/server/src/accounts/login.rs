@@ -248,8 +248,10 @@ pub async fn staff_login(
         STAFF_PER_CLIENT,
     )
     .await?;
-    let row = sqlx::query("SELECT id, password_hash, totp_secret_enc, last_totp_step, failed_attempts, locked_until FROM staff WHERE username = $1")
-        .bind(body.username.trim())
+    // An account waiting for enrolment, or disabled, answers as an unknown one.
+    let row = sqlx::query("SELECT id, password_hash, totp_secret_enc, last_totp_step, failed_attempts, locked_until FROM staff \
+         WHERE username = $1 AND enrolled_at IS NOT NULL AND disabled_at IS NULL")
+        .bind(body.username.trim().to_lowercase())
         .fetch_optional(&state.db.pool)
         .await?;
     let Some(row) = row else {
@@ -278,6 +280,18 @@ pub async fn staff_login(
     let password_ok = verify_password(&password_hash, &body.password);
     let step = crate::accounts::totp::verify(secret.as_bytes(), &body.totp, now().unix_timestamp())
         .filter(|s| last_step.is_none_or(|l| *s > l));
+    // A recovery code stands in for the authenticator's code once (a lost phone).
+    let recovered = password_ok
+        && step.is_none()
+        && crate::accounts::enrolment::use_recovery_code(&state.db, id, &body.totp).await?;
+    if recovered {
+        tracing::warn!(staff = id, "staff login with a recovery code");
+        sqlx::query("UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&state.db.pool)
+            .await?;
+        return signed_in(&state, Principal::Staff(id), &headers).await;
+    }
     // Claims the code's time step atomically: two logins with one code cannot both succeed.
     let claimed =
         match step.filter(|_| password_ok) {
@@ -331,9 +345,19 @@ async fn signed_in(
     who: Principal,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let cookie = auth::start(state, who, user_agent(headers)).await?;
-    let me = me_for(state, who, None, false).await?;
+    let (cookie, me) = signed_in_cookie(state, who, headers).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+/// A new session's cookie, and what the app shows of its owner.
+pub async fn signed_in_cookie(
+    state: &AppState,
+    who: Principal,
+    headers: &HeaderMap,
+) -> Result<(axum::http::HeaderValue, api::account::Me), ApiError> {
+    let cookie = auth::start(state, who, user_agent(headers)).await?;
+    let me = me_for(state, who, (None, None), false).await?;
+    Ok((cookie, me))
 }
 
 fn seconds_until(stamp: &str) -> u64 {

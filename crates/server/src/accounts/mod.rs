@@ -5,6 +5,8 @@
 pub mod account;
 pub mod auth;
 pub mod departments;
+pub mod enrolment;
+pub mod family;
 pub mod identity;
 pub mod login;
 pub mod staff;
@@ -23,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login::send_code))
         .routes(routes!(login::verify_code))
         .routes(routes!(login::staff_login))
+        .routes(routes!(enrolment::start))
+        .routes(routes!(enrolment::finish))
         .routes(routes!(login::demo_totp))
         .routes(routes!(login::logout))
         .routes(routes!(login::logout_all))
@@ -35,6 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(account::access_log))
         .routes(routes!(account::agents, account::add_agent))
         .routes(routes!(account::revoke_agent))
+        .routes(routes!(family::family_agents, family::add_family_agent))
+        .routes(routes!(family::revoke_family_agent))
         .routes(routes!(staff::read_person))
         .routes(routes!(wechat::mini_login))
         .routes(routes!(wechat::ticket))

@@ -364,7 +364,7 @@ async fn login_or_binding(
             Ok((
                 cookie,
                 WeChatLogin {
-                    me: Some(me_for(state, Principal::Person(user), None, false).await?),
+                    me: Some(me_for(state, Principal::Person(user), (None, None), false).await?),
                     needs_phone: false,
                 },
             ))

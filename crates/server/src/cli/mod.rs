@@ -2,8 +2,10 @@
 
 pub mod district;
 mod serve;
+mod staff;
 
 pub use serve::{demo_stays_demo, serve, ServeArgs};
+pub use staff::{enrolment_link, staff_command, StaffArgs};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,6 +46,8 @@ pub enum Command {
     /// Run one month over everyone now (the server runs each month by itself; a month that
     /// already ran grants nothing twice).
     RunMonth(RunMonthArgs),
+    /// Staff accounts: `add` (prints a one-time enrolment link), `relink`, `disable`.
+    Staff(StaffArgs),
 }
 
 #[derive(Debug, Args)]

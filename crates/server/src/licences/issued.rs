@@ -270,7 +270,7 @@ pub async fn qr(
     Path(number): Path<String>,
 ) -> Result<Response, ApiError> {
     let l = Box::pin(licence_body(&state, &headers, &number, Some(who))).await?;
-    let svg = qr_svg(&l.verify_url)?;
+    let svg = crate::platform::qr::qr_svg(&l.verify_url)?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -279,20 +279,6 @@ pub async fn qr(
         svg,
     )
         .into_response())
-}
-
-/// An SVG QR code of `text` (error correction M: a printed code survives a smudge).
-pub fn qr_svg(text: &str) -> Result<String, ApiError> {
-    use qrcode::render::svg;
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(ApiError::internal)?;
-    Ok(code
-        .render::<svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .build())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -593,19 +579,4 @@ pub async fn track_events(
 ) -> Result<Response, ApiError> {
     let id = watched(&state, &q.watch).ok_or_else(ApiError::not_found)?;
     Ok(super::application_stream(&state, id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn qr_codes_are_svg() {
-        let svg = qr_svg("http://127.0.0.1:8080/verify?t=abc.def").unwrap();
-        assert!(
-            svg.starts_with("<?xml") && svg.contains("<svg"),
-            "{}",
-            &svg[..80]
-        );
-    }
 }

@@ -53,6 +53,10 @@ impl FromRequestParts<AppState> for Applicant {
         let Principal::Person(user) = session.principal else {
             return Err(ApiError::forbidden_because("people_only"));
         };
+        // A family agent handles the person's subsidies, never licences in their name.
+        if session.acting_for_person.is_some() {
+            return Err(ApiError::forbidden_because("scope"));
+        }
         if let Some(enterprise) = session.acting_for {
             if !may_act(state, user, enterprise, Some("scope_licences")).await? {
                 return Err(ApiError::forbidden_because("scope"));

@@ -1,6 +1,6 @@
 //! What every feature stands on and none of them owns: the database, errors and the JSON
 //! extractor, languages, headers, the app's files, the HTTP client, keys and hashes, rate
-//! limits, the live-event hub, document storage and the SMS gateway. Nothing here imports a
+//! limits, the live-event hub, document storage, QR codes and the SMS gateway. Nothing here imports a
 //! feature (the import check of `cargo xtask test` holds it).
 
 pub mod crypto;
@@ -11,6 +11,7 @@ pub mod headers;
 pub mod http_client;
 pub mod i18n;
 pub mod json;
+pub mod qr;
 pub mod ratelimit;
 pub mod request;
 pub mod sms;

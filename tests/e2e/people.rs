@@ -1,7 +1,8 @@
-//! Real people outside demo mode: a server with no one seeded, codes sent through the SMS
-//! gateway. The registers' feeds carry a resident's ID number and name and an enterprise's
+//! Real people. Outside demo mode (a server with no one seeded, codes sent through the SMS
+//! gateway), the registers' feeds carry a resident's ID number and name and an enterprise's
 //! legal representative; a new account records its identity and finds its grant and its
-//! enterprise; a wrong name and a second account are refused.
+//! enterprise; a wrong name and a second account are refused. And 家人代办: a daughter acts for
+//! her father until he revokes her.
 
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -91,7 +92,10 @@ pub(crate) async fn outside_demo_mode_a_resident_records_her_identity_and_finds_
         c.goto(&format!("{}/", server.url)).await?;
         text_becomes(&c, "[data-test=needs-identity]", "实名登记").await?;
         page_is_clean(&c).await?;
+        snap(&c, "home-not-linked").await?;
         click(&c, "[data-test=needs-identity] a").await?;
+        appears(&c, "#identity-title").await?;
+        snap(&c, "me-identity-form").await?;
         // A wrong name for her number is refused, in words that do not say the number exists.
         record_identity(&c, "林小英", LIN).await?;
         text_becomes(&c, "[data-test=alert]", "姓名和身份证号码与登记信息对不上").await?;
@@ -101,13 +105,45 @@ pub(crate) async fn outside_demo_mode_a_resident_records_her_identity_and_finds_
         // The enterprise the market register names her for is hers to act for.
         text_becomes(&c, "main", "佛山市秀英五金有限公司").await?;
         page_is_clean(&c).await?;
+        snap(&c, "me-verified").await?;
         // Her home shows the allowance the register's data decided, with its receipt.
         c.goto(&format!("{}/", server.url)).await?;
         let grant = "[data-test=recent] [data-test=grant][data-policy=senior-allowance]";
         text_becomes(&c, grant, "¥100.00").await?;
         click(&c, &format!("{grant} a")).await?;
         appears(&c, "[data-criterion=age-80][data-passed=true]").await?;
-        page_is_clean(&c).await
+        page_is_clean(&c).await?;
+        // 政策找人: acting for her enterprise, with its home open, the tax bureau's data makes
+        // it eligible for the R&D grant; the message and its action arrive without a reload.
+        c.goto(&format!("{}/me", server.url)).await?;
+        act_for_enterprise(&c).await?;
+        c.goto(&format!("{}/", server.url)).await?;
+        text_becomes(&c, "[data-test=notifications]", "").await?;
+        let (status, body) = post_json(
+            &server.url,
+            "/api/feeds/batches",
+            &server.tax_key,
+            &json!({ "records": [{ "subject": "enterprise", "id": "E-LIN", "attributes": {
+                "high_tech_until": "2030-12-31", "revenue_y1": 1_000_000_000,
+                "rd_expense_y1": 100_000_000 } }] }),
+        );
+        check(
+            status == 200,
+            format!("the tax bureau's feed: {status} {body}"),
+        )?;
+        text_becomes(
+            &c,
+            "[data-test=notifications] [data-kind=can_apply]",
+            "¥100,000.00",
+        )
+        .await?;
+        appears(
+            &c,
+            "[data-test=notifications] [data-kind=can_apply] [data-test=go-apply]",
+        )
+        .await?;
+        page_is_clean(&c).await?;
+        snap(&c, "home-told-to-apply").await
     })
     .await?;
 
@@ -128,6 +164,70 @@ pub(crate) async fn outside_demo_mode_a_resident_records_her_identity_and_finds_
                 .is_empty(),
             "the form stays for another try",
         )
+    })
+    .await
+}
+
+/// Chooses, on 我的, the first one this person may act for besides themself, and waits until
+/// the server has it.
+async fn act_for_first(c: &Client) -> TestResult {
+    let select = appears(c, "[data-test=acting-for]").await?;
+    select.select_by_index(1).await?;
+    for _ in 0..50 {
+        let me = crate::harness::js(c, "return fetch('/api/me').then(r => r.json())").await?;
+        if me["person"]["acting_for_person"].is_number() {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err("the session does not act for the family member".into())
+}
+
+pub(crate) async fn a_daughter_acts_for_her_father_until_he_revokes_her(ctx: &Ctx) -> TestResult {
+    const DAUGHTER: &str = "13900000302";
+    in_session(ctx, PHONE, |father| async move {
+        log_in_by_phone(ctx, &father, "13800000001").await?;
+        let family = "section[data-test=family]";
+        type_into(&father, &format!("{family} input[type=tel]"), DAUGHTER).await?;
+        click(&father, &format!("{family} [data-test=add-agent]")).await?;
+        text_becomes(
+            &father,
+            &format!("{family} [data-test=agents]"),
+            "139****0302",
+        )
+        .await?;
+        page_is_clean(&father).await?;
+        snap(&father, "me-family").await?;
+
+        in_session(ctx, PHONE, |daughter| async move {
+            log_in_by_phone(ctx, &daughter, DAUGHTER).await?;
+            act_for_first(&daughter).await?;
+            open(ctx, &daughter, "/").await?;
+            text_becomes(
+                &daughter,
+                "[data-test=recent] [data-test=grant][data-policy=senior-allowance]",
+                "¥",
+            )
+            .await?;
+            page_is_clean(&daughter).await?;
+
+            // He sees what she did, and stops it.
+            open(ctx, &father, "/me").await?;
+            text_becomes(&father, "[data-by-family=true]", "代您查看了补贴").await?;
+            click(&father, &format!("{family} [data-test=agents] button")).await?;
+            text_becomes(&father, &format!("{family} [data-test=agents]"), "已撤销").await?;
+            page_is_clean(&father).await?;
+
+            // Her next look at his subsidies is refused.
+            open(ctx, &daughter, "/").await?;
+            text_becomes(&daughter, "main .field-error", "授权已过期、已撤销").await?;
+            let logged = console_errors(&daughter).await?;
+            check(
+                !logged.is_empty() && logged.iter().all(|e| e.contains("403")),
+                format!("{logged:?}"),
+            )
+        })
+        .await
     })
     .await
 }
