@@ -59,9 +59,13 @@ fn page(route: Route) -> AnyView {
         Route::Verify(token) => {
             view! { <crate::pages::licence::public::VerifyPage token /> }.into_any()
         }
-        // The public 一照通 pages are a bundle of their own: links load it.
+        #[cfg(any(feature = "account", feature = "track"))]
+        Route::StaffEnrol(token) => {
+            view! { <crate::pages::staff_enrol::EnrolPage token /> }.into_any()
+        }
+        // The public 一照通 pages and staff enrolment are a bundle of their own: links load it.
         #[cfg(not(any(feature = "account", feature = "track")))]
-        route @ (Route::Track | Route::Verify(_)) => {
+        route @ (Route::Track | Route::Verify(_) | Route::StaffEnrol(_)) => {
             crate::router::full_load(&route);
             ().into_any()
         }

@@ -33,6 +33,8 @@ pub enum Route {
     Track,
     /// `/verify?t=…`: what a scanned licence QR code is worth.
     Verify(Option<String>),
+    /// `/staff/enrol?t=…`: a new staff member's one-time link (password and authenticator).
+    StaffEnrol(Option<String>),
     /// `/grants/{id}`: a grant's receipt.
     Grant(i64),
     /// `/staff/disbursement`.
@@ -84,6 +86,7 @@ impl Route {
             ),
             Route::Track => "/track".to_owned(),
             Route::Verify(token) => with("/verify", "t", token.as_deref()),
+            Route::StaffEnrol(token) => with("/staff/enrol", "t", token.as_deref()),
             Route::Grant(id) => format!("/grants/{id}"),
             Route::Disbursement => "/staff/disbursement".to_owned(),
             Route::Licences => "/licences".to_owned(),
@@ -127,6 +130,7 @@ impl Route {
             ["problem"] => Route::Problem(param("error").unwrap_or_default()),
             ["track"] => Route::Track,
             ["verify"] => Route::Verify(param("t")),
+            ["staff", "enrol"] => Route::StaffEnrol(param("t")),
             ["grants", n] => Route::Grant(id(n)?),
             ["staff", "disbursement"] => Route::Disbursement,
             ["licences"] => Route::Licences,
@@ -217,6 +221,8 @@ mod tests {
             Route::Track,
             Route::Verify(None),
             Route::Verify(Some("eyJhIjoxfQ.c2ln".to_owned())),
+            Route::StaffEnrol(None),
+            Route::StaffEnrol(Some("a-b_c".to_owned())),
             Route::Grant(42),
             Route::Grant(-1),
             Route::Disbursement,
@@ -264,6 +270,7 @@ mod tests {
             | Route::Problem(_)
             | Route::Track
             | Route::Verify(_)
+            | Route::StaffEnrol(_)
             | Route::Grant(_)
             | Route::Disbursement
             | Route::Licences
@@ -278,7 +285,7 @@ mod tests {
             | Route::Catalogue => std::mem::discriminant(r),
         };
         let kinds: std::collections::HashSet<_> = every_route().iter().map(covered).collect();
-        assert_eq!(kinds.len(), 25);
+        assert_eq!(kinds.len(), 26);
     }
 
     #[test]

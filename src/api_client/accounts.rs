@@ -1,8 +1,9 @@
 //! Logging in and out, and what an account sees and changes of itself.
 
 use api::account::{
-    AccessLogEntry, ActFor, Agent, CodeSent, Identity, LoginMethods, Me, NewAgent, SendCode,
-    SessionInfo, StaffLogin, VerifyCode, WeChatLogin, WeChatTicket,
+    AccessLogEntry, ActFor, Agent, ChannelSetting, CodeSent, EnrolmentDone, EnrolmentFinish,
+    EnrolmentStart, EnrolmentToken, Identity, LoginMethods, Me, NewAgent, SendCode, SessionInfo,
+    StaffLogin, VerifyCode, WeChatLogin, WeChatTicket,
 };
 
 use super::Call;
@@ -110,4 +111,24 @@ pub fn add_family_agent(body: &NewAgent) -> Call<Agent> {
 /// `DELETE /api/me/family-agents/{agent}`: revokes a family member's authorisation.
 pub fn revoke_family_agent(agent: i64) -> Call<()> {
     Call::delete(format!("/api/me/family-agents/{agent}"))
+}
+
+/// `POST /api/staff/enrolment/start`: opens a new staff member's link.
+pub fn enrolment_start(body: &EnrolmentToken) -> Call<EnrolmentStart> {
+    Call::post("/api/staff/enrolment/start".to_owned(), body)
+}
+
+/// `POST /api/staff/enrolment/finish`: sets the password, enrols the authenticator, logs in.
+pub fn enrolment_finish(body: &EnrolmentFinish) -> Call<EnrolmentDone> {
+    Call::post("/api/staff/enrolment/finish".to_owned(), body)
+}
+
+/// `GET /api/me/channels`: how the person wants each group of messages outside the app.
+pub fn channels() -> Call<Vec<ChannelSetting>> {
+    Call::get("/api/me/channels".to_owned())
+}
+
+/// `PUT /api/me/channels`: saves the channels of the groups given.
+pub fn set_channels(body: &Vec<ChannelSetting>) -> Call<Vec<ChannelSetting>> {
+    Call::put("/api/me/channels".to_owned(), body)
 }

@@ -22,5 +22,7 @@ pub mod problem;
 #[cfg(feature = "selfcheck")]
 pub mod self_check;
 pub mod services;
+#[cfg(any(feature = "account", feature = "track"))]
+pub mod staff_enrol;
 pub mod staff_login;
 pub mod wechat;

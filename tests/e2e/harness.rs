@@ -50,6 +50,8 @@ pub struct Server {
     pub market_key: String,
     /// The tax bureau's data-feed key.
     pub tax_key: String,
+    /// The database's URL, for the binary's other commands (`zhida staff add`).
+    pub database: String,
     /// The PostgreSQL database this run made (admin URL, name), dropped at the end.
     postgres: Option<(String, String)>,
     process: Option<Process>,
@@ -201,6 +203,7 @@ impl Server {
             feed_key,
             market_key,
             tax_key,
+            database,
             sms,
             treasury,
             postgres,

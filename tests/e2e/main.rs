@@ -67,6 +67,7 @@ fn main() {
         accounts::wechat_never_leads_to_a_dead_end,
         people::outside_demo_mode_a_resident_records_her_identity_and_finds_her_grant,
         people::a_daughter_acts_for_her_father_until_he_revokes_her,
+        people::a_staff_member_made_by_the_command_line_enrols_and_works,
     );
     let mut failures = Vec::new();
     let mut passed = 0;

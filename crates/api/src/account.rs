@@ -337,3 +337,28 @@ pub struct EnrolmentDone {
     /// Each stands in for an authenticator code once (a lost phone).
     pub recovery_codes: Vec<String>,
 }
+
+/// The groups of messages a person chooses channels for: things to do (accept, apply), money
+/// (granted, paid, withdrawn), licence applications' progress, answers to objections.
+pub const CHANNEL_GROUPS: [&str; 4] = ["actions", "grants", "licences", "objections"];
+
+/// The group a message kind belongs to (`granted`, `licence_accepted`, …).
+pub fn channel_group(kind: &str) -> &'static str {
+    match kind {
+        "consent_needed" | "can_apply" => "actions",
+        "objection_answered" => "objections",
+        k if k.starts_with("licence_") => "licences",
+        _ => "grants",
+    }
+}
+
+/// How a person wants one group of messages outside the app (the inbox always has them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSetting {
+    /// One of [`CHANNEL_GROUPS`].
+    pub group: String,
+    pub sms: bool,
+    pub wechat: bool,
+}

@@ -141,6 +141,18 @@ async fn the_matrix_holds(app: TestApp) {
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
         ),
         (
+            "GET",
+            "/api/me/channels",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            "PUT",
+            "/api/me/channels",
+            Some(r#"[{"group":"grants","sms":true,"wechat":false}]"#),
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
             "POST",
             "/api/me/family-agents",
             Some(new_family),

@@ -14,7 +14,10 @@ use common::TestApp;
 use serde_json::{json, Value};
 use server::notifications::{deliver_due, Notifier, SmsNotifier, WeChatSubscribe};
 
-on_both_databases!(grants_are_told_by_sms_and_wechat_and_failures_are_retried);
+on_both_databases!(
+    grants_are_told_by_sms_and_wechat_and_failures_are_retried,
+    each_person_chooses_the_channels_of_each_group
+);
 
 #[derive(Clone, Default)]
 struct Fake {
@@ -139,4 +142,93 @@ async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp
         1,
         "the access token is kept"
     );
+}
+
+async fn each_person_chooses_the_channels_of_each_group(app: TestApp) {
+    let (base, fake) = start().await;
+    let app = app.demo().await;
+    sqlx::query("INSERT INTO wechat_bindings (openid, user_id, created_at) SELECT 'o-li', id, '2026-01-01T00:00:00.000Z' FROM users WHERE resident_ref = 'DEMO-R2'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    // 李姨: money news by WeChat only. 黄总: no SMS or WeChat for things to do.
+    let li = common::login_phone(&app, "13800000002").await;
+    let put = |cookie: String, body: Value| {
+        let app = &app;
+        async move {
+            app.call("PUT", "/api/me/channels", &cookie, Some(&body.to_string()))
+                .await
+        }
+    };
+    let saved = put(
+        li.clone(),
+        json!([{ "group": "grants", "sms": false, "wechat": true }]),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+    let saved = saved.json();
+    assert_eq!(
+        saved.as_array().unwrap().len(),
+        4,
+        "every group, with its defaults"
+    );
+    assert!(saved
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["group"] == "grants" && s["sms"] == false && s["wechat"] == true));
+    let huang = common::login_phone(&app, "13800000003").await;
+    put(
+        huang.clone(),
+        json!([{ "group": "actions", "sms": false, "wechat": false }]),
+    )
+    .await;
+    let unknown = put(
+        huang,
+        json!([{ "group": "lottery", "sms": true, "wechat": true }]),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.json()["field"], "[0].group");
+
+    let notifiers: Vec<Arc<dyn Notifier>> = vec![
+        Arc::new(SmsNotifier {
+            url: format!("{base}/sms"),
+            token: "t".into(),
+            client: server::platform::http_client::Client::new(),
+        }),
+        Arc::new(WeChatSubscribe::new(
+            base.clone(),
+            "wx-mini".into(),
+            "mini-secret".into(),
+            "TPL-1".into(),
+        )),
+    ];
+    let state = app.state.clone().with_notifiers(notifiers);
+    deliver_due(&state).await.unwrap();
+    let sms = fake.sms.lock().unwrap().clone();
+    assert!(
+        sms.iter().all(|m| m["phone"] != "13800000002"),
+        "no SMS to 李姨: {sms:?}"
+    );
+    assert_eq!(
+        fake.wechat.lock().unwrap().len(),
+        2,
+        "her WeChat still tells her"
+    );
+    assert!(sms
+        .iter()
+        .all(|m| !(m["phone"] == "13800000003" && m["template"] == "subsidy_consent_needed")));
+    assert!(
+        sms.iter()
+            .any(|m| m["phone"] == "13800000003" && m["template"] == "subsidy_granted"),
+        "his money news still comes by SMS: {sms:?}"
+    );
+    // The inbox keeps everything: delivery is done, whatever the channels.
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE delivered_at IS NULL")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(pending, 0);
 }

@@ -79,6 +79,10 @@ async fn enrolled(app: &TestApp) -> (String, Vec<String>) {
     let refused = post(app, "/api/staff/enrolment/start", "", &wrong).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert_eq!(refused.json()["field"], "token");
+    assert!(refused.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("开通链接已用过或已过期"));
     let link = EnrolmentToken {
         token: token.clone(),
     };

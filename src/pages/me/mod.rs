@@ -1,10 +1,13 @@
-//! `/me` (我的): the account page when logged in (profile, acting for an enterprise, agents,
-//! devices, who looked at my data, log out), the way in when not; display settings either way.
+//! `/me` (我的): the account page when logged in (profile, acting for an enterprise or a family
+//! member, identity, agents and family members, how we tell you, devices, who looked at my
+//! data, log out), the way in when not; display settings either way.
 
 #[cfg(feature = "account")]
 mod access_log;
 #[cfg(feature = "account")]
 mod agents;
+#[cfg(feature = "account")]
+mod channels;
 #[cfg(feature = "account")]
 mod devices;
 #[cfg(feature = "account")]
@@ -94,6 +97,7 @@ fn LoggedIn(account: Account) -> impl IntoView {
         {needs_identity.then(|| view! { <identity::IdentityForm /> })}
         {represented.into_iter().map(|e| view! { <agents::Agents enterprise=e /> }).collect_view()}
         {is_person.then(|| view! { <agents::Family /> })}
+        {is_person.then(|| view! { <channels::Channels /> })}
         <devices::Devices />
         {is_person.then(|| view! { <access_log::AccessLog /> })}
     }

@@ -139,7 +139,7 @@ async fn waiting(state: &AppState, token: &str) -> Result<(i64, String, String),
     .bind(format_utc(now()))
     .fetch_optional(&state.db.pool)
     .await?
-    .ok_or_else(|| ApiError::invalid_code("token", "expired"))?;
+    .ok_or_else(|| ApiError::invalid_code("token", "link"))?;
     Ok((
         row.try_get("id")?,
         row.try_get("username")?,
@@ -162,8 +162,14 @@ pub async fn start(
 ) -> Result<Json<EnrolmentStart>, ApiError> {
     limit(&state, &client).await?;
     let (id, username, display_name) = waiting(&state, &body.token).await?;
-    // The key is the secret's bytes, as for every staff account (`totp::verify`).
-    let secret = random_token();
+    // The key is the secret's bytes, as for every staff account (`totp::verify`): twenty
+    // random letters and digits, 32 characters in base32 to type when a QR code cannot be
+    // scanned.
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let secret: String = crate::platform::crypto::random_bytes::<20>()
+        .iter()
+        .map(|b| LETTERS[*b as usize % LETTERS.len()] as char)
+        .collect();
     sqlx::query("UPDATE staff SET totp_secret_enc = $1 WHERE id = $2")
         .bind(state.vault.encrypt(&secret))
         .bind(id)
@@ -240,7 +246,7 @@ pub async fn finish(
     .await?
     .rows_affected();
     if claimed != 1 {
-        return Err(ApiError::invalid_code("token", "used"));
+        return Err(ApiError::invalid_code("token", "link"));
     }
     for code in &codes {
         sqlx::query("INSERT INTO staff_recovery_codes (staff_id, code_hash) VALUES ($1, $2)")

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod channels;
 pub mod departments;
 pub mod enrolment;
 pub mod family;
@@ -41,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(account::revoke_agent))
         .routes(routes!(family::family_agents, family::add_family_agent))
         .routes(routes!(family::revoke_family_agent))
+        .routes(routes!(channels::channels, channels::set_channels))
         .routes(routes!(staff::read_person))
         .routes(routes!(wechat::mini_login))
         .routes(routes!(wechat::ticket))

@@ -190,7 +190,7 @@ impl Notifier for DemoNotifier {
 const MAX_ATTEMPTS: i64 = 6;
 
 /// The people behind a subject: a resident's own account; an enterprise's legal representative.
-async fn recipient(state: &AppState, subject: i64) -> anyhow::Result<Recipient> {
+async fn recipient(state: &AppState, subject: i64, kind: &str) -> anyhow::Result<Recipient> {
     let rows = sqlx::query(
         "SELECT u.id, u.phone_enc FROM subjects s JOIN users u ON u.resident_ref = s.ref WHERE s.id = $1 AND s.kind = 'resident' \
          UNION SELECT u.id, u.phone_enc FROM subjects s JOIN enterprises e ON e.enterprise_ref = s.ref JOIN users u ON u.id = e.legal_rep_user_id \
@@ -199,31 +199,49 @@ async fn recipient(state: &AppState, subject: i64) -> anyhow::Result<Recipient> 
     .bind(subject)
     .fetch_all(&state.db.pool)
     .await?;
-    accounts(state, rows).await
+    accounts(state, rows, kind).await
 }
 
 /// One account: a licence applicant.
-async fn user_recipient(state: &AppState, user: i64) -> anyhow::Result<Recipient> {
+async fn user_recipient(state: &AppState, user: i64, kind: &str) -> anyhow::Result<Recipient> {
     let rows = sqlx::query("SELECT id, phone_enc FROM users WHERE id = $1")
         .bind(user)
         .fetch_all(&state.db.pool)
         .await?;
-    accounts(state, rows).await
+    accounts(state, rows, kind).await
 }
 
-/// The phones and WeChat openids of accounts (rows of `id`, `phone_enc`).
-async fn accounts(state: &AppState, rows: Vec<sqlx::any::AnyRow>) -> anyhow::Result<Recipient> {
+/// The phones and WeChat openids of accounts (rows of `id`, `phone_enc`), for a message of
+/// `kind`: each account only on the channels it keeps for that kind's group.
+async fn accounts(
+    state: &AppState,
+    rows: Vec<sqlx::any::AnyRow>,
+    kind: &str,
+) -> anyhow::Result<Recipient> {
+    let group = api::account::channel_group(kind);
     let mut to = Recipient::default();
     for row in rows {
         let user: i64 = row.try_get("id")?;
-        let phone: Vec<u8> = row.try_get("phone_enc")?;
-        to.phones.push(state.vault.decrypt(&phone)?);
-        let openids: Vec<String> =
-            sqlx::query_scalar("SELECT openid FROM wechat_bindings WHERE user_id = $1")
-                .bind(user)
-                .fetch_all(&state.db.pool)
-                .await?;
-        to.openids.extend(openids);
+        let chosen: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT sms, wechat FROM notification_channels WHERE user_id = $1 AND grp = $2",
+        )
+        .bind(user)
+        .bind(group)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        let (sms, wechat) = chosen.map_or((true, true), |(s, w)| (s == 1, w == 1));
+        if sms {
+            let phone: Vec<u8> = row.try_get("phone_enc")?;
+            to.phones.push(state.vault.decrypt(&phone)?);
+        }
+        if wechat {
+            let openids: Vec<String> =
+                sqlx::query_scalar("SELECT openid FROM wechat_bindings WHERE user_id = $1")
+                    .bind(user)
+                    .fetch_all(&state.db.pool)
+                    .await?;
+            to.openids.extend(openids);
+        }
     }
     Ok(to)
 }
@@ -279,7 +297,8 @@ impl Inbox {
                         .unwrap_or_default(),
                     amount_fen: row.try_get("amount_fen")?,
                 };
-                Ok((recipient(state, row.try_get("subject_id")?).await?, message))
+                let to = recipient(state, row.try_get("subject_id")?, &message.kind).await?;
+                Ok((to, message))
             }
             Inbox::Licences => {
                 let stage: String = row.try_get("stage")?;
@@ -294,10 +313,8 @@ impl Inbox {
                     },
                     amount_fen: None,
                 };
-                Ok((
-                    user_recipient(state, row.try_get("user_id")?).await?,
-                    message,
-                ))
+                let to = user_recipient(state, row.try_get("user_id")?, &message.kind).await?;
+                Ok((to, message))
             }
         }
     }

@@ -119,8 +119,11 @@ impl StaticAssets {
             SELF_CHECK_INDEX
         } else if signed_in && self.files.contains_key(ACCOUNT_INDEX) {
             ACCOUNT_INDEX
-        } else if matches!(route, "/track" | "/verify") && self.files.contains_key(TRACK_INDEX) {
-            // A visitor (a scanned QR code, a tracking link): the small public 一照通 bundle.
+        } else if matches!(route, "/track" | "/verify" | "/staff/enrol")
+            && self.files.contains_key(TRACK_INDEX)
+        {
+            // A visitor (a scanned QR code, a tracking link, a new staff member's link): the
+            // small public bundle.
             TRACK_INDEX
         } else {
             "/index.html"
