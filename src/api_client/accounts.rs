@@ -2,8 +2,9 @@
 
 use api::account::{
     AccessLogEntry, ActFor, Agent, ChannelSetting, CodeSent, EnrolmentDone, EnrolmentFinish,
-    EnrolmentStart, EnrolmentToken, Identity, LoginMethods, Me, NewAgent, SendCode, SessionInfo,
-    StaffLogin, VerifyCode, WeChatLogin, WeChatTicket,
+    EnrolmentStart, EnrolmentToken, FollowedCategory, Follows, Identity, LoginMethods, Me,
+    NewAgent, PolicyNotice, SendCode, SessionInfo, StaffLogin, VerifyCode, WeChatLogin,
+    WeChatTicket,
 };
 
 use super::Call;
@@ -131,4 +132,19 @@ pub fn channels() -> Call<Vec<ChannelSetting>> {
 /// `PUT /api/me/channels`: saves the channels of the groups given.
 pub fn set_channels(body: &Vec<ChannelSetting>) -> Call<Vec<ChannelSetting>> {
     Call::put("/api/me/channels".to_owned(), body)
+}
+
+/// `GET /api/me/follows`: the policy categories, and which the person follows.
+pub fn follows() -> Call<Vec<FollowedCategory>> {
+    Call::get("/api/me/follows".to_owned())
+}
+
+/// `PUT /api/me/follows`: follows exactly these categories.
+pub fn set_follows(body: &Follows) -> Call<Vec<FollowedCategory>> {
+    Call::put("/api/me/follows".to_owned(), body)
+}
+
+/// `GET /api/me/policy-notices`: the new policies the person was told of.
+pub fn policy_notices() -> Call<Vec<PolicyNotice>> {
+    Call::get("/api/me/policy-notices".to_owned())
 }

@@ -196,6 +196,25 @@ pub(crate) async fn a_daughter_acts_for_her_father_until_he_revokes_her(ctx: &Ct
             "139****0302",
         )
         .await?;
+        // He follows policies for older people: saved as soon as he ticks it.
+        click(&father, "[data-test=follows] [data-category=elderly]").await?;
+        let mut following = false;
+        for _ in 0..50 {
+            let follows = crate::harness::js(
+                &father,
+                "return fetch('/api/me/follows').then(r => r.json())",
+            )
+            .await?;
+            following = follows.as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|c| c["category"] == "elderly" && c["following"] == true)
+            });
+            if following {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        check(following, "the follow was saved")?;
         page_is_clean(&father).await?;
         snap(&father, "me-family").await?;
 

@@ -339,14 +339,22 @@ pub struct EnrolmentDone {
 }
 
 /// The groups of messages a person chooses channels for: things to do (accept, apply), money
-/// (granted, paid, withdrawn), licence applications' progress, answers to objections.
-pub const CHANNEL_GROUPS: [&str; 4] = ["actions", "grants", "licences", "objections"];
+/// (granted, paid, withdrawn), licence applications' progress, answers to objections, new
+/// policies in the categories they follow.
+pub const CHANNEL_GROUPS: [&str; 5] = [
+    "actions",
+    "grants",
+    "licences",
+    "objections",
+    "new_policies",
+];
 
 /// The group a message kind belongs to (`granted`, `licence_accepted`, …).
 pub fn channel_group(kind: &str) -> &'static str {
     match kind {
         "consent_needed" | "can_apply" => "actions",
         "objection_answered" => "objections",
+        "policy_published" => "new_policies",
         k if k.starts_with("licence_") => "licences",
         _ => "grants",
     }
@@ -361,4 +369,32 @@ pub struct ChannelSetting {
     pub group: String,
     pub sms: bool,
     pub wechat: bool,
+}
+
+/// A policy category the person may follow (政策找人), and whether they do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FollowedCategory {
+    /// `elderly`, `disability`, `industry`, `innovation`, `finance`, …
+    pub category: String,
+    pub following: bool,
+}
+
+/// `PUT /api/me/follows`: the categories to follow (every other one is unfollowed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Follows {
+    pub categories: Vec<String>,
+}
+
+/// A new policy in a category the person follows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicyNotice {
+    pub id: i64,
+    pub policy: String,
+    pub name: crate::policy::Bilingual,
+    /// UTC, RFC 3339.
+    pub created_at: String,
 }

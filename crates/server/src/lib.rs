@@ -166,6 +166,11 @@ impl AppState {
     /// sender, catching up subjects left unmatched, the monthly runs and consent expiry.
     pub async fn start_background(&self) -> anyhow::Result<()> {
         self.events.listen().await?;
+        match policies::follows::announce_new_policies(self).await {
+            Ok(n) if n > 0 => tracing::info!(told = n, "new policies announced to their followers"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "announcing new policies"),
+        }
         tokio::spawn(payments::sender_loop(self.clone()));
         tokio::spawn(notifications::delivery_loop(self.clone()));
         let state = self.clone();

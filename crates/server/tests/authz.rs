@@ -147,6 +147,24 @@ async fn the_matrix_holds(app: TestApp) {
             [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
         ),
         (
+            "GET",
+            "/api/me/follows",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            "PUT",
+            "/api/me/follows",
+            Some(r#"{"categories":["elderly"]}"#),
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            "GET",
+            "/api/me/policy-notices",
+            None,
+            [S::UNAUTHORIZED, S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
             "PUT",
             "/api/me/channels",
             Some(r#"[{"group":"grants","sms":true,"wechat":false}]"#),

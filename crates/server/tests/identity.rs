@@ -454,3 +454,42 @@ async fn a_real_name_service_answers_for_people_the_register_lacks(app: TestApp)
     );
     let _ = Body::empty();
 }
+
+/// `zhida import` of a data set whose population register carries the personal columns: they
+/// are sealed into the register's identities, and the person can be linked.
+#[tokio::test]
+async fn an_imported_register_links_its_residents() {
+    let app = TestApp::sqlite().await;
+    let residents = format!(
+        "resident_id,birth_date,hukou_district,street,death_date,disability_grade,dibao,id_number,name\n\
+         R-LIN,1941-03-15,440604,祖庙街道,,0,false,{LIN},林秀英\n\
+         R-2,1980-01-01,440604,祖庙街道,,0,false,,\n"
+    );
+    let files = dataset::Files {
+        residents: residents.as_bytes(),
+        enterprises: b"enterprise_id,uscc,name,district,street,industry_code,established,high_tech_until,employees,revenue_y1,revenue_y2,rd_expense_y1,legal_rep_id_number\n",
+        loan_interest: b"enterprise_id,month,product,interest_fen\n",
+        gas_usage: b"enterprise_id,month,cubic_meters\n",
+    };
+    let set = dataset::load(&files, &dataset::Options::default()).unwrap();
+    let personal = dataset::personal::read(&files, server::platform::db::today_shanghai()).unwrap();
+    assert_eq!(personal.len(), 1, "the empty row carries nothing");
+    let mut batch = server::data::store::delivery_of_data_set(&set);
+    let vault = app.state.vault.clone();
+    server::data::store::add_personal(&mut batch, &personal, &|kind, value| {
+        vault.seal(kind, value)
+    });
+    server::data::store::apply(&app.db, None, server::data::store::Source::Import, &batch)
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = login(&app, "13900000109").await;
+    let answer = record_identity(&app, &cookie, "林秀英", LIN).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let linked: Option<String> =
+        sqlx::query_scalar("SELECT resident_ref FROM users WHERE resident_ref = 'R-LIN'")
+            .fetch_optional(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(linked.as_deref(), Some("R-LIN"));
+}

@@ -64,6 +64,7 @@ fn group_name(m: &'static Messages, group: &str) -> &'static str {
         "actions" => a.channels_actions,
         "licences" => a.channels_licences,
         "objections" => a.channels_objections,
+        "new_policies" => a.channels_new_policies,
         _ => a.channels_grants,
     }
 }

@@ -11,6 +11,8 @@ mod channels;
 #[cfg(feature = "account")]
 mod devices;
 #[cfg(feature = "account")]
+mod follows;
+#[cfg(feature = "account")]
 mod identity;
 #[cfg(feature = "account")]
 mod profile;
@@ -97,6 +99,7 @@ fn LoggedIn(account: Account) -> impl IntoView {
         {needs_identity.then(|| view! { <identity::IdentityForm /> })}
         {represented.into_iter().map(|e| view! { <agents::Agents enterprise=e /> }).collect_view()}
         {is_person.then(|| view! { <agents::Family /> })}
+        {is_person.then(|| view! { <follows::FollowPolicies /> })}
         {is_person.then(|| view! { <channels::Channels /> })}
         <devices::Devices />
         {is_person.then(|| view! { <access_log::AccessLog /> })}

@@ -23,7 +23,8 @@ pub struct Recipient {
 /// What to tell them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
-    /// `granted`, `consent_needed`, `paid`, `revoked`, `expired`, `objection_answered`.
+    /// `granted`, `consent_needed`, `paid`, `revoked`, `expired`, `objection_answered`,
+    /// `can_apply`, `licence_<stage>`, `policy_published`.
     pub kind: String,
     /// The policy's name (Chinese: messages follow the service's templates).
     pub policy: String,
@@ -31,9 +32,10 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    /// The SMS template: `subsidy_<kind>`, or the licence kind itself (`licence_<stage>`).
+    /// The SMS template: `subsidy_<kind>`, or the licence kind itself (`licence_<stage>`), or
+    /// `policy_published`.
     pub fn template(&self) -> String {
-        if self.kind.starts_with("licence_") {
+        if self.kind.starts_with("licence_") || self.kind == "policy_published" {
             self.kind.clone()
         } else {
             format!("subsidy_{}", self.kind)
@@ -246,12 +248,13 @@ async fn accounts(
     Ok(to)
 }
 
-/// The two inboxes whose notifications go out: subsidies' (by subject) and licence
-/// applicants' (by account).
+/// The inboxes whose notifications go out: subsidies' (by subject), licence applicants' (by
+/// account), and new policies for their followers (by account).
 #[derive(Clone, Copy)]
 enum Inbox {
     Subsidies,
     Licences,
+    NewPolicies,
 }
 
 impl Inbox {
@@ -259,6 +262,7 @@ impl Inbox {
         match self {
             Inbox::Subsidies => "notifications",
             Inbox::Licences => "licence_notifications",
+            Inbox::NewPolicies => "policy_notices",
         }
     }
 
@@ -268,6 +272,7 @@ impl Inbox {
             Inbox::Licences => {
                 "n.id, n.user_id, n.stage, a.number, a.business_name, n.delivery_attempts"
             }
+            Inbox::NewPolicies => "n.id, n.user_id, n.policy_id, n.delivery_attempts",
         }
     }
 
@@ -277,6 +282,7 @@ impl Inbox {
             Inbox::Licences => {
                 "licence_notifications n JOIN licence_applications a ON a.id = n.application_id"
             }
+            Inbox::NewPolicies => "policy_notices n",
         }
     }
 
@@ -316,6 +322,20 @@ impl Inbox {
                 let to = user_recipient(state, row.try_get("user_id")?, &message.kind).await?;
                 Ok((to, message))
             }
+            Inbox::NewPolicies => {
+                let policy: String = row.try_get("policy_id")?;
+                let message = Outgoing {
+                    kind: "policy_published".to_owned(),
+                    policy: state
+                        .policies
+                        .iter()
+                        .find(|p| p.id == policy)
+                        .map_or(policy, |p| p.name.zh_cn.clone()),
+                    amount_fen: None,
+                };
+                let to = user_recipient(state, row.try_get("user_id")?, &message.kind).await?;
+                Ok((to, message))
+            }
         }
     }
 }
@@ -326,7 +346,7 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
         return Ok(0);
     }
     let mut n = 0;
-    for inbox in [Inbox::Subsidies, Inbox::Licences] {
+    for inbox in [Inbox::Subsidies, Inbox::Licences, Inbox::NewPolicies] {
         n += deliver_inbox(state, inbox).await?;
     }
     Ok(n)
