@@ -10,7 +10,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use common::{Answer, TestApp};
@@ -44,14 +44,7 @@ async fn push(app: &TestApp, department: &str, records: Vec<FeedRecord>) -> Answ
         records,
         ..FeedBatch::default()
     };
-    app.send(
-        Request::post("/api/feeds/batches")
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {key}"))
-            .body(common::json_body(&body))
-            .unwrap(),
-    )
-    .await
+    common::push_feed(app, &key, &body).await
 }
 
 fn rec(subject: &str, id: &str, attributes: Value) -> FeedRecord {

@@ -63,6 +63,23 @@ async fn subscribe(
     Json(json!({ "errcode": 0, "errmsg": "ok" }))
 }
 
+/// SMS through the fake gateway and WeChat through the fake WeChat at `base`.
+fn notifiers(base: &str) -> Vec<Arc<dyn Notifier>> {
+    vec![
+        Arc::new(SmsNotifier {
+            url: format!("{base}/sms"),
+            token: "t".into(),
+            client: server::platform::http_client::Client::new(),
+        }),
+        Arc::new(WeChatSubscribe::new(
+            base.to_owned(),
+            "wx-mini".into(),
+            "mini-secret".into(),
+            "TPL-1".into(),
+        )),
+    ]
+}
+
 async fn start() -> (String, Fake) {
     let fake = Fake::default();
     let app = Router::new()
@@ -84,20 +101,7 @@ async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let notifiers: Vec<Arc<dyn Notifier>> = vec![
-        Arc::new(SmsNotifier {
-            url: format!("{base}/sms"),
-            token: "t".into(),
-            client: server::platform::http_client::Client::new(),
-        }),
-        Arc::new(WeChatSubscribe::new(
-            base.clone(),
-            "wx-mini".into(),
-            "mini-secret".into(),
-            "TPL-1".into(),
-        )),
-    ];
-    let state = app.state.clone().with_notifiers(notifiers);
+    let state = app.state.clone().with_notifiers(notifiers(&base));
     // The first SMS fails: that notification waits for its next attempt, the rest go.
     fake.fail_sms.store(1, Ordering::SeqCst);
     let tried = deliver_due(&state).await.unwrap();
@@ -169,7 +173,7 @@ async fn each_person_chooses_the_channels_of_each_group(app: TestApp) {
     let saved = saved.json();
     assert_eq!(
         saved.as_array().unwrap().len(),
-        4,
+        api::account::CHANNEL_GROUPS.len(),
         "every group, with its defaults"
     );
     assert!(saved
@@ -191,20 +195,7 @@ async fn each_person_chooses_the_channels_of_each_group(app: TestApp) {
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.json()["field"], "[0].group");
 
-    let notifiers: Vec<Arc<dyn Notifier>> = vec![
-        Arc::new(SmsNotifier {
-            url: format!("{base}/sms"),
-            token: "t".into(),
-            client: server::platform::http_client::Client::new(),
-        }),
-        Arc::new(WeChatSubscribe::new(
-            base.clone(),
-            "wx-mini".into(),
-            "mini-secret".into(),
-            "TPL-1".into(),
-        )),
-    ];
-    let state = app.state.clone().with_notifiers(notifiers);
+    let state = app.state.clone().with_notifiers(notifiers(&base));
     deliver_due(&state).await.unwrap();
     let sms = fake.sms.lock().unwrap().clone();
     assert!(

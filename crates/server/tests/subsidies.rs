@@ -40,14 +40,7 @@ async fn key(app: &TestApp, department: &str) -> String {
 
 /// Pushes `body` as a department with `key`.
 async fn push(app: &TestApp, key: &str, body: FeedBatch) -> common::Answer {
-    app.send(
-        Request::post("/api/feeds/batches")
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {key}"))
-            .body(common::json_body(&body))
-            .unwrap(),
-    )
-    .await
+    common::push_feed(app, key, &body).await
 }
 
 /// One subject's attributes (a JSON object: name → value, as the feed writes them).

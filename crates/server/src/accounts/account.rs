@@ -376,6 +376,46 @@ pub(crate) fn agent_from(
     })
 }
 
+/// The checks every new authorisation passes, an enterprise's agent or a family member: at
+/// most 20 an hour per person, an end date not in the past, not oneself, not one already in
+/// force (`in_force` finds it: `$1` whom it is for, `$2` the agent, `$3` today). Returns the
+/// agent's account (made for a phone seen for the first time) and today.
+pub(crate) async fn new_agent(
+    state: &AppState,
+    person: i64,
+    principal: i64,
+    body: &NewAgent,
+    in_force: &str,
+) -> Result<(i64, Date), ApiError> {
+    crate::platform::ratelimit::hit(
+        &state.db,
+        &format!("agents:{person}"),
+        crate::platform::ratelimit::Limit {
+            max: 20,
+            window_secs: 3600,
+        },
+    )
+    .await?;
+    let today = crate::platform::db::today_shanghai();
+    if body.expires_on < today {
+        return Err(ApiError::invalid_field_because("expires_on", "date_past"));
+    }
+    let user = crate::accounts::login::find_or_create_user(state, &body.phone).await?;
+    if user == person {
+        return Err(ApiError::conflict("self"));
+    }
+    let existing: Option<i64> = sqlx::query_scalar(in_force)
+        .bind(principal)
+        .bind(user)
+        .bind(today.to_string())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    if existing.is_some() {
+        return Err(ApiError::conflict("agent_exists"));
+    }
+    Ok((user, today))
+}
+
 /// Authorises a person (by phone) to act for the enterprise within a scope, until a date.
 #[utoipa::path(post, path = "/api/enterprises/{id}/agents", tag = "account", params(("id" = i64, Path)), request_body = NewAgent,
     responses(
@@ -391,37 +431,17 @@ pub async fn add_agent(
     ApiJson(body): ApiJson<NewAgent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
     represented(&state, person.0, enterprise).await?;
-    crate::platform::ratelimit::hit(
-        &state.db,
-        &format!("agents:{}", person.0),
-        crate::platform::ratelimit::Limit {
-            max: 20,
-            window_secs: 3600,
-        },
-    )
-    .await?;
     if !body.scopes.subsidies && !body.scopes.licences {
         return Err(ApiError::invalid_field_because("scopes", "scope_required"));
     }
-    let today = crate::platform::db::today_shanghai();
-    if body.expires_on < today {
-        return Err(ApiError::invalid_field_because("expires_on", "date_past"));
-    }
-    let user = crate::accounts::login::find_or_create_user(&state, &body.phone).await?;
-    if user == person.0 {
-        return Err(ApiError::conflict("self"));
-    }
-    let existing: Option<i64> = sqlx::query_scalar(
+    let (user, today) = new_agent(
+        &state,
+        person.0,
+        enterprise,
+        &body,
         "SELECT id FROM enterprise_agents WHERE enterprise_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at >= $3",
     )
-    .bind(enterprise)
-    .bind(user)
-    .bind(today.to_string())
-    .fetch_optional(&state.db.pool)
     .await?;
-    if existing.is_some() {
-        return Err(ApiError::conflict("agent_exists"));
-    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO enterprise_agents (enterprise_id, user_id, scope_subsidies, scope_licences, expires_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

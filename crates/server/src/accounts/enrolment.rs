@@ -76,38 +76,43 @@ pub async fn provision(
 /// recovery codes are void, every session ends; returns the new link's token.
 pub async fn relink(db: &Db, username: &str) -> anyhow::Result<String> {
     let token = random_token();
-    let mut tx = db.begin().await?;
-    let id: Option<i64> = sqlx::query_scalar(
+    let expires = format_utc(now() + std::time::Duration::from_secs(LINK_HOURS * 3600));
+    let reset = sqlx::query(
         "UPDATE staff SET password_hash = '', totp_secret_enc = $1, enrolled_at = NULL, last_totp_step = NULL, \
-         enrolment_hash = $2, enrolment_expires_at = $3, disabled_at = NULL WHERE username = $4 RETURNING id",
+         enrolment_hash = $2, enrolment_expires_at = $3, disabled_at = NULL WHERE username = $4",
     )
     .bind(Vec::<u8>::new())
     .bind(secret_hash(&token))
-    .bind(format_utc(now() + std::time::Duration::from_secs(LINK_HOURS * 3600)))
-    .bind(username.trim().to_lowercase())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(id) = id else {
-        anyhow::bail!("no staff member is called {username}");
-    };
-    end_everything(&mut tx, id).await?;
-    tx.commit().await?;
+    .bind(expires);
+    end_account(db, username, reset).await?;
     Ok(token)
 }
 
 /// Ends `username`'s account: it cannot log in or enrol, and every session ends now.
 pub async fn disable(db: &Db, username: &str) -> anyhow::Result<()> {
+    let end =
+        sqlx::query("UPDATE staff SET disabled_at = $1, enrolment_hash = NULL WHERE username = $2")
+            .bind(format_utc(now()));
+    end_account(db, username, end).await
+}
+
+/// Runs `change` (an UPDATE whose last parameter is the username) on `username`'s account,
+/// then ends its sessions and recovery codes, in one transaction.
+async fn end_account<'q>(
+    db: &Db,
+    username: &'q str,
+    change: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> anyhow::Result<()> {
+    let username = username.trim().to_lowercase();
     let mut tx = db.begin().await?;
-    let id: Option<i64> = sqlx::query_scalar(
-        "UPDATE staff SET disabled_at = $1, enrolment_hash = NULL WHERE username = $2 RETURNING id",
-    )
-    .bind(format_utc(now()))
-    .bind(username.trim().to_lowercase())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM staff WHERE username = $1")
+        .bind(&username)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(id) = id else {
         anyhow::bail!("no staff member is called {username}");
     };
+    change.bind(username.clone()).execute(&mut *tx).await?;
     end_everything(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())

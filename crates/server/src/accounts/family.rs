@@ -12,7 +12,7 @@ use sqlx::Row;
 use api::account::{AccessLogEntry, Agent, FamilyAccess, NewAgent};
 use api::{Date, ErrorBody};
 
-use crate::accounts::account::{agent_from, ended};
+use crate::accounts::account::{agent_from, ended, new_agent};
 use crate::accounts::auth::Person;
 use crate::platform::db::{format_utc, now, today_shanghai};
 use crate::platform::error::ApiError;
@@ -56,39 +56,19 @@ pub async fn add_family_agent(
     person: Person,
     ApiJson(body): ApiJson<NewAgent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
-    crate::platform::ratelimit::hit(
-        &state.db,
-        &format!("family:{}", person.0),
-        crate::platform::ratelimit::Limit {
-            max: 20,
-            window_secs: 3600,
-        },
-    )
-    .await?;
     // A family member handles the person's subsidies; licences are a business's, not theirs.
     if !body.scopes.subsidies || body.scopes.licences {
         return Err(ApiError::invalid_field_because("scopes", "family_scope"));
     }
-    let today = today_shanghai();
-    if body.expires_on < today {
-        return Err(ApiError::invalid_field_because("expires_on", "date_past"));
-    }
-    let user = crate::accounts::login::find_or_create_user(&state, &body.phone).await?;
-    if user == person.0 {
-        return Err(ApiError::conflict("self"));
-    }
-    let existing: Option<i64> = sqlx::query_scalar(
+    let (user, today) = new_agent(
+        &state,
+        person.0,
+        person.0,
+        &body,
         "SELECT id FROM family_agents WHERE principal_user_id = $1 AND user_id = $2 \
          AND revoked_at IS NULL AND expires_at >= $3",
     )
-    .bind(person.0)
-    .bind(user)
-    .bind(today.to_string())
-    .fetch_optional(&state.db.pool)
     .await?;
-    if existing.is_some() {
-        return Err(ApiError::conflict("agent_exists"));
-    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO family_agents (principal_user_id, user_id, scope_subsidies, expires_at, created_at) \
          VALUES ($1, $2, 1, $3, $4) RETURNING id",

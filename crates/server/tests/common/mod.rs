@@ -442,3 +442,15 @@ pub async fn register_resident(app: &TestApp, reference: &str, id_number: &str, 
     .unwrap()
     .unwrap();
 }
+
+/// Pushes `body` to the departments' feed with a department's `key`.
+pub async fn push_feed(app: &TestApp, key: &str, body: &server::data::feeds::FeedBatch) -> Answer {
+    app.send(
+        Request::post("/api/feeds/batches")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {key}"))
+            .body(json_body(body))
+            .unwrap(),
+    )
+    .await
+}
