@@ -213,11 +213,12 @@ pub struct Agent {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewAgent {
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "13900139000"))]
+    /// A mobile number, e.g. 13900139000.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub phone: Mobile,
     pub scopes: Scopes,
-    /// The last day of the authorisation.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-12-31"))]
+    /// The last day of the authorisation, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub expires_on: Date,
 }
 

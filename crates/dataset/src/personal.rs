@@ -124,7 +124,7 @@ impl Columns<'_> {
             .collect();
         let at = |name: &str| names.iter().position(|n| n == name);
         let (Some(id_at), number_at, name_at) =
-            (at(self.id), at(self.number), self.name.and_then(|n| at(n)))
+            (at(self.id), at(self.number), self.name.and_then(at))
         else {
             return;
         };

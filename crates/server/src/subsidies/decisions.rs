@@ -369,7 +369,7 @@ async fn decide_consent(
 #[utoipa::path(post, path = "/api/grants/{id}/{decision}", tag = "subsidies",
     params(
         ("id" = i64, Path, description = "The grant's id"),
-        ("decision" = GrantDecision, Path, description = "consent or decline"),
+        ("decision" = inline(GrantDecision), Path, description = "consent or decline"),
     ),
     responses(
         (status = 200, body = GrantSummary),
