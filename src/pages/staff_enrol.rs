@@ -3,7 +3,9 @@
 //! recovery codes, once, and go on signed in. In the small public bundle: nobody is signed in
 //! yet.
 
-use api::account::{EnrolmentDone, EnrolmentFinish, EnrolmentStart, EnrolmentToken};
+use api::account::{
+    EnrolmentDone, EnrolmentFinish, EnrolmentStart, EnrolmentToken, STAFF_PASSWORD_MIN,
+};
 use api::text::fill;
 use leptos::prelude::*;
 
@@ -12,9 +14,6 @@ use crate::components::field::{FieldError, FieldInput};
 use crate::load::{load, show, spawn_request, Put};
 use crate::prefs::{tr, use_prefs, use_title};
 use crate::route::Route;
-
-/// The shortest password the server accepts (it checks too).
-const PASSWORD_MIN: usize = 12;
 
 #[component]
 pub fn EnrolPage(token: Option<String>) -> impl IntoView {
@@ -70,8 +69,8 @@ fn Enrol(
         again_error.put(None);
         code_error.put(None);
         let typed = password.get_untracked();
-        if typed.chars().count() < PASSWORD_MIN {
-            let min = PASSWORD_MIN.to_string();
+        if typed.chars().count() < STAFF_PASSWORD_MIN {
+            let min = STAFF_PASSWORD_MIN.to_string();
             return password_error.put(Some(fill(m.validation.password_short, &[("min", &min)])));
         }
         if typed != again.get_untracked() {
@@ -119,7 +118,7 @@ fn Enrol(
             <p><code class="secret" data-test="enrol-secret">{secret}</code></p>
             <h2>{tr(|m| m.enrol.step_password)}</h2>
             <label for="password">{tr(|m| m.enrol.password)}</label>
-            <p class="hint" id="password-hint">{move || fill(prefs.t().enrol.password_hint, &[("min", &PASSWORD_MIN.to_string())])}</p>
+            <p class="hint" id="password-hint">{move || fill(prefs.t().enrol.password_hint, &[("min", &STAFF_PASSWORD_MIN.to_string())])}</p>
             <FieldInput id="password" value=password error=password_error attr:r#type="password" attr:autocomplete="new-password" />
             <FieldError id="password" error=password_error />
             <label for="again">{tr(|m| m.enrol.again)}</label>

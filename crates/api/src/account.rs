@@ -320,6 +320,10 @@ pub struct EnrolmentStart {
     pub qr_svg: String,
 }
 
+/// The shortest password a staff member may choose (the app checks it as typed, the server
+/// again).
+pub const STAFF_PASSWORD_MIN: usize = 12;
+
 /// `POST /api/staff/enrolment/finish`: the new password and the authenticator's first code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -38,6 +38,18 @@ impl std::fmt::Debug for Personal {
     }
 }
 
+/// Whether a register's name can be kept: at most [`NAME_MAX`] characters, no control
+/// characters. The refusal names no content.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        Err(format!(
+            "a name of at most {NAME_MAX} characters, without control characters"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A name as compared: inner spaces and the middle dot's various forms in minority names
 /// (·, •, ・, ．) are the same to a person, so they are to the check.
 pub fn normalize_name(name: &str) -> String {
@@ -165,18 +177,9 @@ impl Columns<'_> {
                 },
             };
             let name = text(name_at);
-            if let Some(n) = &name {
-                if n.chars().count() > NAME_MAX || n.chars().any(char::is_control) {
-                    let column = name_at.zip(self.name);
-                    errors.push(fail(
-                        offset,
-                        column,
-                        format!(
-                            "a name of at most {NAME_MAX} characters, without control characters"
-                        ),
-                    ));
-                    continue;
-                }
+            if let Some(Err(why)) = name.as_deref().map(check_name) {
+                errors.push(fail(offset, name_at.zip(self.name), why));
+                continue;
             }
             if id_number.is_some() || name.is_some() {
                 out.push(Personal {

@@ -75,18 +75,7 @@ async fn register_lin(app: &TestApp) {
 
 /// Logs in by SMS outside demo mode: the code is read from what the gateway was given.
 async fn login(app: &TestApp, phone: &str) -> String {
-    sqlx::query("DELETE FROM rate_limits")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
-    let sent = app
-        .call(
-            "POST",
-            "/api/auth/sms/send",
-            "",
-            Some(&json!({ "phone": phone }).to_string()),
-        )
-        .await;
+    let sent = common::sms_send(app, phone).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
     assert_eq!(
         sent.json()["demo_code"],
@@ -94,21 +83,7 @@ async fn login(app: &TestApp, phone: &str) -> String {
         "no code shown outside demo mode"
     );
     let code = app.sms.last_code(phone).expect("a code was sent");
-    let answer = app
-        .call(
-            "POST",
-            "/api/auth/sms/verify",
-            "",
-            Some(&json!({ "phone": phone, "code": code }).to_string()),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    answer
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
+    common::sms_verify(app, phone, &code).await
 }
 
 async fn record_identity(app: &TestApp, cookie: &str, name: &str, number: &str) -> Answer {
@@ -163,6 +138,9 @@ async fn a_resident_in_the_register_is_linked_and_sees_her_grant(app: TestApp) {
 async fn a_wrong_or_unknown_pair_is_refused_alike_and_tries_are_limited(app: TestApp) {
     register_lin(&app).await;
     let cookie = login(&app, "13900000102").await;
+    let too_long = record_identity(&app, &cookie, &"林".repeat(51), LIN).await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_long.json()["field"], "name");
     let wrong_name = record_identity(&app, &cookie, "林小英", LIN).await;
     let unknown = record_identity(&app, &cookie, "林秀英", NOBODY).await;
     for answer in [&wrong_name, &unknown] {
@@ -485,4 +463,46 @@ async fn an_imported_register_links_its_residents() {
             .await
             .unwrap();
     assert_eq!(linked.as_deref(), Some("R-LIN"));
+}
+
+/// A data set whose registers carry ID numbers is not imported without the data key that
+/// encrypts them: nothing is written, and the error says which setting is missing.
+#[tokio::test]
+async fn an_import_with_identities_needs_the_data_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "residents.csv",
+        &format!("resident_id,birth_date,hukou_district,street,death_date,disability_grade,dibao,id_number,name\nR-LIN,1941-03-15,440604,,,0,false,{LIN},林秀英\n"),
+    );
+    write("enterprises.csv", "enterprise_id,uscc,name,district,street,industry_code,established,high_tech_until,employees,revenue_y1,revenue_y2,rd_expense_y1\n");
+    write(
+        "loan_interest.csv",
+        "enterprise_id,month,product,interest_fen\n",
+    );
+    write("gas_usage.csv", "enterprise_id,month,cubic_meters\n");
+    let database = dir.path().join("zhida.sqlite");
+    let args = server::cli::ImportArgs {
+        data: dir.path().to_owned(),
+        data_key: None,
+        database_url: format!("sqlite://{}", database.display()),
+    };
+    let refused = server::cli::import_command(&args)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("ZHIDA_DATA_KEY"), "{refused}");
+    assert!(
+        !database.exists() || {
+            let db = server::platform::db::Db::connect(&args.database_url)
+                .await
+                .unwrap();
+            db.migrate().await.unwrap();
+            let subjects: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM subjects")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            subjects == 0
+        }
+    );
 }

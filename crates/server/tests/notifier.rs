@@ -93,14 +93,18 @@ async fn start() -> (String, Fake) {
     (base, fake)
 }
 
-async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp) {
-    let (base, fake) = start().await;
-    let app = app.demo().await;
-    // 李姨 logged in with WeChat once: her openid is bound to her account.
+/// 李姨 logged in with WeChat once: her openid is bound to her account.
+async fn bind_li_to_wechat(app: &TestApp) {
     sqlx::query("INSERT INTO wechat_bindings (openid, user_id, created_at) SELECT 'o-li', id, '2026-01-01T00:00:00.000Z' FROM users WHERE resident_ref = 'DEMO-R2'")
         .execute(&app.db.pool)
         .await
         .unwrap();
+}
+
+async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp) {
+    let (base, fake) = start().await;
+    let app = app.demo().await;
+    bind_li_to_wechat(&app).await;
     let state = app.state.clone().with_notifiers(notifiers(&base));
     // The first SMS fails: that notification waits for its next attempt, the rest go.
     fake.fail_sms.store(1, Ordering::SeqCst);
@@ -151,10 +155,7 @@ async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp
 async fn each_person_chooses_the_channels_of_each_group(app: TestApp) {
     let (base, fake) = start().await;
     let app = app.demo().await;
-    sqlx::query("INSERT INTO wechat_bindings (openid, user_id, created_at) SELECT 'o-li', id, '2026-01-01T00:00:00.000Z' FROM users WHERE resident_ref = 'DEMO-R2'")
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    bind_li_to_wechat(&app).await;
     // 李姨: money news by WeChat only. 黄总: no SMS or WeChat for things to do.
     let li = common::login_phone(&app, "13800000002").await;
     let put = |cookie: String, body: Value| {
@@ -194,6 +195,7 @@ async fn each_person_chooses_the_channels_of_each_group(app: TestApp) {
     .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.json()["field"], "[0].group");
+    assert_eq!(unknown.json()["message"], "没有这一类消息");
 
     let state = app.state.clone().with_notifiers(notifiers(&base));
     deliver_due(&state).await.unwrap();

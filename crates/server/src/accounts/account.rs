@@ -350,6 +350,13 @@ const AGENT_SELECT: &str =
     "SELECT a.id, u.phone_enc, a.scope_subsidies, a.scope_licences, a.expires_at, a.revoked_at \
      FROM enterprise_agents a JOIN users u ON u.id = a.user_id";
 
+/// A `YYYY-MM-DD` column read as a date.
+pub(crate) fn stored_date(r: &sqlx::any::AnyRow, column: &str) -> Result<Date, ApiError> {
+    r.try_get::<String, _>(column)?
+        .parse()
+        .map_err(|_| ApiError::internal("a stored date does not parse"))
+}
+
 pub(crate) fn agent_from(
     state: &AppState,
     r: &sqlx::any::AnyRow,
@@ -358,10 +365,7 @@ pub(crate) fn agent_from(
     let phone = state
         .vault
         .masked_phone(&r.try_get::<Vec<u8>, _>("phone_enc")?)?;
-    let expires_on: Date = r
-        .try_get::<String, _>("expires_at")?
-        .parse()
-        .map_err(|_| ApiError::internal("a stored date does not parse"))?;
+    let expires_on = stored_date(r, "expires_at")?;
     let revoked_at: Option<String> = r.try_get("revoked_at")?;
     Ok(Agent {
         id: r.try_get("id")?,

@@ -75,9 +75,29 @@ pub async fn settings_of(state: &AppState, user: i64) -> Result<Vec<ChannelSetti
     for r in rows {
         let group: String = r.try_get("grp")?;
         if let Some(s) = out.iter_mut().find(|s| s.group == group) {
-            s.sms = r.try_get::<i64, _>("sms")? == 1;
-            s.wechat = r.try_get::<i64, _>("wechat")? == 1;
+            (s.sms, s.wechat) = stored(r.try_get("sms")?, r.try_get("wechat")?);
         }
     }
     Ok(out)
+}
+
+/// Whether `user` wants messages of `group` by SMS and by WeChat: `(sms, wechat)`, both where
+/// they chose nothing.
+pub async fn chosen(
+    db: &crate::platform::db::Db,
+    user: i64,
+    group: &str,
+) -> sqlx::Result<(bool, bool)> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT sms, wechat FROM notification_channels WHERE user_id = $1 AND grp = $2",
+    )
+    .bind(user)
+    .bind(group)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map_or((true, true), |(sms, wechat)| stored(sms, wechat)))
+}
+
+fn stored(sms: i64, wechat: i64) -> (bool, bool) {
+    (sms == 1, wechat == 1)
 }

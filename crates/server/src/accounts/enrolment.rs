@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use sqlx::Row;
 
-use api::account::{EnrolmentDone, EnrolmentFinish, EnrolmentStart, EnrolmentToken, Permission};
+use api::account::{
+    EnrolmentDone, EnrolmentFinish, EnrolmentStart, EnrolmentToken, Permission, STAFF_PASSWORD_MIN,
+};
 use api::ErrorBody;
 
 use crate::accounts::auth::Principal;
@@ -24,10 +26,21 @@ use crate::AppState;
 
 /// How long an enrolment link stays valid.
 pub const LINK_HOURS: u64 = 72;
-/// The shortest password a staff member may choose.
-pub const PASSWORD_MIN: usize = 12;
 /// Recovery codes made at enrolment.
 pub const RECOVERY_CODES: usize = 10;
+
+/// When a link made now stops working.
+fn link_expiry() -> String {
+    format_utc(now() + std::time::Duration::from_secs(LINK_HOURS * 3600))
+}
+
+/// `N` random characters of `alphabet`.
+fn random_chars<const N: usize>(alphabet: &[u8]) -> String {
+    crate::platform::crypto::random_bytes::<N>()
+        .iter()
+        .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+        .collect()
+}
 
 /// Makes a staff account waiting for enrolment; returns the link's token.
 pub async fn provision(
@@ -65,7 +78,7 @@ pub async fn provision(
     .bind(roles.join(","))
     .bind(Vec::<u8>::new())
     .bind(secret_hash(&token))
-    .bind(format_utc(now() + std::time::Duration::from_secs(LINK_HOURS * 3600)))
+    .bind(link_expiry())
     .bind(format_utc(now()))
     .execute(&db.pool)
     .await?;
@@ -76,7 +89,7 @@ pub async fn provision(
 /// recovery codes are void, every session ends; returns the new link's token.
 pub async fn relink(db: &Db, username: &str) -> anyhow::Result<String> {
     let token = random_token();
-    let expires = format_utc(now() + std::time::Duration::from_secs(LINK_HOURS * 3600));
+    let expires = link_expiry();
     let reset = sqlx::query(
         "UPDATE staff SET password_hash = '', totp_secret_enc = $1, enrolled_at = NULL, last_totp_step = NULL, \
          enrolment_hash = $2, enrolment_expires_at = $3, disabled_at = NULL WHERE username = $4",
@@ -170,11 +183,8 @@ pub async fn start(
     // The key is the secret's bytes, as for every staff account (`totp::verify`): twenty
     // random letters and digits, 32 characters in base32 to type when a QR code cannot be
     // scanned.
-    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let secret: String = crate::platform::crypto::random_bytes::<20>()
-        .iter()
-        .map(|b| LETTERS[*b as usize % LETTERS.len()] as char)
-        .collect();
+    let secret =
+        random_chars::<20>(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     sqlx::query("UPDATE staff SET totp_secret_enc = $1 WHERE id = $2")
         .bind(state.vault.encrypt(&secret))
         .bind(id)
@@ -211,10 +221,10 @@ pub async fn finish(
 ) -> Result<Response, ApiError> {
     limit(&state, &client).await?;
     let (id, username, _) = waiting(&state, &body.token).await?;
-    if body.password.chars().count() < PASSWORD_MIN {
+    if body.password.chars().count() < STAFF_PASSWORD_MIN {
         return Err(
             ApiError::invalid_field_because("password", "password_short")
-                .with_arg("min", PASSWORD_MIN.to_string()),
+                .with_arg("min", STAFF_PASSWORD_MIN.to_string()),
         );
     }
     if body.password.to_lowercase().contains(&username) {
@@ -293,12 +303,7 @@ pub async fn use_recovery_code(db: &Db, staff: i64, code: &str) -> Result<bool, 
 
 /// A recovery code: `abcd-efgh`, letters and digits that cannot be mistaken for each other.
 fn recovery_code() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let bytes = crate::platform::crypto::random_bytes::<8>();
-    let letters: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
+    let letters = random_chars::<8>(b"abcdefghjkmnpqrstuvwxyz23456789");
     format!("{}-{}", &letters[..4], &letters[4..])
 }
 

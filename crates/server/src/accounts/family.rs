@@ -10,9 +10,9 @@ use axum::Json;
 use sqlx::Row;
 
 use api::account::{AccessLogEntry, Agent, FamilyAccess, NewAgent};
-use api::{Date, ErrorBody};
+use api::ErrorBody;
 
-use crate::accounts::account::{agent_from, ended, new_agent};
+use crate::accounts::account::{agent_from, ended, new_agent, stored_date};
 use crate::accounts::auth::Person;
 use crate::platform::db::{format_utc, now, today_shanghai};
 use crate::platform::error::ApiError;
@@ -126,14 +126,10 @@ pub async fn family_of(state: &AppState, user: i64) -> Result<Vec<FamilyAccess>,
                 .vault
                 .masked_phone(&r.try_get::<Vec<u8>, _>("phone_enc")?)?,
         };
-        let expires_on: Date = r
-            .try_get::<String, _>("expires_at")?
-            .parse()
-            .map_err(|_| ApiError::internal("a stored date does not parse"))?;
         out.push(FamilyAccess {
             id: r.try_get("id")?,
             name,
-            expires_on,
+            expires_on: stored_date(&r, "expires_at")?,
         });
     }
     Ok(out)

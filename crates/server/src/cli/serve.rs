@@ -179,6 +179,8 @@ pub struct ServeArgs {
 /// `zhida serve`: runs until SIGTERM or Ctrl-C, then finishes the requests under way.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     demo_stays_demo(&args)?;
+    // One client (one connection pool) for every outgoing service.
+    let client = crate::platform::http_client::Client::new();
     let db = Db::connect(&args.database_url).await?;
     db.migrate().await?;
     let assets = StaticAssets::load(&args.static_dir)?;
@@ -187,7 +189,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         (Some(url), _) => Arc::new(crate::platform::sms::GatewaySms {
             url: url.clone(),
             token: args.sms_gateway_token.clone(),
-            client: crate::platform::http_client::Client::new(),
+            client: client.clone(),
         }),
         (None, true) => Arc::new(crate::platform::sms::DemoSms),
         (None, false) => {
@@ -212,7 +214,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .wechat_mp_appid
             .clone()
             .map(|a| (a, args.wechat_mp_secret.clone())),
-        client: crate::platform::http_client::Client::new(),
+        client: client.clone(),
     };
     let mut state = AppState::new(db, assets, vault, sms, args.demo, secure)
         .with_wechat(Arc::new(wechat))
@@ -221,14 +223,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         state = state.with_identity_service(Arc::new(crate::accounts::identity::HttpIdentity {
             url: url.clone(),
             token: args.identity_token.clone(),
-            client: crate::platform::http_client::Client::new(),
+            client: client.clone(),
         }));
     }
     if let Some(url) = &args.treasury_url {
         state = state.with_treasury(Arc::new(crate::subsidies::payments::HttpTreasury {
             base: url.clone(),
             token: args.treasury_token.clone(),
-            client: crate::platform::http_client::Client::new(),
+            client: client.clone(),
         }));
     } else if !args.demo {
         tracing::warn!("no treasury configured (ZHIDA_TREASURY_URL): grants will not be paid");
@@ -238,7 +240,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         notifiers.push(Arc::new(crate::notifications::SmsNotifier {
             url: url.clone(),
             token: args.sms_gateway_token.clone(),
-            client: crate::platform::http_client::Client::new(),
+            client: client.clone(),
         }));
     }
     if let (Some(template), Some(appid)) =
@@ -341,21 +343,14 @@ pub fn demo_stays_demo(args: &ServeArgs) -> anyhow::Result<()> {
 
 /// Whether `url` names this machine (127.0.0.0/8, ::1 or localhost).
 fn is_loopback(url: &str) -> bool {
-    let host = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_owned()));
+    host.is_some_and(|h| {
+        h.eq_ignore_ascii_case("localhost")
+            || h.parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
 }
 
 /// The data key: configured, or (demo mode only) kept in a file in the data folder.

@@ -14,7 +14,6 @@ use serde_json::Value as Json_;
 use utoipa::ToSchema;
 
 use api::ErrorBody;
-use dataset::personal::NAME_MAX;
 
 use crate::accounts::departments::Department;
 use crate::data::store;
@@ -155,11 +154,7 @@ pub fn read_personal(
             Ok(store::Personal::Set(seal("id_number", id.expose())))
         }
         PersonalField::Name => {
-            if text.chars().count() > NAME_MAX || text.chars().any(char::is_control) {
-                return Err(format!(
-                    "a name of at most {NAME_MAX} characters, without control characters"
-                ));
-            }
+            dataset::personal::check_name(text)?;
             Ok(store::Personal::Set(seal(
                 "name",
                 &dataset::personal::normalize_name(text),

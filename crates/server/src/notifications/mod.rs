@@ -224,14 +224,7 @@ async fn accounts(
     let mut to = Recipient::default();
     for row in rows {
         let user: i64 = row.try_get("id")?;
-        let chosen: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT sms, wechat FROM notification_channels WHERE user_id = $1 AND grp = $2",
-        )
-        .bind(user)
-        .bind(group)
-        .fetch_optional(&state.db.pool)
-        .await?;
-        let (sms, wechat) = chosen.map_or((true, true), |(s, w)| (s == 1, w == 1));
+        let (sms, wechat) = crate::accounts::channels::chosen(&state.db, user, group).await?;
         if sms {
             let phone: Vec<u8> = row.try_get("phone_enc")?;
             to.phones.push(state.vault.decrypt(&phone)?);

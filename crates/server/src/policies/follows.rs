@@ -121,8 +121,14 @@ pub async fn notices(
 /// once. Returns how many people were told. Safe to run at every start and on several
 /// servers at once (the announcement's key decides who announces).
 pub async fn announce_new_policies(state: &AppState) -> anyhow::Result<usize> {
+    let announced: BTreeSet<String> =
+        sqlx::query_scalar("SELECT policy_id FROM policy_announcements")
+            .fetch_all(&state.db.pool)
+            .await?
+            .into_iter()
+            .collect();
     let mut told = 0;
-    for policy in state.policies.iter() {
+    for policy in state.policies.iter().filter(|p| !announced.contains(&p.id)) {
         let at = now_utc();
         let mut tx = state.db.begin().await?;
         let first = sqlx::query(

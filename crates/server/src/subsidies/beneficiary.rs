@@ -30,41 +30,38 @@ impl FromRequestParts<AppState> for Beneficiary {
         let Principal::Person(user) = session.principal else {
             return Err(ApiError::forbidden_because("people_only"));
         };
-        let (kind, reference): (SubjectKind, Option<String>) =
-            match (session.acting_for, session.acting_for_person) {
-                (_, Some(principal)) => {
-                    if !may_act_for_person(state, user, principal).await? {
-                        return Err(ApiError::forbidden_because("scope"));
+        let (kind, reference): (SubjectKind, Option<String>) = match session.acting_for {
+            Some(enterprise) if session.acting_for_person.is_none() => {
+                if !may_act(state, user, enterprise, Some("scope_subsidies")).await? {
+                    return Err(ApiError::forbidden_because("scope"));
+                }
+                let r = sqlx::query_scalar("SELECT enterprise_ref FROM enterprises WHERE id = $1")
+                    .bind(enterprise)
+                    .fetch_optional(&state.db.pool)
+                    .await?
+                    .flatten();
+                (SubjectKind::Enterprise, r)
+            }
+            _ => {
+                // The person themself, or the family member they act for.
+                let whose = match session.acting_for_person {
+                    Some(principal) => {
+                        if !may_act_for_person(state, user, principal).await? {
+                            return Err(ApiError::forbidden_because("scope"));
+                        }
+                        record_family_act(state, principal, user, parts).await?;
+                        principal
                     }
-                    record_family_act(state, principal, user, parts).await?;
-                    let r = sqlx::query_scalar("SELECT resident_ref FROM users WHERE id = $1")
-                        .bind(principal)
-                        .fetch_optional(&state.db.pool)
-                        .await?
-                        .flatten();
-                    (SubjectKind::Resident, r)
-                }
-                (Some(enterprise), None) => {
-                    if !may_act(state, user, enterprise, Some("scope_subsidies")).await? {
-                        return Err(ApiError::forbidden_because("scope"));
-                    }
-                    let r =
-                        sqlx::query_scalar("SELECT enterprise_ref FROM enterprises WHERE id = $1")
-                            .bind(enterprise)
-                            .fetch_optional(&state.db.pool)
-                            .await?
-                            .flatten();
-                    (SubjectKind::Enterprise, r)
-                }
-                (None, None) => {
-                    let r = sqlx::query_scalar("SELECT resident_ref FROM users WHERE id = $1")
-                        .bind(user)
-                        .fetch_optional(&state.db.pool)
-                        .await?
-                        .flatten();
-                    (SubjectKind::Resident, r)
-                }
-            };
+                    None => user,
+                };
+                let r = sqlx::query_scalar("SELECT resident_ref FROM users WHERE id = $1")
+                    .bind(whose)
+                    .fetch_optional(&state.db.pool)
+                    .await?
+                    .flatten();
+                (SubjectKind::Resident, r)
+            }
+        };
         let subject = match reference {
             Some(r) => known::subject_id(&state.db, kind, &r).await?,
             None => None,

@@ -313,38 +313,46 @@ pub fn json_body<T: serde::Serialize>(value: &T) -> Body {
     Body::from(serde_json::to_string(value).expect("a request serializes"))
 }
 
-/// Logs a demo person in with phone and SMS code: their session cookie.
-pub async fn login_phone(app: &TestApp, phone: &str) -> String {
+/// Asks for an SMS login code for `phone` (the rate limits cleared first).
+pub async fn sms_send(app: &TestApp, phone: &str) -> Answer {
     sqlx::query("DELETE FROM rate_limits")
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let mobile = api::Mobile::parse(phone).expect("a demo phone");
+    let mobile = api::Mobile::parse(phone).expect("a mobile number");
     let send = Request::post("/api/auth/sms/send")
         .header("content-type", "application/json")
-        .body(json_body(&api::account::SendCode {
-            phone: mobile.clone(),
-        }))
+        .body(json_body(&api::account::SendCode { phone: mobile }))
         .unwrap();
-    let code = app.send(send).await.json()["demo_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    app.send(send).await
+}
+
+/// Logs in with `phone` and `code`: the session cookie.
+pub async fn sms_verify(app: &TestApp, phone: &str, code: &str) -> String {
     let verify = Request::post("/api/auth/sms/verify")
         .header("content-type", "application/json")
         .body(json_body(&api::account::VerifyCode {
-            phone: mobile,
-            code,
+            phone: api::Mobile::parse(phone).expect("a mobile number"),
+            code: code.to_owned(),
         }))
         .unwrap();
     let answer = app.send(verify).await;
-    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     answer
         .header("set-cookie")
         .split(';')
         .next()
         .unwrap()
         .to_owned()
+}
+
+/// Logs a demo person in with phone and SMS code: their session cookie.
+pub async fn login_phone(app: &TestApp, phone: &str) -> String {
+    let code = sms_send(app, phone).await.json()["demo_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sms_verify(app, phone, &code).await
 }
 
 /// Logs a demo staff member in with password and TOTP: their session cookie.
