@@ -35,6 +35,13 @@ pub fn policy(id: &str) -> Call<PolicyInfo> {
     Call::get(format!("/api/policies/{}", encode(id)))
 }
 
+/// `GET /api/policy-set`: the published policies' files, for the calculator (the browser's
+/// cache keeps them until the set changes: the server answers 304 to its ETag).
+#[cfg(feature = "selfcheck")]
+pub fn policy_set() -> Call<api::policy::PolicySet> {
+    Call::get("/api/policy-set".to_owned())
+}
+
 /// `GET /api/policies/{id}/check`: whether the signed-in person qualifies, and why.
 pub fn policy_check(id: &str) -> Call<PolicyCheck> {
     Call::get(format!("/api/policies/{}/check", encode(id)))

@@ -1,6 +1,6 @@
 //! `/self-check` (政策计算器): anyone answers a few questions and sees which policies they would
-//! probably qualify for. The rules engine runs here, in the browser, over the same policy
-//! files the server uses; the answers never leave the device.
+//! probably qualify for. The rules engine runs here, in the browser, over the policy files the
+//! server publishes (fetched once per published set); the answers never leave the device.
 
 use api::Date;
 use leptos::prelude::*;
@@ -126,11 +126,33 @@ impl Answers {
     }
 }
 
+/// The published set's files, compiled; a file this build cannot read is left out (its
+/// policy is not offered) rather than stopping the others.
+fn compile(set: &api::policy::PolicySet) -> Vec<Policy> {
+    set.policies
+        .iter()
+        .filter_map(|p| {
+            let mut policy = rules::load(&p.id, &p.source, rules::Catalogue::standard()).ok()?;
+            policy.effective = rules::policy::Window {
+                from: p.effective_from,
+                until: p.effective_until,
+            };
+            Some(policy)
+        })
+        .collect()
+}
+
 #[component]
 pub fn SelfCheck() -> impl IntoView {
     let prefs = use_prefs();
     use_title(|m| m.self_check.title);
-    let policies: StoredValue<Vec<Policy>> = StoredValue::new(rules::reference_policies());
+    let set = crate::load::load(|| Some(crate::api_client::policy_set()));
+    // Each published version compiled here, with the window its decision set.
+    let policies = Memo::new(move |_| match set.get() {
+        Some(Ok(set)) => Some(Ok(compile(&set))),
+        Some(Err(e)) => Some(Err(e)),
+        None => None,
+    });
     let answers = RwSignal::new(Answers {
         chancheng: true,
         grade: "0".into(),
@@ -167,7 +189,10 @@ pub fn SelfCheck() -> impl IntoView {
         };
         let subject = a.subject(month)?;
         let ctx = Context::for_month(month);
-        Ok::<_, &'static str>(policies.with_value(|ps| {
+        let Some(Ok(ps)) = policies.get() else {
+            return Ok(Vec::new());
+        };
+        Ok::<_, &'static str>({
             ps.iter()
                 .filter(|p| p.subject == kind && p.effective.contains(ctx.reference_date))
                 .filter_map(|p| {
@@ -176,7 +201,7 @@ pub fn SelfCheck() -> impl IntoView {
                         .map(|e| (p.clone(), e))
                 })
                 .collect::<Vec<_>>()
-        }))
+        })
     };
     view! {
         <h1 class="page-title">{tr(|m| m.self_check.title)}</h1>
@@ -216,6 +241,11 @@ pub fn SelfCheck() -> impl IntoView {
         </form>
         <section class="panel" aria-labelledby="results-title" aria-live="polite">
             <h2 id="results-title">{tr(|m| m.self_check.results)}</h2>
+            {move || match policies.get() {
+                None => Some(view! { <p class="hint" role="status">{tr(|m| m.common.loading)}</p> }.into_any()),
+                Some(Err(e)) => Some(view! { <p class="field-error" role="alert">{e.message(prefs.t())}</p> }.into_any()),
+                Some(Ok(_)) => None,
+            }}
             {move || match results() {
                 Err(_) => view! { <p class="hint">{tr(|m| m.self_check.incomplete)}</p> }.into_any(),
                 Ok(list) => view! {

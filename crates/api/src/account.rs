@@ -63,8 +63,10 @@ impl std::fmt::Debug for StaffLogin {
 pub enum Permission {
     /// Accept, return, schedule, approve and reject licence applications.
     LicenceReview,
-    /// Publish and retire policies.
+    /// Draft policies and their revisions, and run the impact sandbox.
     PolicyAdmin,
+    /// Approve (publish) and retire policies drafted by someone else.
+    PolicyApprove,
     /// Route citizens' requests to departments.
     RequestDispatch,
     /// Manage staff accounts and department keys.
@@ -76,6 +78,7 @@ impl Permission {
         match self {
             Permission::LicenceReview => "licence_review",
             Permission::PolicyAdmin => "policy_admin",
+            Permission::PolicyApprove => "policy_approve",
             Permission::RequestDispatch => "request_dispatch",
             Permission::Admin => "admin",
         }
@@ -85,6 +88,7 @@ impl Permission {
         [
             Permission::LicenceReview,
             Permission::PolicyAdmin,
+            Permission::PolicyApprove,
             Permission::RequestDispatch,
             Permission::Admin,
         ]

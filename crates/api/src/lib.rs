@@ -9,6 +9,7 @@ pub mod date;
 pub mod error;
 pub mod licence;
 pub mod policy;
+pub mod policy_admin;
 pub mod subsidy;
 pub mod system;
 pub mod text;

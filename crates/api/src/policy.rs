@@ -99,4 +99,27 @@ pub struct PolicyInfo {
     pub amount: AmountInfo,
     /// The conditions, in plain words.
     pub criteria: Vec<Bilingual>,
+    /// Retired (废止 or 失效): its last day and the notice.
+    pub retirement: Option<crate::policy_admin::Retirement>,
+}
+
+/// The published policies in force (and scheduled), as their files: what the policy
+/// calculator compiles and runs in the browser. `stamp` changes whenever the set does (the
+/// response's ETag).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicySet {
+    pub stamp: String,
+    pub policies: Vec<PolicySource>,
+}
+
+/// One published version: its file (TOML, the rules language) and the window its decision set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PolicySource {
+    pub id: String,
+    pub version: u32,
+    pub source: String,
+    pub effective_from: Date,
+    pub effective_until: Option<Date>,
 }

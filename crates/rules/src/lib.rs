@@ -57,6 +57,7 @@ pub mod batch;
 pub mod catalogue;
 pub mod eval;
 pub mod expr;
+pub mod impact;
 pub mod policy;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -64,5 +65,7 @@ pub mod value;
 
 pub use catalogue::{Catalogue, Department, SubjectKind, Text, Type};
 pub use eval::{evaluate, Context, Evaluation, Month, Subject};
-pub use policy::{load, reference_policies, LoadError, Policy};
+pub use policy::{load, LoadError, Policy};
+#[cfg(feature = "testing")]
+pub use testing::{reference_policies, reference_sources};
 pub use value::Value;

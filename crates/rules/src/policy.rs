@@ -61,6 +61,8 @@ impl Window {
 pub struct Criterion {
     pub id: String,
     pub label: Text,
+    /// The article of the legal basis this criterion comes from (e.g. 第三条第一款).
+    pub basis: Option<String>,
     pub kind: CriterionKind,
 }
 
@@ -129,6 +131,11 @@ pub struct Policy {
     /// All of these must hold.
     pub criteria: Criterion,
     pub amount: Amount,
+    /// The article of the legal basis the amount comes from.
+    pub amount_basis: Option<String>,
+    /// The money set aside for the policy per year, in fen (what the impact sandbox compares
+    /// the cost with).
+    pub annual_budget_fen: Option<i64>,
 }
 
 impl Policy {
@@ -199,6 +206,8 @@ struct PolicyFile {
     summary: Text,
     effective: WindowFile,
     legal_basis: LegalBasis,
+    #[serde(default)]
+    annual_budget_fen: Option<i64>,
     criteria: Vec<Spanned<CriterionFile>>,
     amount: Spanned<AmountFile>,
 }
@@ -217,6 +226,8 @@ struct CriterionFile {
     id: String,
     label: Text,
     #[serde(default)]
+    basis: Option<String>,
+    #[serde(default)]
     test: Option<Spanned<String>>,
     #[serde(default)]
     all: Option<Vec<Spanned<CriterionFile>>>,
@@ -231,6 +242,8 @@ struct CriterionFile {
 #[serde(deny_unknown_fields)]
 struct AmountFile {
     kind: Spanned<String>,
+    #[serde(default)]
+    basis: Option<String>,
     fen: Option<i64>,
     by: Option<Spanned<String>>,
     tiers: Option<Vec<TierFile>>,
@@ -476,6 +489,13 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             ))
         }
     };
+    if raw.annual_budget_fen.is_some_and(|b| b < 0) {
+        return Err(at(
+            0,
+            "annual_budget_fen",
+            "a budget cannot be negative".into(),
+        ));
+    }
     Ok(Policy {
         id: raw.id.into_inner(),
         version: raw.version,
@@ -495,9 +515,12 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
                 zh_cn: "全部条件".into(),
                 en: "All conditions".into(),
             },
+            basis: None,
             kind: CriterionKind::All(criteria),
         },
         amount,
+        amount_basis: a.basis.clone(),
+        annual_budget_fen: raw.annual_budget_fen,
     })
 }
 
@@ -586,6 +609,7 @@ fn criterion(
     Ok(Criterion {
         id: c.id.clone(),
         label: c.label.clone(),
+        basis: c.basis.clone(),
         kind: kind_,
     })
 }
@@ -597,46 +621,4 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
     (line, column)
-}
-
-/// The seven reference policies of POLICIES.md (sample parameters), as shipped in `policies/`.
-pub fn reference_sources() -> [(&'static str, &'static str); 7] {
-    [
-        (
-            "policies/senior-allowance.toml",
-            include_str!("../../../policies/senior-allowance.toml"),
-        ),
-        (
-            "policies/disability-living.toml",
-            include_str!("../../../policies/disability-living.toml"),
-        ),
-        (
-            "policies/disability-nursing.toml",
-            include_str!("../../../policies/disability-nursing.toml"),
-        ),
-        (
-            "policies/digital-loan-interest.toml",
-            include_str!("../../../policies/digital-loan-interest.toml"),
-        ),
-        (
-            "policies/gas-subsidy.toml",
-            include_str!("../../../policies/gas-subsidy.toml"),
-        ),
-        (
-            "policies/small-to-large.toml",
-            include_str!("../../../policies/small-to-large.toml"),
-        ),
-        (
-            "policies/hitech-rd.toml",
-            include_str!("../../../policies/hitech-rd.toml"),
-        ),
-    ]
-}
-
-/// The reference policies, compiled.
-pub fn reference_policies() -> Vec<Policy> {
-    reference_sources()
-        .iter()
-        .map(|(file, src)| load(file, src, Catalogue::standard()).unwrap_or_else(|e| panic!("{e}")))
-        .collect()
 }

@@ -1,10 +1,44 @@
-//! Property-test strategies (feature `testing`), shared by the engine's own tests and the
-//! server's: values of each type clustered near the reference policies' thresholds.
+//! Test support (feature `testing`), shared by the engine's own tests and the server's: the
+//! policy files of `policies/` as fixtures (read from the repository at run time: no policy
+//! is compiled into a build), and property-test strategies of values clustered near the
+//! reference policies' thresholds.
 
 use proptest::prelude::*;
 
-use crate::catalogue::Type;
+use crate::catalogue::{Catalogue, Type};
+use crate::policy::{load, Policy};
 use crate::value::Value;
+
+/// The repository's `policies/` folder.
+pub fn policies_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies")
+}
+
+/// Every policy file of `policies/` as (its path from the repository root, its text), by name.
+pub fn reference_sources() -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(policies_dir())
+        .expect("the repository's policies/ folder")
+        .map(|e| e.expect("a policy file").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = format!("policies/{}", p.file_name().unwrap().to_string_lossy());
+            let text = std::fs::read_to_string(&p).expect("a readable policy file");
+            (name, text)
+        })
+        .collect()
+}
+
+/// The policies of `policies/`, compiled.
+pub fn reference_policies() -> Vec<Policy> {
+    reference_sources()
+        .iter()
+        .map(|(file, src)| load(file, src, Catalogue::standard()).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
 
 /// A value of `ty` near the reference policies' thresholds, or null.
 pub fn value_of(ty: Type) -> BoxedStrategy<Value> {

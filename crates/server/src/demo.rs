@@ -53,7 +53,7 @@ const PEOPLE: [DemoPerson; 5] = [
 ];
 
 /// (username, display name, department, permissions)
-const STAFF: [(&str, &str, &str, &str); 2] = [
+const STAFF: [(&str, &str, &str, &str); 3] = [
     (
         "reviewer",
         "张审批（许可审查员）",
@@ -65,6 +65,12 @@ const STAFF: [(&str, &str, &str, &str); 2] = [
         "王政策（政策管理员）",
         "禅城区发展和改革局",
         "policy_admin",
+    ),
+    (
+        "approver",
+        "赵审定（政策审批人）",
+        "禅城区发展和改革局",
+        "policy_approve",
     ),
 ];
 
@@ -185,30 +191,39 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<bool> {
 }
 
 /// What the departments know of the demo people and enterprises: the 85-year-old gets the
-/// senior allowance; the disabled resident (grade 1, dibao) both disability subsidies; the
+/// senior allowance, as do four older residents without accounts in three streets (two aged
+/// 90–99, one over 100: what the impact sandbox shows a change of a tier on); the disabled resident (grade 1, dibao) both disability subsidies; the
 /// manufacturer the loan-interest subsidy, the gas subsidy (after one click), the
 /// small-to-large award and an R&D grant to apply for (秒报秒批).
 pub fn department_data() -> crate::data::store::Delivery {
     use rules::{Month, SubjectKind, Value};
     let date = |s: &str| Value::Date(s.parse().expect("a valid demo date"));
     let text = |s: &str| Value::String(s.to_owned());
-    let resident = |id: &str, birth: &str, grade: i64, dibao: bool| crate::data::store::Record {
-        kind: SubjectKind::Resident,
-        id: id.to_owned(),
-        attributes: vec![
-            ("birth_date".into(), date(birth)),
-            ("hukou_district".into(), Value::Code(440604)),
-            ("street".into(), text("祖庙街道")),
-            ("disability_grade".into(), Value::Int(grade)),
-            ("dibao".into(), Value::Bool(dibao)),
-        ],
-        identity: Default::default(),
+    let resident_in =
+        |street: &str, id: &str, birth: &str, grade: i64, dibao: bool| crate::data::store::Record {
+            kind: SubjectKind::Resident,
+            id: id.to_owned(),
+            attributes: vec![
+                ("birth_date".into(), date(birth)),
+                ("hukou_district".into(), Value::Code(440604)),
+                ("street".into(), text(street)),
+                ("disability_grade".into(), Value::Int(grade)),
+                ("dibao".into(), Value::Bool(dibao)),
+            ],
+            identity: Default::default(),
+        };
+    let resident = |id: &str, birth: &str, grade: i64, dibao: bool| {
+        resident_in("祖庙街道", id, birth, grade, dibao)
     };
     let month = Month::of(crate::platform::db::today_shanghai());
     crate::data::store::Delivery {
         records: vec![
             resident("DEMO-R1", "1941-03-15", 0, false),
             resident("DEMO-R2", "1970-06-20", 1, true),
+            resident_in("石湾镇街道", "DEMO-R3", "1933-08-09", 0, false),
+            resident_in("张槎街道", "DEMO-R4", "1929-02-11", 0, false),
+            resident_in("石湾镇街道", "DEMO-R5", "1924-05-30", 0, false),
+            resident_in("南庄镇", "DEMO-R6", "1944-10-01", 0, false),
             crate::data::store::Record {
                 kind: SubjectKind::Enterprise,
                 id: "DEMO-E1".into(),

@@ -35,8 +35,8 @@ pub struct AppState {
     pub vault: Arc<crypto::Vault>,
     pub sms: Arc<dyn sms::SmsSender>,
     pub wechat: Arc<dyn wechat::WeChat>,
-    /// The published policies (the reference set until policy administration arrives).
-    pub policies: Arc<Vec<rules::Policy>>,
+    /// The published policies, read from the database (see `policies::store`).
+    pub policies: Arc<policies::store::PolicyBook>,
     /// Where payment instructions go.
     pub treasury: Arc<dyn payments::Treasury>,
     /// Wakes the payment sender when instructions were queued.
@@ -91,7 +91,7 @@ impl AppState {
             vault,
             sms,
             wechat: Arc::new(wechat::NoWeChat),
-            policies: Arc::new(rules::reference_policies()),
+            policies: Arc::default(),
             treasury: if demo {
                 Arc::new(payments::DemoTreasury::default())
             } else {
@@ -166,6 +166,7 @@ impl AppState {
     /// sender, catching up subjects left unmatched, the monthly runs and consent expiry.
     pub async fn start_background(&self) -> anyhow::Result<()> {
         self.events.listen().await?;
+        self.policies.reload(&self.db).await?;
         match policies::follows::announce_new_policies(self).await {
             Ok(n) if n > 0 => tracing::info!(told = n, "new policies announced to their followers"),
             Ok(_) => {}
@@ -176,11 +177,19 @@ impl AppState {
         let state = self.clone();
         tokio::spawn(async move {
             loop {
+                match state.policies.refresh(&state.db).await {
+                    Ok(true) => tracing::info!("the published policies changed: reloaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "reloading the policies"),
+                }
                 if let Err(e) = matching::sweep_pending(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "matching pending subjects");
                 }
                 if let Err(e) = monthly::after_import(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "matching after an import");
+                }
+                if let Err(e) = subsidies::policy_changes::follow(&state).await {
+                    tracing::error!(error = %format!("{e:#}"), "following policy decisions");
                 }
                 if let Err(e) = monthly::run_due_months(&state).await {
                     tracing::error!(error = %format!("{e:#}"), "monthly run");

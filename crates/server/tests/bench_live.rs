@@ -189,6 +189,9 @@ async fn home_under_load() {
         std::env::var("ZHIDA_BENCH_DB").expect("ZHIDA_BENCH_DB: run `cargo xtask bench home`");
     let db = server::platform::db::Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
+    server::policies::store::seed_if_empty(&db, &rules::testing::policies_dir())
+        .await
+        .unwrap();
     let state = AppState::new(
         db,
         server::platform::static_files::StaticAssets::default(),
@@ -197,6 +200,7 @@ async fn home_under_load() {
         false,
         false,
     );
+    state.policies.reload(&state.db).await.unwrap();
     sqlx::query("DELETE FROM sessions")
         .execute(&state.db.pool)
         .await

@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 use common::fake_treasury;
 
 fn zhida() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhida"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zhida"));
+    // Where `policies/` is, as for a person who runs it from the repository.
+    command.current_dir(rules::testing::policies_dir().join(".."));
+    command
 }
 
 fn ok(out: std::process::Output) -> String {

@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
 use common::{login_phone, Answer, TestApp};
-use rules::policy::Mode;
 use serde_json::{json, Value};
 
 on_both_databases!(
@@ -52,22 +49,21 @@ async fn act_for_person(app: &TestApp, cookie: &str, person: Value) -> Answer {
 
 /// The senior allowance, asked to be accepted first (as 意愿确认 policies are): so that the
 /// daughter has something to accept for him.
-fn with_a_consent_policy(mut app: TestApp) -> TestApp {
-    let mut policies = rules::reference_policies();
-    let mut consent = policies
-        .iter()
-        .find(|p| p.id == "senior-allowance")
-        .unwrap()
-        .clone();
-    consent.id = "senior-consent".into();
-    consent.mode = Mode::AutomaticAfterConsent;
-    policies.push(consent);
-    app.state.policies = Arc::new(policies);
-    app.rebuilt()
+async fn with_a_consent_policy(app: TestApp) -> TestApp {
+    common::publish_variant(
+        &app,
+        "senior-allowance.toml",
+        &[
+            ("id = \"senior-allowance\"", "id = \"senior-consent\""),
+            ("mode = \"automatic\"", "mode = \"automatic_after_consent\""),
+        ],
+    )
+    .await;
+    app
 }
 
 async fn a_daughter_acts_for_her_father_until_he_revokes_her(app: TestApp) {
-    let app = with_a_consent_policy(app.demo().await);
+    let app = with_a_consent_policy(app.demo().await).await;
     let father = login_phone(&app, FATHER).await;
     let added = authorise(&app, &father, DAUGHTER, false).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());

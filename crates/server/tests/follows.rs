@@ -25,7 +25,7 @@ impl Notifier for Recording {
 }
 
 async fn followers_hear_of_a_new_policy_once(app: TestApp) {
-    let mut app = app.demo().await;
+    let app = app.demo().await;
     // What is served at start is announced then, to no one yet.
     assert_eq!(announce_new_policies(&app.state).await.unwrap(), 0);
     let chen = login_phone(&app, "13800000001").await;
@@ -69,17 +69,18 @@ async fn followers_hear_of_a_new_policy_once(app: TestApp) {
     follow(li.clone(), json!(["disability"])).await;
 
     // A new policy for older people is served.
-    let mut policies = rules::reference_policies();
-    let mut new = policies
-        .iter()
-        .find(|p| p.id == "senior-allowance")
-        .unwrap()
-        .clone();
-    new.id = "senior-meals".into();
-    new.name.zh_cn = "长者饭堂助餐补贴".into();
-    policies.push(new);
-    app.state.policies = Arc::new(policies);
-    let app = app.rebuilt();
+    common::publish_variant(
+        &app,
+        "senior-allowance.toml",
+        &[
+            ("id = \"senior-allowance\"", "id = \"senior-meals\""),
+            (
+                "name = { zh-CN = \"高龄老人津贴\"",
+                "name = { zh-CN = \"长者饭堂助餐补贴\"",
+            ),
+        ],
+    )
+    .await;
     assert_eq!(announce_new_policies(&app.state).await.unwrap(), 1);
     assert_eq!(announce_new_policies(&app.state).await.unwrap(), 0, "once");
     let notices = app

@@ -5,7 +5,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn zhida() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_zhida"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zhida"));
+    // Where `policies/` is, as for a person who runs it from the repository.
+    command.current_dir(rules::testing::policies_dir().join(".."));
+    command
 }
 
 fn gen(dir: &Path, residents: usize, enterprises: usize, seed: u64) {

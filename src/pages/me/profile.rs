@@ -130,6 +130,7 @@ fn permission_text(m: &'static Messages, p: Permission) -> &'static str {
     match p {
         Permission::LicenceReview => m.account.perm_licence_review,
         Permission::PolicyAdmin => m.account.perm_policy_admin,
+        Permission::PolicyApprove => m.account.perm_policy_approve,
         Permission::RequestDispatch => m.account.perm_request_dispatch,
         Permission::Admin => m.account.perm_admin,
     }

@@ -35,6 +35,11 @@ impl Month {
         Date::new(self.year, self.month, 1).expect("a valid month")
     }
 
+    /// The last day of the month.
+    pub fn last_day(self) -> Date {
+        self.next().first_day().add_days(-1)
+    }
+
     /// The month a date falls in.
     pub fn of(date: Date) -> Month {
         Month {

@@ -1,10 +1,10 @@
 //! `zhida match` and `zhida gen`: the batch contract of POLICIES.md over a data set on disk.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use rules::{Month, Policy};
 
 /// What a match run did, and how long each phase took.
@@ -19,39 +19,12 @@ pub struct MatchReport {
     pub write: Duration,
 }
 
-/// The policies to evaluate: every `*.toml` in `dir`, or the seven reference policies.
-pub fn policies(dir: Option<&Path>) -> anyhow::Result<Vec<Policy>> {
-    let Some(dir) = dir else {
-        return Ok(rules::reference_policies());
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading the policy folder {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        bail!("{} holds no policy files (*.toml)", dir.display());
-    }
-    let mut policies = Vec::new();
-    for file in files {
-        let source = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let policy = rules::load(
-            &file.display().to_string(),
-            &source,
-            rules::Catalogue::standard(),
-        )?;
-        if policies.iter().any(|p: &Policy| p.id == policy.id) {
-            bail!(
-                "{}: a second policy with id {:?}",
-                file.display(),
-                policy.id
-            );
-        }
-        policies.push(policy);
-    }
-    Ok(policies)
+/// The policies to evaluate: every `*.toml` in `dir`.
+pub fn policies(dir: &Path) -> anyhow::Result<Vec<Policy>> {
+    Ok(crate::policies::store::read_folder(dir)?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect())
 }
 
 /// `zhida match --data DIR --month YYYY-MM --out FILE.csv`: one row per eligible (policy,

@@ -61,6 +61,9 @@ pub struct RunMonthArgs {
         default_value = "sqlite://data/zhida.sqlite"
     )]
     pub database_url: String,
+    /// The folder of policy files a database without policies is seeded from.
+    #[arg(long, env = "ZHIDA_POLICIES", default_value = "policies")]
+    pub policies: PathBuf,
 }
 
 /// `zhida run-month`: grants written, payment instructions and notifications queued (the
@@ -73,6 +76,7 @@ pub async fn run_month_command(args: &RunMonthArgs) -> anyhow::Result<()> {
     let vault = crate::platform::crypto::Vault::from_config(
         &crate::platform::crypto::Vault::generate_key(),
     )?;
+    crate::policies::store::seed_if_empty(&db, &args.policies).await?;
     let state = AppState::new(
         db,
         StaticAssets::default(),
@@ -81,6 +85,7 @@ pub async fn run_month_command(args: &RunMonthArgs) -> anyhow::Result<()> {
         false,
         false,
     );
+    state.policies.reload(&state.db).await?;
     let report = monthly::run_month(&state, args.month).await?;
     println!(
         "{}: {} subjects, {} eligible, {} grants created, in {:.1} s",
@@ -227,9 +232,9 @@ pub struct MatchArgs {
     /// The CSV to write: policy_id,subject_id,amount_fen.
     #[arg(long)]
     pub out: PathBuf,
-    /// A folder of policy files to evaluate instead of the seven reference policies.
-    #[arg(long)]
-    pub policies: Option<PathBuf>,
+    /// The folder of policy files to evaluate.
+    #[arg(long, env = "ZHIDA_POLICIES", default_value = "policies")]
+    pub policies: PathBuf,
     /// Threads to use (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -261,7 +266,7 @@ fn parse_month(s: &str) -> Result<rules::Month, String> {
 
 /// `zhida match`.
 pub fn match_command(args: &MatchArgs) -> anyhow::Result<()> {
-    let policies = crate::cli::district::policies(args.policies.as_deref())?;
+    let policies = crate::cli::district::policies(&args.policies)?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from));

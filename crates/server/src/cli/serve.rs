@@ -30,6 +30,16 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHIDA_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
+    /// The folder of policy files (TOML) the database's policies are seeded from on its first
+    /// start; afterwards policies are drafted, approved and retired in the app.
+    #[arg(long, env = "ZHIDA_POLICIES", default_value = "policies")]
+    pub policies: PathBuf,
+
+    /// Demo mode only: run the clock this many days ahead (to see a scheduled policy take effect,
+    /// a month's run, a deadline pass).
+    #[arg(long, env = "ZHIDA_CLOCK_SHIFT_DAYS", default_value_t = 0)]
+    pub clock_shift_days: i64,
+
     /// Seed demo data when the database is empty (`ZHIDA_DEMO=1`).
     #[arg(long, env = "ZHIDA_DEMO", value_parser = clap::builder::BoolishValueParser::new(),
           num_args = 0..=1, default_value = "false", default_missing_value = "true")]
@@ -181,8 +191,20 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     demo_stays_demo(&args)?;
     // One client (one connection pool) for every outgoing service.
     let client = crate::platform::http_client::Client::new();
+    if args.clock_shift_days != 0 {
+        anyhow::ensure!(
+            args.demo,
+            "ZHIDA_CLOCK_SHIFT_DAYS moves the clock, which only demo mode may do"
+        );
+        crate::platform::db::shift_clock(time::Duration::days(args.clock_shift_days));
+        tracing::warn!(days = args.clock_shift_days, "demo: the clock runs ahead");
+    }
     let db = Db::connect(&args.database_url).await?;
     db.migrate().await?;
+    let seeded = crate::policies::store::seed_if_empty(&db, &args.policies).await?;
+    if seeded > 0 {
+        tracing::info!(policies = seeded, folder = %args.policies.display(), "policies seeded");
+    }
     let assets = StaticAssets::load(&args.static_dir)?;
     let vault = crate::platform::crypto::Vault::from_config(&data_key(&args)?)?;
     let sms: Arc<dyn crate::platform::sms::SmsSender> = match (&args.sms_gateway_url, args.demo) {

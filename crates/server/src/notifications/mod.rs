@@ -291,7 +291,7 @@ impl Inbox {
                     kind: row.try_get("kind")?,
                     policy: policy
                         .as_deref()
-                        .and_then(|p| state.policies.iter().find(|x| x.id == p))
+                        .and_then(|p| state.policies.current(p))
                         .map(|p| p.name.zh_cn.clone())
                         .unwrap_or_default(),
                     amount_fen: row.try_get("amount_fen")?,
@@ -321,8 +321,7 @@ impl Inbox {
                     kind: "policy_published".to_owned(),
                     policy: state
                         .policies
-                        .iter()
-                        .find(|p| p.id == policy)
+                        .current(&policy)
                         .map_or(policy, |p| p.name.zh_cn.clone()),
                     amount_fen: None,
                 };

@@ -176,9 +176,17 @@ fn sqlite_path(url: &str) -> String {
 /// Asia/Shanghai: UTC+8 all year (no summer time), the time people read.
 pub const SHANGHAI: time::UtcOffset = time::macros::offset!(+8);
 
+/// How far demo mode runs the clock ahead (`zhida serve --clock-shift-days`); set once, at start.
+static CLOCK_SHIFT: std::sync::OnceLock<time::Duration> = std::sync::OnceLock::new();
+
+/// Runs this process's clock ahead by `by` (demo mode only, before anything reads the time).
+pub fn shift_clock(by: time::Duration) {
+    let _ = CLOCK_SHIFT.set(by);
+}
+
 /// Now.
 pub fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
+    time::OffsetDateTime::now_utc() + CLOCK_SHIFT.get().copied().unwrap_or(time::Duration::ZERO)
 }
 
 /// The current time in UTC, formatted as the database stores it.

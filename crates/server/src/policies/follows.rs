@@ -21,7 +21,13 @@ use crate::AppState;
 
 /// The categories of the policies served, in order.
 fn categories(state: &AppState) -> BTreeSet<String> {
-    state.policies.iter().map(|p| p.category.clone()).collect()
+    state
+        .policies
+        .get()
+        .all()
+        .iter()
+        .map(|p| p.category.clone())
+        .collect()
 }
 
 /// Every category, and whether the person follows it.
@@ -104,7 +110,7 @@ pub async fn notices(
     for r in rows {
         let policy: String = r.try_get("policy_id")?;
         // A policy no longer served is not shown (nothing to open).
-        let Some(p) = state.policies.iter().find(|p| p.id == policy) else {
+        let Some(p) = state.policies.current(&policy) else {
             continue;
         };
         out.push(PolicyNotice {
@@ -128,7 +134,13 @@ pub async fn announce_new_policies(state: &AppState) -> anyhow::Result<usize> {
             .into_iter()
             .collect();
     let mut told = 0;
-    for policy in state.policies.iter().filter(|p| !announced.contains(&p.id)) {
+    let published = state.policies.get();
+    let today = crate::platform::db::today_shanghai();
+    for policy in published
+        .each_current(today)
+        .into_iter()
+        .filter(|p| !announced.contains(&p.id) && p.effective.until.is_none_or(|u| u >= today))
+    {
         let at = now_utc();
         let mut tx = state.db.begin().await?;
         let first = sqlx::query(

@@ -5,7 +5,10 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 
-use api::policy::{AmountInfo, Audience, Bilingual, GrantMode, PayPeriod, PolicyInfo, Tier};
+use api::policy::{
+    AmountInfo, Audience, Bilingual, GrantMode, PayPeriod, PolicyInfo, PolicySet, PolicySource,
+    Tier,
+};
 use api::ErrorBody;
 use rules::expr::Expr;
 use rules::policy::{Amount, Mode, Period};
@@ -19,8 +22,7 @@ use crate::AppState;
 pub fn policy_name(state: &AppState, id: &str) -> Bilingual {
     state
         .policies
-        .iter()
-        .find(|p| p.id == id)
+        .current(id)
         .map_or_else(|| same(id.to_owned()), |p| bi(&p.name))
 }
 
@@ -74,7 +76,11 @@ fn describe(policy: &Policy, e: &Expr) -> Bilingual {
 }
 
 /// A policy as the library shows it.
-pub fn info(policy: &Policy, today: api::Date) -> PolicyInfo {
+pub fn info(
+    policy: &Policy,
+    retirement: Option<&api::policy_admin::Retirement>,
+    today: api::Date,
+) -> PolicyInfo {
     let amount = match &policy.amount {
         Amount::Fixed(fen) => AmountInfo::Fixed { fen: *fen },
         Amount::Tiered { by, tiers } => AmountInfo::Tiered {
@@ -138,6 +144,7 @@ pub fn info(policy: &Policy, today: api::Date) -> PolicyInfo {
         legal_link: policy.legal_basis.link.clone(),
         amount,
         criteria,
+        retirement: retirement.cloned(),
     }
 }
 
@@ -212,8 +219,9 @@ pub async fn library(
 ) -> Result<Json<Vec<PolicyInfo>>, ApiError> {
     let today = crate::platform::db::today_shanghai();
     let mut out = Vec::new();
-    for p in state.policies.iter() {
-        let i = info(p, today);
+    let published = state.policies.get();
+    for p in published.each_current(today) {
+        let i = info(p, published.retirement(&p.id), today);
         if matches(&i, &q)? {
             out.push(i);
         }
@@ -228,10 +236,57 @@ pub async fn policy(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<PolicyInfo>, ApiError> {
-    let p = state
-        .policies
-        .iter()
-        .find(|p| p.id == id)
+    let published = state.policies.get();
+    let today = crate::platform::db::today_shanghai();
+    let p = published
+        .current(&id, today)
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(info(p, crate::platform::db::today_shanghai())))
+    Ok(Json(info(p, published.retirement(&id), today)))
+}
+
+/// The policies in force today and those scheduled, as their files (the calculator's set),
+/// answered 304 when the caller holds this set already (`If-None-Match`).
+#[utoipa::path(get, path = "/api/policy-set", tag = "policies",
+    responses((status = 200, body = PolicySet), (status = 304, description = "The set the caller has (its ETag) is the set published")))]
+pub async fn policy_set(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let published = state.policies.get();
+    let etag = format!("\"{}\"", published.stamp);
+    let cache = [
+        (axum::http::header::ETAG, etag.clone()),
+        (axum::http::header::CACHE_CONTROL, "no-cache".to_owned()),
+    ];
+    if headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return (axum::http::StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    let today = crate::platform::db::today_shanghai();
+    let policies = published
+        .all()
+        .iter()
+        .filter(|p| p.effective.until.is_none_or(|u| u >= today))
+        .map(|p| PolicySource {
+            id: p.id.clone(),
+            version: p.version,
+            source: published
+                .source(&p.id, p.version)
+                .unwrap_or_default()
+                .to_owned(),
+            effective_from: p.effective.from,
+            effective_until: p.effective.until,
+        })
+        .collect();
+    (
+        cache,
+        Json(PolicySet {
+            stamp: published.stamp.clone(),
+            policies,
+        }),
+    )
+        .into_response()
 }

@@ -30,12 +30,8 @@ use crate::subsidies::matching;
 use crate::subsidies::{grants, receipts};
 use crate::AppState;
 
-fn find_policy<'a>(state: &'a AppState, id: &str) -> Result<&'a Policy, ApiError> {
-    state
-        .policies
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or_else(ApiError::not_found)
+fn find_policy(state: &AppState, id: &str) -> Result<Policy, ApiError> {
+    state.policies.current(id).ok_or_else(ApiError::not_found)
 }
 
 async fn check_for(
@@ -105,7 +101,7 @@ pub async fn check(
     who: Beneficiary,
     Path(id): Path<String>,
 ) -> Result<Json<PolicyCheck>, ApiError> {
-    let policy = find_policy(&state, &id)?;
+    let policy = &find_policy(&state, &id)?;
     Ok(Json(Box::pin(check_for(&state, policy, &who)).await?))
 }
 
@@ -125,7 +121,7 @@ pub async fn apply(
     who: Beneficiary,
     Path(id): Path<String>,
 ) -> Result<Json<ApplyResult>, ApiError> {
-    let policy = find_policy(&state, &id)?;
+    let policy = &find_policy(&state, &id)?;
     if policy.mode != Mode::ApplyInstant {
         return Err(ApiError::conflict("not_applied_for"));
     }
@@ -203,10 +199,9 @@ pub async fn grant(
     let version: i64 = row.try_get("policy_version")?;
     let receipt: Json_ =
         serde_json::from_str(&row.try_get::<String, _>("receipt")?).map_err(ApiError::internal)?;
-    let policy = state
-        .policies
-        .iter()
-        .find(|p| p.id == summary.policy && i64::from(p.version) == version);
+    let policy = u32::try_from(version)
+        .ok()
+        .and_then(|v| state.policies.version(&summary.policy, v));
     let (subject, ctx) = receipts::replay(&receipt)
         .ok_or_else(|| ApiError::internal(format!("grant {id} has an unreadable receipt")))?;
     let sent_at = |name: &str| -> Option<String> {
@@ -226,7 +221,7 @@ pub async fn grant(
             })
     };
     let criteria = match policy {
-        Some(p) => criteria(&rules::evaluate(p, &subject, &ctx)?.explanation, &sent_at),
+        Some(p) => criteria(&rules::evaluate(&p, &subject, &ctx)?.explanation, &sent_at),
         None => Vec::new(),
     };
     let catalogue = Catalogue::standard();

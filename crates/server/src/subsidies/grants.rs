@@ -217,6 +217,7 @@ pub async fn create_grant(
 pub(super) async fn revoke(
     tx: &mut Transaction<'static, Any>,
     grant: &Grant<'_>,
+    reason: &str,
     at: &str,
 ) -> Result<bool, MoveError> {
     let payment_sent = if grant.status == GrantStatus::Approved {
@@ -234,7 +235,7 @@ pub(super) async fn revoke(
         false
     };
     let revoke = GrantEvent::Revoke { payment_sent };
-    match move_grant(tx, grant, revoke, Actor::Engine, Some("data_changed"), at).await {
+    match move_grant(tx, grant, revoke, Actor::Engine, Some(reason), at).await {
         Ok(moved) => Ok(moved.is_some()),
         // Its payment has left: it stands.
         Err(MoveError::Refused(_)) => Ok(false),

@@ -82,11 +82,10 @@ pub(super) async fn current_grant(
     subject: i64,
 ) -> Result<Option<GrantSummary>, ApiError> {
     let row = sqlx::query(&format!(
-        "SELECT {GRANT_COLUMNS} FROM grants WHERE subject_id = $1 AND policy_id = $2 AND policy_version = $3 AND period = $4"
+        "SELECT {GRANT_COLUMNS} FROM grants WHERE subject_id = $1 AND policy_id = $2 AND period = $3"
     ))
     .bind(subject)
     .bind(&policy.id)
-    .bind(i64::from(policy.version))
     .bind(matching::period_of(policy, matching::current_month()))
     .fetch_optional(&state.db.pool)
     .await?;
@@ -129,11 +128,11 @@ pub async fn home(State(state): State<AppState>, who: Beneficiary) -> Result<Jso
     let mut can_apply = Vec::new();
     if let Some(known) = Box::pin(known::load_subject(&state.db, subject)).await? {
         let ctx = Context::for_month(matching::current_month());
-        for p in state.policies.iter().filter(|p| {
-            p.subject == known.kind
-                && p.mode == Mode::ApplyInstant
-                && p.effective.contains(ctx.reference_date)
-        }) {
+        let published = state.policies.get();
+        for p in published
+            .in_force(ctx.reference_date)
+            .filter(|p| p.subject == known.kind && p.mode == Mode::ApplyInstant)
+        {
             if let Some(amount) = rules::eval::decide(p, &known.subject, &ctx)?.filter(|a| *a > 0) {
                 if current_grant(&state, p, subject).await?.is_none() {
                     can_apply.push(ApplyOffer {
@@ -179,7 +178,7 @@ async fn inbox(
             kind: r.try_get("kind")?,
             name: policy
                 .as_deref()
-                .and_then(|id| state.policies.iter().find(|p| p.id == id))
+                .and_then(|id| state.policies.current(id))
                 .map(|p| bi(&p.name)),
             policy,
             grant: r.try_get("grant_id")?,

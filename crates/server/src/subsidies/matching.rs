@@ -55,17 +55,18 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
     let month = current_month();
     let ctx = Context::for_month(month);
     let at = now_utc();
+    let published = state.policies.get();
     let mut tx = state.db.begin().await?;
-    for policy in state.policies.iter().filter(|p| {
-        p.subject == known.kind && is_automatic(p) && p.effective.contains(ctx.reference_date)
-    }) {
+    for policy in published
+        .in_force(ctx.reference_date)
+        .filter(|p| p.subject == known.kind && is_automatic(p))
+    {
         let decided = rules::eval::decide(policy, &known.subject, &ctx)?.filter(|a| *a > 0);
         let period = period_of(policy, month);
         let existing = sqlx::query(
-            "SELECT id, status, amount_fen FROM grants WHERE policy_id = $1 AND policy_version = $2 AND subject_id = $3 AND period = $4",
+            "SELECT id, status, amount_fen FROM grants WHERE policy_id = $1 AND subject_id = $2 AND period = $3",
         )
         .bind(&policy.id)
-        .bind(i64::from(policy.version))
         .bind(id)
         .bind(&period)
         .fetch_optional(&mut *tx)
@@ -102,14 +103,15 @@ pub async fn match_subject(state: &AppState, id: i64) -> anyhow::Result<()> {
                 Box::pin(create_grant(&mut tx, grant, &at)).await?;
             }
             (Reconcile::Revoke, Some(g)) => {
-                revoke(&mut tx, &g, &at).await?;
+                revoke(&mut tx, &g, "data_changed", &at).await?;
             }
             (Reconcile::Amend(amount), Some(g)) => {
-                // Not yet consented to: the offer follows the data.
+                // Not yet consented to: the offer follows the data, and the version in force.
                 let receipt = receipt(policy, &known, &ctx, amount);
-                sqlx::query("UPDATE grants SET amount_fen = $1, receipt = $2, updated_at = $3 WHERE id = $4")
+                sqlx::query("UPDATE grants SET amount_fen = $1, receipt = $2, policy_version = $3, updated_at = $4 WHERE id = $5")
                     .bind(amount)
                     .bind(receipt.to_string())
+                    .bind(i64::from(policy.version))
                     .bind(&at)
                     .bind(g.id)
                     .execute(&mut *tx)
@@ -148,11 +150,11 @@ async fn tell_who_may_apply(
     ctx: &Context,
     at: &str,
 ) -> anyhow::Result<()> {
-    for policy in state.policies.iter().filter(|p| {
-        p.subject == known.kind
-            && p.mode == Mode::ApplyInstant
-            && p.effective.contains(ctx.reference_date)
-    }) {
+    let published = state.policies.get();
+    for policy in published
+        .in_force(ctx.reference_date)
+        .filter(|p| p.subject == known.kind && p.mode == Mode::ApplyInstant)
+    {
         let Some(amount) = rules::eval::decide(policy, &known.subject, ctx)?.filter(|a| *a > 0)
         else {
             continue;

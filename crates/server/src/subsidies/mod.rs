@@ -15,6 +15,7 @@ pub mod matching;
 pub mod monthly;
 pub mod objections;
 pub mod payments;
+pub mod policy_changes;
 pub mod receipts;
 
 use utoipa_axum::router::OpenApiRouter;

@@ -42,10 +42,9 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
     for kind in [SubjectKind::Resident, SubjectKind::Enterprise] {
         let policies: Vec<Policy> = state
             .policies
-            .iter()
-            .filter(|p| {
-                p.subject == kind && is_automatic(p) && p.effective.contains(ctx.reference_date)
-            })
+            .get()
+            .in_force(ctx.reference_date)
+            .filter(|p| p.subject == kind && is_automatic(p))
             .cloned()
             .collect();
         if policies.is_empty() {
@@ -76,10 +75,9 @@ pub async fn run_month(state: &AppState, month: Month) -> anyhow::Result<RunRepo
         let mut existing: HashSet<(usize, i64)> = HashSet::new();
         for (i, p) in policies.iter().enumerate() {
             let rows: Vec<i64> = sqlx::query_scalar(
-                "SELECT subject_id FROM grants WHERE policy_id = $1 AND policy_version = $2 AND period = $3",
+                "SELECT subject_id FROM grants WHERE policy_id = $1 AND period = $2",
             )
             .bind(&p.id)
-            .bind(i64::from(p.version))
             .bind(period_of(p, month))
             .fetch_all(&state.db.pool)
             .await?;

@@ -79,9 +79,8 @@ fn objection_of(state: &AppState, r: &sqlx::any::AnyRow) -> Result<Objection, Ap
     let kind: String = r.try_get("kind")?;
     let described = state
         .policies
-        .iter()
-        .find(|p| p.id == policy)
-        .and_then(|p| disputable(p).into_iter().find(|(n, _, _)| *n == attribute))
+        .current(&policy)
+        .and_then(|p| disputable(&p).into_iter().find(|(n, _, _)| *n == attribute))
         .map_or_else(|| same(attribute.clone()), |(_, t, _)| bi(&t));
     Ok(Objection {
         id: r.try_get("id")?,
@@ -122,8 +121,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Objection>), ApiError> {
     let policy = state
         .policies
-        .iter()
-        .find(|p| p.id == id)
+        .current(&id)
         .ok_or_else(ApiError::not_found)?;
     let subject = who
         .subject
@@ -139,7 +137,7 @@ pub async fn create(
         return Err(ApiError::invalid_field_because("explanation", "too_long")
             .with_arg("max", EXPLANATION_MAX.to_string()));
     }
-    let (attribute, _, department) = disputable(policy)
+    let (attribute, _, department) = disputable(&policy)
         .into_iter()
         .find(|(n, _, _)| *n == body.attribute)
         .ok_or_else(|| ApiError::invalid_field_because("attribute", "choice"))?;

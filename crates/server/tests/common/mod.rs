@@ -104,8 +104,12 @@ impl TestApp {
 
     async fn finish(db: Db, cleanup: Cleanup) -> TestApp {
         db.migrate().await.unwrap();
+        server::policies::store::seed_if_empty(&db, &rules::testing::policies_dir())
+            .await
+            .unwrap();
         let sms = Arc::new(RecordingSms::default());
         let state = state(&db, StaticAssets::default(), sms.clone(), false);
+        state.policies.reload(&db).await.unwrap();
         TestApp {
             db,
             router: server::app(state.clone()),
@@ -117,14 +121,20 @@ impl TestApp {
 
     /// Serves these app files instead of none.
     pub fn with_assets(mut self, assets: StaticAssets) -> TestApp {
-        self.state = state(&self.db, assets, self.sms.clone(), false);
+        self.state = AppState {
+            policies: self.state.policies.clone(),
+            ..state(&self.db, assets, self.sms.clone(), false)
+        };
         self.router = server::app(self.state.clone());
         self
     }
 
     /// Runs in demo mode, with the demo accounts seeded.
     pub async fn demo(mut self) -> TestApp {
-        self.state = state(&self.db, StaticAssets::default(), self.sms.clone(), true);
+        self.state = AppState {
+            policies: self.state.policies.clone(),
+            ..state(&self.db, StaticAssets::default(), self.sms.clone(), true)
+        };
         server::demo::seed_if_empty(&self.state).await.unwrap();
         self.router = server::app(self.state.clone());
         self
@@ -146,14 +156,17 @@ impl TestApp {
 
     /// Served over HTTPS: Secure cookies and HSTS.
     pub fn https(mut self) -> TestApp {
-        self.state = AppState::new(
-            self.db.clone(),
-            StaticAssets::default(),
-            Vault::from_config(TEST_KEY).unwrap(),
-            self.sms.clone(),
-            false,
-            true,
-        );
+        self.state = AppState {
+            policies: self.state.policies.clone(),
+            ..AppState::new(
+                self.db.clone(),
+                StaticAssets::default(),
+                Vault::from_config(TEST_KEY).unwrap(),
+                self.sms.clone(),
+                false,
+                true,
+            )
+        };
         self.router = server::app(self.state.clone());
         self
     }
@@ -461,4 +474,20 @@ pub async fn push_feed(app: &TestApp, key: &str, body: &server::data::feeds::Fee
             .unwrap(),
     )
     .await
+}
+
+/// Publishes a variant of a file of `policies/` (its text with each of `edits` made once), as
+/// the first start publishes the folder, and reloads the served set.
+#[allow(dead_code)]
+pub async fn publish_variant(app: &TestApp, file: &str, edits: &[(&str, &str)]) {
+    let mut source = std::fs::read_to_string(rules::testing::policies_dir().join(file)).unwrap();
+    for (from, to) in edits {
+        assert!(source.contains(from), "{file} has no {from:?}");
+        source = source.replacen(from, to, 1);
+    }
+    let policy = rules::load(file, &source, rules::Catalogue::standard()).unwrap();
+    server::policies::store::seed(&app.db, &[(&policy, &source)])
+        .await
+        .unwrap();
+    app.state.policies.reload(&app.db).await.unwrap();
 }
