@@ -55,6 +55,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// What runs after a feed changed subjects: matching them to the policies.
     pub after_data_change: Arc<dyn data::AfterChange>,
+    /// The warm copies of the population the impact sandbox runs drafts over.
+    pub snapshots: Arc<policies::sandbox::Snapshots>,
     /// Checks that a name belongs to an ID number (the register, then a real-name service).
     pub identity: Arc<dyn accounts::identity::IdentityVerifier>,
 }
@@ -120,6 +122,7 @@ impl AppState {
                 public_url: None,
             }),
             after_data_change: Arc::new(matching::MatchChanged),
+            snapshots: Arc::default(),
         }
     }
 

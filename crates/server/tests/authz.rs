@@ -468,7 +468,60 @@ async fn the_matrix_holds(app: TestApp) {
             [S::NOT_FOUND; 6],
         ),
         ("GET", "/api/verify?t=x.y", None, [S::OK; 6]),
+        ("GET", "/api/policy-set", None, [S::OK; 6]),
     ];
+    // Policy administration: only staff with a policy permission (none of these roles).
+    let no_policy_staff = [
+        S::UNAUTHORIZED,
+        S::FORBIDDEN,
+        S::FORBIDDEN,
+        S::FORBIDDEN,
+        S::FORBIDDEN,
+        S::FORBIDDEN,
+    ];
+    let v = "/api/staff/policies/senior-allowance/versions/1";
+    let (submit, send_back, approve, impact) = (
+        format!("{v}/submit"),
+        format!("{v}/return"),
+        format!("{v}/approve"),
+        format!("{v}/impact"),
+    );
+    let source = r#"{"source":"id = \"x\""}"#;
+    let rows: Vec<(&str, &str, Option<&str>, [S; 6])> = rows
+        .into_iter()
+        .chain([
+            ("GET", "/api/staff/policies", None, no_policy_staff),
+            ("POST", "/api/staff/policies", Some(source), no_policy_staff),
+            ("GET", v, None, no_policy_staff),
+            ("PUT", v, Some(source), no_policy_staff),
+            (
+                "POST",
+                "/api/staff/policies/senior-allowance/drafts",
+                None,
+                no_policy_staff,
+            ),
+            ("POST", &submit, None, no_policy_staff),
+            (
+                "POST",
+                &send_back,
+                Some(r#"{"reason":"x"}"#),
+                no_policy_staff,
+            ),
+            (
+                "POST",
+                &approve,
+                Some(r#"{"effective_from":"2099-01-01"}"#),
+                no_policy_staff,
+            ),
+            (
+                "POST",
+                "/api/staff/policies/senior-allowance/retire",
+                Some(r#"{"kind":"repealed","last_day":"2099-01-01","notice":"x"}"#),
+                no_policy_staff,
+            ),
+            ("POST", &impact, None, no_policy_staff),
+        ])
+        .collect();
     let cookies = [
         &r.anonymous,
         &r.resident,

@@ -118,6 +118,62 @@ async fn a_revision_is_drafted_approved_and_takes_effect(app: TestApp) {
         .unwrap();
 
     submitted_raise(&app, &wang).await;
+    // The sandbox: the two residents aged 90–99 get ¥50 more a month, in two streets.
+    let impact = app
+        .call("POST", &format!("{BASE}/versions/2/impact"), &zhao, None)
+        .await;
+    assert_eq!(impact.status, StatusCode::OK, "{}", impact.text());
+    let impact = impact.json();
+    assert_eq!(impact["against"], 1);
+    assert_eq!(impact["total"]["amount_changed"], 2);
+    assert_eq!(
+        (
+            impact["total"]["newly"].as_i64(),
+            impact["total"]["no_longer"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    let extra = impact["total"]["cost_after_fen"].as_i64().unwrap()
+        - impact["total"]["cost_before_fen"].as_i64().unwrap();
+    assert_eq!(
+        extra * impact["periods_a_year"].as_i64().unwrap(),
+        2 * 5_000 * 12,
+        "¥1,200 more a year"
+    );
+    let streets = impact["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["by"] == "street")
+        .unwrap();
+    let changed: Vec<&str> = streets["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["tally"]["amount_changed"] != 0)
+        .map(|g| g["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, ["张槎街道", "石湾镇街道"]);
+    let sample = impact["sample"].as_array().unwrap();
+    assert_eq!(sample.len(), 2);
+    assert!(
+        sample
+            .iter()
+            .all(|s| s["subject"].as_str().unwrap().contains('*') && s["after_fen"] == 35_000),
+        "{sample:?}"
+    );
+    let resident = login_phone(&app, "13800000001").await;
+    assert_eq!(
+        app.call(
+            "POST",
+            &format!("{BASE}/versions/2/impact"),
+            &resident,
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
     // Returned with a reason, then submitted again.
     let no_reason = app
         .call(

@@ -77,6 +77,7 @@ fn what_text(m: &'static crate::i18n::Messages, code: &str) -> String {
     match code {
         "profile" => m.account.what_profile.to_owned(),
         "licence_application" => m.account.what_licence_application.to_owned(),
+        "impact_sample" => m.account.what_impact_sample.to_owned(),
         other => other.to_owned(),
     }
 }

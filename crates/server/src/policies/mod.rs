@@ -7,6 +7,7 @@ pub mod drafting;
 pub mod explain;
 pub mod follows;
 pub mod library;
+pub mod sandbox;
 pub mod store;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -29,4 +30,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approval::send_back))
         .routes(routes!(approval::approve))
         .routes(routes!(approval::retire))
+        .routes(routes!(sandbox::impact))
 }
