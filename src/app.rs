@@ -43,6 +43,14 @@ fn page(route: Route) -> AnyView {
         #[cfg(feature = "account")]
         Route::Grant(id) => view! { <GrantPage id /> }.into_any(),
         #[cfg(feature = "account")]
+        Route::PolicyAdmin => view! { <crate::pages::policy_admin::AdminList /> }.into_any(),
+        #[cfg(feature = "account")]
+        Route::NewPolicy => view! { <crate::pages::policy_admin::NewPolicy /> }.into_any(),
+        #[cfg(feature = "account")]
+        Route::PolicyVersion(id, version) => {
+            view! { <crate::pages::policy_admin::version::VersionPage id version /> }.into_any()
+        }
+        #[cfg(feature = "account")]
         Route::Licences
         | Route::NewApplication
         | Route::Application(_)

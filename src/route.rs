@@ -59,6 +59,12 @@ pub enum Route {
     Figures,
     /// `/staff/licences/catalogue`: the permit catalogue.
     Catalogue,
+    /// `/staff/policies`: policy administration (the policies and their versions).
+    PolicyAdmin,
+    /// `/staff/policies/new`: a new policy's first draft.
+    NewPolicy,
+    /// `/staff/policies/{id}/versions/{version}`: one version (editor, diff, sandbox, decision).
+    PolicyVersion(String, u32),
 }
 
 impl Route {
@@ -99,6 +105,11 @@ impl Route {
             Route::Review(id) => format!("/staff/licences/{id}"),
             Route::Figures => "/staff/licences/figures".to_owned(),
             Route::Catalogue => "/staff/licences/catalogue".to_owned(),
+            Route::PolicyAdmin => "/staff/policies".to_owned(),
+            Route::NewPolicy => "/staff/policies/new".to_owned(),
+            Route::PolicyVersion(id, version) => {
+                format!("/staff/policies/{}/versions/{version}", encode(id))
+            }
         }
     }
 
@@ -147,6 +158,11 @@ impl Route {
             ["staff", "licences", "figures"] => Route::Figures,
             ["staff", "licences", "catalogue"] => Route::Catalogue,
             ["staff", "licences", n] => Route::Review(id(n)?),
+            ["staff", "policies"] => Route::PolicyAdmin,
+            ["staff", "policies", "new"] => Route::NewPolicy,
+            ["staff", "policies", policy, "versions", v] => {
+                Route::PolicyVersion((*policy).to_owned(), v.parse().ok()?)
+            }
             _ => return None,
         })
     }
@@ -238,6 +254,9 @@ mod tests {
             Route::Review(7),
             Route::Figures,
             Route::Catalogue,
+            Route::PolicyAdmin,
+            Route::NewPolicy,
+            Route::PolicyVersion("senior-allowance".to_owned(), 2),
         ];
         all.extend(Stage::ALL.iter().map(|s| Route::Workbench(Some(*s))));
         all
@@ -282,10 +301,13 @@ mod tests {
             | Route::Workbench(_)
             | Route::Review(_)
             | Route::Figures
-            | Route::Catalogue => std::mem::discriminant(r),
+            | Route::Catalogue
+            | Route::PolicyAdmin
+            | Route::NewPolicy
+            | Route::PolicyVersion(..) => std::mem::discriminant(r),
         };
         let kinds: std::collections::HashSet<_> = every_route().iter().map(covered).collect();
-        assert_eq!(kinds.len(), 26);
+        assert_eq!(kinds.len(), 29);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 mod accounts;
 mod licences;
+#[cfg(feature = "account")]
+mod policy_admin;
 mod subsidies;
 
 use std::future::{Future, IntoFuture};
@@ -19,6 +21,8 @@ use wasm_bindgen::JsValue;
 
 pub use accounts::*;
 pub use licences::*;
+#[cfg(feature = "account")]
+pub use policy_admin::*;
 pub use subsidies::*;
 
 use crate::i18n::{Locale, Messages};

@@ -46,6 +46,7 @@ fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {
         "revoked" => t.kind_revoked,
         "objection_answered" => t.kind_objection_answered,
         "can_apply" => t.kind_can_apply,
+        "policy_retired" => t.kind_policy_retired,
         _ => t.kind_expired,
     };
     let name = n.name.as_ref().map(|b| pick(locale, b)).unwrap_or_default();

@@ -18,6 +18,8 @@ pub mod login;
 pub mod me;
 pub mod not_found;
 pub mod policies;
+#[cfg(feature = "account")]
+pub mod policy_admin;
 pub mod problem;
 #[cfg(feature = "selfcheck")]
 pub mod self_check;

@@ -222,6 +222,16 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
                     <span class="badge">{move || badge(prefs.t(), p.get_value().mode)}</span>
                     <span class="badge muted">{move || audience(prefs.t(), p.get_value().audience)}</span>
                 </p>
+                {p.get_value().retirement.map(|r| view! {
+                    <p class="notice-retired" role="note" data-test="retired-notice">{move || {
+                        let m = prefs.t();
+                        let kind = match r.kind {
+                            api::policy_admin::RetirementKind::Repealed => m.policies.retired_repealed,
+                            api::policy_admin::RetirementKind::Expired => m.policies.retired_expired,
+                        };
+                        fill(m.policies.retired_notice, &[("kind", kind), ("date", &format::date(m, r.last_day)), ("notice", &r.notice)])
+                    }}</p>
+                })}
                 {p.get_value().sample.then(|| view! { <p class="demo-hint" role="note">{tr(|m| m.policies.sample_notice)}</p> })}
                 <p class="lead">{move || summary(prefs.locale.get(), &p.get_value())}</p>
                 {eligibility(check_id)}

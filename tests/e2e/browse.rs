@@ -55,7 +55,16 @@ pub(crate) async fn open(
     c: &Client,
     path: &str,
 ) -> Result<String, Box<dyn std::error::Error>> {
-    c.goto(&format!("{}{path}", ctx.server.url)).await?;
+    open_at(&ctx.server.url, c, path).await
+}
+
+/// As [`open`], on the server at `base`.
+pub(crate) async fn open_at(
+    base: &str,
+    c: &Client,
+    path: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    c.goto(&format!("{base}{path}")).await?;
     Ok(page_heading(c).await?)
 }
 
@@ -179,7 +188,15 @@ pub(crate) fn digits_in(text: &str) -> String {
 
 /// Logs in by phone through the login page, as a person would.
 pub(crate) async fn log_in_by_phone(ctx: &Ctx, c: &Client, phone: &str) -> TestResult {
-    check(open(ctx, c, "/login").await? == "登录", "the login page")?;
+    log_in_by_phone_at(&ctx.server.url, c, phone).await
+}
+
+/// As [`log_in_by_phone`], on the demo server at `base`.
+pub(crate) async fn log_in_by_phone_at(base: &str, c: &Client, phone: &str) -> TestResult {
+    check(
+        open_at(base, c, "/login").await? == "登录",
+        "the login page",
+    )?;
     page_is_clean(c).await?;
     type_into(c, "#phone", phone).await?;
     ask_for_code(c).await?;
@@ -274,7 +291,12 @@ pub(crate) async fn text_becomes(c: &Client, selector: &str, text: &str) -> Test
 
 /// Logs a demo staff member in through the staff login page.
 pub(crate) async fn log_in_staff(ctx: &Ctx, c: &Client, username: &str) -> TestResult {
-    open(ctx, c, "/login/staff").await?;
+    log_in_staff_at(&ctx.server.url, c, username).await
+}
+
+/// As [`log_in_staff`], on the demo server at `base`.
+pub(crate) async fn log_in_staff_at(base: &str, c: &Client, username: &str) -> TestResult {
+    open_at(base, c, "/login/staff").await?;
     type_into(c, "#username", username).await?;
     type_into(c, "#password", "zhida-demo-2026").await?;
     let code = digits_in(&text_of(c, "[data-test=demo-totp]").await?);
@@ -369,5 +391,17 @@ where
             std::fs::write(dir.join(format!("{name}-{variant}.png")), png)?;
         }
     }
+    Ok(())
+}
+
+/// Sets a field's whole value at once (a long text a person would paste) and tells the app, as
+/// typing would.
+pub(crate) async fn set_value(c: &Client, selector: &str, value: &str) -> TestResult {
+    let field = c.find(Locator::Css(selector)).await?;
+    c.execute(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![serde_json::to_value(&field)?, serde_json::Value::from(value)],
+    )
+    .await?;
     Ok(())
 }

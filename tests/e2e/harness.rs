@@ -55,6 +55,85 @@ pub struct Server {
     /// The PostgreSQL database this run made (admin URL, name), dropped at the end.
     postgres: Option<(String, String)>,
     process: Option<Process>,
+    /// How it was started, to start it again.
+    launch: Launch,
+}
+
+/// What `zhida serve` is started with (again, on a restart).
+#[derive(Clone)]
+struct Launch {
+    bin: PathBuf,
+    static_dir: PathBuf,
+    port: u16,
+    mode: Mode,
+    sms_url: Option<String>,
+    wechat: String,
+    treasury_url: String,
+    database: String,
+}
+
+impl Launch {
+    /// Starts the server, its clock `clock_shift_days` ahead (demo mode only): the process and
+    /// the address it printed.
+    fn spawn(&self, clock_shift_days: i64) -> (Process, String) {
+        let mut command = Command::new(&self.bin);
+        command.args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)]);
+        match self.mode {
+            Mode::Demo => {
+                command.arg("--demo");
+            }
+            Mode::Real => {
+                command
+                    .args([
+                        "--sms-gateway-url",
+                        self.sms_url.as_deref().unwrap_or_default(),
+                    ])
+                    .env("ZHIDA_DATA_KEY", "07".repeat(32))
+                    .env(
+                        "ZHIDA_LICENCE_KEY",
+                        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+                    );
+            }
+        }
+        let mut child = command
+            .arg("--public-url")
+            .arg(format!("http://127.0.0.1:{}", self.port))
+            .args([
+                "--wechat-api-base",
+                &self.wechat,
+                "--wechat-open-base",
+                &self.wechat,
+            ])
+            .args([
+                "--wechat-mp-appid",
+                "wx-e2e",
+                "--wechat-mp-secret",
+                "e2e-secret",
+            ])
+            .args(["--treasury-url", &self.treasury_url])
+            .arg("--database-url")
+            .arg(&self.database)
+            .arg("--static-dir")
+            .arg(&self.static_dir)
+            .env("ZHIDA_CLOCK_SHIFT_DAYS", clock_shift_days.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", self.bin.display()));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split("running at ")
+                    .nth(1)
+                    .map(|u| u.trim().trim_end_matches('/').to_owned())
+            })
+            .expect("the server printed its address");
+        // Keep reading so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        (Process(child), url)
+    }
 }
 
 impl Drop for Server {
@@ -104,6 +183,20 @@ impl Server {
         Server::launch(Mode::Real, name)
     }
 
+    /// A demo server with a database of its own (a scenario that moves the clock).
+    pub fn start_demo(name: &str) -> Server {
+        Server::launch(Mode::Demo, name)
+    }
+
+    /// Stops the server and starts it again on the same database and address, its clock
+    /// `clock_shift_days` ahead (as if that many days had passed).
+    pub fn restart(&mut self, clock_shift_days: i64) {
+        drop(self.process.take());
+        let (process, url) = self.launch.spawn(clock_shift_days);
+        self.process = Some(process);
+        self.url = url;
+    }
+
     fn launch(mode: Mode, name: &str) -> Server {
         let bin = env_path("ZHIDA_BIN", None);
         let static_dir = env_path("ZHIDA_STATIC_DIR", None);
@@ -148,56 +241,18 @@ impl Server {
         let feed_key = department_key("public_security");
         let market_key = department_key("market_regulation");
         let tax_key = department_key("tax");
-        let mut command = Command::new(&bin);
-        command.args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
-        let sms = match mode {
-            Mode::Demo => {
-                command.arg("--demo");
-                None
-            }
-            Mode::Real => {
-                let sms = FakeSms::start();
-                command
-                    .args(["--sms-gateway-url", &sms.url])
-                    .env("ZHIDA_DATA_KEY", "07".repeat(32))
-                    .env(
-                        "ZHIDA_LICENCE_KEY",
-                        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
-                    );
-                Some(sms)
-            }
+        let sms = (mode == Mode::Real).then(FakeSms::start);
+        let launch = Launch {
+            bin: bin.clone(),
+            static_dir: static_dir.clone(),
+            port,
+            mode,
+            sms_url: sms.as_ref().map(|s| s.url.clone()),
+            wechat,
+            treasury_url: treasury.url.clone(),
+            database: database.clone(),
         };
-        let mut child = command
-            .arg("--public-url")
-            .arg(format!("http://127.0.0.1:{port}"))
-            .args(["--wechat-api-base", &wechat, "--wechat-open-base", &wechat])
-            .args([
-                "--wechat-mp-appid",
-                "wx-e2e",
-                "--wechat-mp-secret",
-                "e2e-secret",
-            ])
-            .args(["--treasury-url", &treasury.url])
-            .arg("--database-url")
-            .arg(&database)
-            .arg("--static-dir")
-            .arg(&static_dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.split("running at ")
-                    .nth(1)
-                    .map(|u| u.trim().trim_end_matches('/').to_owned())
-            })
-            .expect("the server printed its address");
-        // Keep reading so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let (process, url) = launch.spawn(0);
         Server {
             url,
             feed_key,
@@ -207,7 +262,8 @@ impl Server {
             sms,
             treasury,
             postgres,
-            process: Some(Process(child)),
+            process: Some(process),
+            launch,
         }
     }
 }

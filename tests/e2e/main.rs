@@ -8,6 +8,7 @@ mod harness;
 mod licences;
 mod people;
 mod policies;
+mod policy_lifecycle;
 mod subsidies;
 mod visitors;
 
@@ -68,6 +69,7 @@ fn main() {
         people::outside_demo_mode_a_resident_records_her_identity_and_finds_her_grant,
         people::a_daughter_acts_for_her_father_until_he_revokes_her,
         people::a_staff_member_made_by_the_command_line_enrols_and_works,
+        policy_lifecycle::a_raise_is_drafted_simulated_approved_and_paid_from_its_date,
     );
     let mut failures = Vec::new();
     let mut passed = 0;

@@ -19,7 +19,7 @@ struct DemoPerson {
     resident_ref: Option<&'static str>,
 }
 
-const PEOPLE: [DemoPerson; 5] = [
+const PEOPLE: [DemoPerson; 6] = [
     DemoPerson {
         phone: "13800000001",
         name: "陈伯（85 岁居民）",
@@ -49,6 +49,12 @@ const PEOPLE: [DemoPerson; 5] = [
         name: "梁老板（药店经营者）",
         id_first17: "44060419820915527",
         resident_ref: None,
+    },
+    DemoPerson {
+        phone: "13800000006",
+        name: "周奶奶（93 岁居民）",
+        id_first17: "44060419330809226",
+        resident_ref: Some("DEMO-R3"),
     },
 ];
 

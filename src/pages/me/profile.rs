@@ -83,6 +83,8 @@ pub fn Profile(account: Me) -> impl IntoView {
         } => {
             let admin = permissions.contains(&api::account::Permission::PolicyAdmin);
             let reviewer = permissions.contains(&api::account::Permission::LicenceReview);
+            let policy_staff = permissions.contains(&api::account::Permission::PolicyAdmin)
+                || permissions.contains(&api::account::Permission::PolicyApprove);
             view! {
             <dl class="facts">
                 <dt>{tr(|m| m.account.name)}</dt>
@@ -95,6 +97,9 @@ pub fn Profile(account: Me) -> impl IntoView {
             {admin.then(|| view! {
                 <p><a class="button" href=Route::Disbursement.path()>{tr(|m| m.disbursement.open)}</a></p>
                 <p><a class="button" href=Route::Catalogue.path() data-test="open-catalogue">{tr(|m| m.licence.catalogue_title)}</a></p>
+            })}
+            {policy_staff.then(|| view! {
+                <p><a class="button primary" href=Route::PolicyAdmin.path() data-test="open-policy-admin">{tr(|m| m.policy_admin.open)}</a></p>
             })}
             {reviewer.then(|| view! {
                 <p><a class="button primary" href=Route::Workbench(None).path() data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>
