@@ -48,6 +48,7 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
         click(&c, "[data-test=open-policy-admin]").await?;
         heading_becomes(&c, "政策管理").await?;
         page_is_clean(&c).await?;
+        snap(&c, "policy-admin-list").await?;
         click(&c, "[data-policy=senior-allowance] .row-main > a").await?;
         heading_becomes(&c, "高龄老人津贴").await?;
         click(&c, "[data-test=revise]").await?;
@@ -93,7 +94,12 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
             format!("by street: {streets}"),
         )?;
         page_is_clean(&c).await?;
-        snap(&c, "policy-draft").await?;
+        snap_after(&c, "policy-draft", || async {
+            click(&c, "[data-test=run-impact]").await?;
+            appears(&c, "[data-test=impact-summary]").await?;
+            Ok(())
+        })
+        .await?;
         click(&c, "[data-test=submit-draft]").await?;
         text_becomes(&c, "[data-test=policy-stage]", "待审批").await?;
         log_out(&c, &base).await?;

@@ -60,6 +60,29 @@ pub fn group_text(m: &'static Messages, by: BreakdownBy, key: &str) -> String {
     }
 }
 
+/// "2026-12" as "2026年12月" / "Dec 2026".
+fn month_text(m: &'static Messages, month: &str) -> String {
+    let Some((year, n)) = month.split_once('-') else {
+        return month.to_owned();
+    };
+    let name = n
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| m.format.months.split(' ').nth(i.wrapping_sub(1)))
+        .unwrap_or(n);
+    fill(m.policy_admin.month, &[("year", year), ("month", name)])
+}
+
+/// Before and after, each on a line of its own with its label.
+fn before_after(m: &'static Messages, before: String, after: String) -> impl IntoView {
+    view! {
+        <span class="before-after">
+            <span>{m.policy_admin.col_before}" "<span class="num">{before}</span></span>
+            <span>{m.policy_admin.col_after}" "<span class="num">{after}</span></span>
+        </span>
+    }
+}
+
 /// The yearly difference in words: "每年增加 ¥1,200.00".
 fn yearly(m: &'static Messages, t: &ImpactTally, periods: i64) -> String {
     let diff = (t.cost_after_fen - t.cost_before_fen) * periods;
@@ -182,15 +205,15 @@ fn Results(report: Impact) -> impl IntoView {
         }
     };
     let budget = r.annual_budget_fen;
-    let arrow = |a: String, b: String| format!("{a} → {b}");
+    let month = r.month.clone();
     view! {
         <dl class="facts impact-summary" data-test="impact-summary">
             <dt>{tr(|m| m.policy_admin.impact_month)}</dt>
-            <dd>{r.month.clone()}</dd>
+            <dd>{move || month_text(prefs.t(), &month)}</dd>
             <dt>{tr(|m| m.policy_admin.impact_subjects)}</dt>
             <dd data-test="impact-subjects">{r.subjects}</dd>
             <dt>{tr(|m| m.policy_admin.impact_eligible)}</dt>
-            <dd>{arrow(t.eligible_before.to_string(), t.eligible_after.to_string())}</dd>
+            <dd>{move || before_after(prefs.t(), t.eligible_before.to_string(), t.eligible_after.to_string())}</dd>
             <dt>{tr(|m| m.policy_admin.impact_newly)}</dt>
             <dd data-test="impact-newly">{t.newly}</dd>
             <dt>{tr(|m| m.policy_admin.impact_no_longer)}</dt>
@@ -198,11 +221,10 @@ fn Results(report: Impact) -> impl IntoView {
             <dt>{tr(|m| m.policy_admin.impact_amount_changed)}</dt>
             <dd data-test="impact-changed">{t.amount_changed}</dd>
             <dt>{tr(|m| m.policy_admin.impact_cost_period)}</dt>
-            <dd>{arrow(format::money(t.cost_before_fen), format::money(t.cost_after_fen))}</dd>
+            <dd>{move || before_after(prefs.t(), format::money(t.cost_before_fen), format::money(t.cost_after_fen))}</dd>
             <dt>{tr(|m| m.policy_admin.impact_cost_year)}</dt>
             <dd data-test="impact-year">
-                {arrow(format::money(t.cost_before_fen * periods), format::money(t.cost_after_fen * periods))}
-                <br />
+                {move || before_after(prefs.t(), format::money(t.cost_before_fen * periods), format::money(t.cost_after_fen * periods))}
                 <strong data-test="impact-difference">{move || yearly(prefs.t(), &t, periods)}</strong>
             </dd>
             <dt>{tr(|m| m.policy_admin.impact_budget)}</dt>

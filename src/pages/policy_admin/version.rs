@@ -231,7 +231,7 @@ fn Decision(id: String, version: u32, tick: RwSignal<u32>) -> impl IntoView {
         );
     };
     view! {
-        <section class="panel actions" aria-labelledby="decision-title" data-test="decision">
+        <section class="panel no-print" aria-labelledby="decision-title" data-test="decision">
             <h2 id="decision-title">{tr(|m| m.policy_admin.approve_title)}</h2>
             <p class="hint">{tr(|m| m.policy_admin.approve_lead)}</p>
             <div class="field">
@@ -274,7 +274,7 @@ fn Retire(id: String, tick: RwSignal<u32>) -> impl IntoView {
         }
     };
     view! {
-        <details class="panel actions danger-zone" data-test="retire-panel">
+        <details class="panel no-print danger-zone" data-test="retire-panel">
             <summary>{tr(|m| m.policy_admin.retire_title)}</summary>
             <p class="hint">{tr(|m| m.policy_admin.retire_lead)}</p>
             <fieldset class="field">
