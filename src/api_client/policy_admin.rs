@@ -84,3 +84,19 @@ pub fn retire_policy(id: &str, retirement: &Retirement) -> Call<Vec<VersionInfo>
 pub fn policy_impact(id: &str, version: u32) -> Call<Impact> {
     Call::post_empty(format!("{}/impact", version_path(id, version)))
 }
+
+/// `GET /api/staff/policies/{id}/evaluation`: how each published version has done.
+pub fn policy_evaluation(id: &str) -> Call<api::policy_admin::Evaluation> {
+    Call::get(format!("/api/staff/policies/{}/evaluation", encode(id)))
+}
+
+/// `POST /api/staff/policies/{id}/evaluations`: records an evaluation.
+pub fn record_evaluation(
+    id: &str,
+    body: &api::policy_admin::NewEvaluation,
+) -> Call<api::policy_admin::Evaluation> {
+    Call::post(
+        format!("/api/staff/policies/{}/evaluations", encode(id)),
+        body,
+    )
+}

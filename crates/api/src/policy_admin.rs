@@ -222,3 +222,88 @@ pub struct ImpactSample {
     pub before_fen: Option<i64>,
     pub after_fen: Option<i64>,
 }
+
+/// What an evaluation concludes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Conclusion {
+    /// It works: keep it as it is.
+    Continue,
+    /// It should change: draft a revision.
+    Revise,
+    /// It has done its work, or does not: retire it.
+    Retire,
+}
+
+impl Conclusion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conclusion::Continue => "continue",
+            Conclusion::Revise => "revise",
+            Conclusion::Retire => "retire",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Conclusion> {
+        [Conclusion::Continue, Conclusion::Revise, Conclusion::Retire]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// How one published version has done (政策评估), from the grants, payments and objections.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionFigures {
+    pub version: u32,
+    /// Subjects paid at least once.
+    pub beneficiaries: u64,
+    /// Grants made (offered or decided), revoked ones left out.
+    pub granted: u64,
+    /// Of those, accepted or applied for and decided (approved, on the way, or paid).
+    pub taken_up: u64,
+    /// Offers declined, and offers left to expire.
+    pub declined: u64,
+    pub expired: u64,
+    pub paid_fen: i64,
+    /// Paid in the last twelve months.
+    pub paid_last_year_fen: i64,
+    pub annual_budget_fen: Option<i64>,
+    /// The impact sandbox's yearly cost when it was approved.
+    pub simulated_annual_fen: Option<i64>,
+    /// From the grant being made to its payment, in hours: median and 90th percentile.
+    pub hours_to_payment_median: Option<i64>,
+    pub hours_to_payment_p90: Option<i64>,
+    pub objections: u64,
+    pub objections_answered: u64,
+}
+
+/// A recorded evaluation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvaluationRecord {
+    pub version: u32,
+    pub conclusion: Conclusion,
+    pub findings: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// A policy's evaluation: each published version's figures, and the evaluations recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Evaluation {
+    pub policy: String,
+    pub versions: Vec<VersionFigures>,
+    pub records: Vec<EvaluationRecord>,
+}
+
+/// Recording an evaluation of a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewEvaluation {
+    pub version: u32,
+    pub conclusion: Conclusion,
+    pub findings: String,
+}

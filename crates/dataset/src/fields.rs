@@ -97,10 +97,14 @@ pub(crate) fn schema(table: &str) -> Option<&'static [(&'static str, Kind)]> {
 /// same checks as the files get: the value, or what is wrong with it. Used by the
 /// departments' live feeds, so that a value is accepted by the feed exactly when it would be
 /// accepted in a file.
+/// An attribute of the catalogue that is not a column of the files (one a department added
+/// since the layout was fixed) is read by its type, with the checks of a column of that type
+/// (never required; whole numbers 0 or more).
 pub fn parse_field(table: &str, column: &str, raw: &str) -> Result<rules::Value, String> {
     let kind = schema(table)
         .and_then(|s| s.iter().find(|(n, _)| *n == column))
         .map(|(_, k)| *k)
+        .or_else(|| catalogue_kind(table, column))
         .ok_or_else(|| format!("{table} has no column {column:?}"))?;
     Ok(match check(kind, raw.as_bytes())? {
         Checked::Id(s) | Checked::Str(s) if s.is_empty() => rules::Value::Null,
@@ -113,6 +117,31 @@ pub fn parse_field(table: &str, column: &str, raw: &str) -> Result<rules::Value,
             Kind::Bool => rules::Value::Bool(n == 1),
             _ => rules::Value::Int(n),
         },
+    })
+}
+
+/// The kind of a catalogue attribute of `table`'s subjects that the files do not carry.
+fn catalogue_kind(table: &str, column: &str) -> Option<Kind> {
+    let subject = match table {
+        "residents" => rules::SubjectKind::Resident,
+        "enterprises" => rules::SubjectKind::Enterprise,
+        _ => return None,
+    };
+    let attribute = rules::Catalogue::standard()
+        .attributes(subject)
+        .iter()
+        .find(|a| a.name == column)?;
+    Some(match attribute.ty {
+        rules::Type::Int => Kind::Int {
+            min: 0,
+            max: i64::from(i32::MAX),
+            required: false,
+        },
+        rules::Type::Money => Kind::Money,
+        rules::Type::Date => Kind::Date { required: false },
+        rules::Type::Code => Kind::Code,
+        rules::Type::String => Kind::Str { required: false },
+        rules::Type::Bool => Kind::Bool,
     })
 }
 

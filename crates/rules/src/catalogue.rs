@@ -62,9 +62,27 @@ pub enum Department {
     PartnerBank,
     /// The gas utility.
     GasUtility,
+    /// 人社: human resources and social security (employment, unemployment registration,
+    /// social insurance).
+    HumanResources,
+    /// 卫健: the health commission (births).
+    Health,
 }
 
 impl Department {
+    /// Every department that owns data.
+    pub const ALL: [Department; 9] = [
+        Department::PublicSecurity,
+        Department::CivilAffairs,
+        Department::DisabledPersonsFederation,
+        Department::MarketRegulation,
+        Department::Tax,
+        Department::PartnerBank,
+        Department::GasUtility,
+        Department::HumanResources,
+        Department::Health,
+    ];
+
     /// The department's code, as the catalogue writes it (and as its feed key is named).
     pub fn code(self) -> &'static str {
         match self {
@@ -75,6 +93,8 @@ impl Department {
             Department::Tax => "tax",
             Department::PartnerBank => "partner_bank",
             Department::GasUtility => "gas_utility",
+            Department::HumanResources => "human_resources",
+            Department::Health => "health",
         }
     }
 
@@ -88,6 +108,8 @@ impl Department {
             Department::Tax => ("税务", "Tax"),
             Department::PartnerBank => ("合作银行", "Partner bank"),
             Department::GasUtility => ("燃气公司", "Gas utility"),
+            Department::HumanResources => ("人社", "Human resources and social security"),
+            Department::Health => ("卫健", "Health commission"),
         }
     }
 }
@@ -237,9 +259,9 @@ mod tests {
             .chain(c.fact.iter().map(|f| f.department))
             .collect();
         assert_eq!(
-            departments.len(),
-            7,
-            "公安, 民政, 残联, 市场监管, 税务, partner bank, gas utility"
+            departments,
+            Department::ALL.into_iter().collect(),
+            "公安, 民政, 残联, 市场监管, 税务, partner bank, gas utility, 人社, 卫健"
         );
     }
 }

@@ -13,6 +13,7 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Match(args) => cli::match_command(&args),
         Command::Gen(args) => cli::gen_command(&args),
+        Command::Impact(args) => cli::impact_command(&args),
         Command::DepartmentKey(args) => cli::department_key_command(&args).await,
         Command::Import(args) => cli::import_command(&args).await,
         Command::Staff(args) => cli::staff_command(&args).await,

@@ -520,6 +520,18 @@ async fn the_matrix_holds(app: TestApp) {
                 no_policy_staff,
             ),
             ("POST", &impact, None, no_policy_staff),
+            (
+                "GET",
+                "/api/staff/policies/senior-allowance/evaluation",
+                None,
+                no_policy_staff,
+            ),
+            (
+                "POST",
+                "/api/staff/policies/senior-allowance/evaluations",
+                Some(r#"{"version":1,"conclusion":"continue","findings":"x"}"#),
+                no_policy_staff,
+            ),
         ])
         .collect();
     let cookies = [

@@ -131,7 +131,8 @@ async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp
 
     let sms = fake.sms.lock().unwrap().clone();
     let to_li: Vec<&Value> = sms.iter().filter(|m| m["phone"] == "13800000002").collect();
-    assert_eq!(to_li.len(), 2, "both disability subsidies: {sms:?}");
+    // Both disability subsidies, the transport allowance and the dibao festival grant.
+    assert_eq!(to_li.len(), 4, "李姨's four grants: {sms:?}");
     assert!(to_li.iter().all(|m| m["template"] == "subsidy_granted"));
     assert!(to_li.iter().any(
         |m| m["params"]["policy"] == "重度残疾人护理补贴" && m["params"]["amount"] == "¥238.00"
@@ -141,7 +142,7 @@ async fn grants_are_told_by_sms_and_wechat_and_failures_are_retried(app: TestApp
         .iter()
         .any(|m| m["phone"] == "13800000003" && m["template"] == "subsidy_consent_needed"));
     let wechat = fake.wechat.lock().unwrap().clone();
-    assert_eq!(wechat.len(), 2, "only 李姨 is bound to WeChat: {wechat:?}");
+    assert_eq!(wechat.len(), 4, "only 李姨 is bound to WeChat: {wechat:?}");
     assert!(wechat
         .iter()
         .all(|m| m["touser"] == "o-li" && m["template_id"] == "TPL-1"));
@@ -206,7 +207,7 @@ async fn each_person_chooses_the_channels_of_each_group(app: TestApp) {
     );
     assert_eq!(
         fake.wechat.lock().unwrap().len(),
-        2,
+        4,
         "her WeChat still tells her"
     );
     assert!(sms

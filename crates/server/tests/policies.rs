@@ -18,13 +18,18 @@ fn ids(json: &serde_json::Value) -> Vec<String> {
 async fn the_library_lists_and_searches(app: TestApp) {
     let all = app.get("/api/policies").await;
     assert_eq!(all.status, StatusCode::OK);
+    let files = rules::reference_policies();
     assert_eq!(
         ids(&all.json()).len(),
-        7,
-        "the seven reference policies are in force"
+        files.len(),
+        "every policy of policies/ is in force"
     );
     let cases: [(&str, &[&str]); 8] = [
-        ("/api/policies?q=%E9%AB%98%E9%BE%84", &["senior-allowance"]),
+        // 高龄: the allowance, and the centenarians' gift that says it comes on top of it.
+        (
+            "/api/policies?q=%E9%AB%98%E9%BE%84",
+            &["senior-allowance", "centenarian-gift"],
+        ),
         ("/api/policies?q=GAS", &["gas-subsidy"]),
         (
             "/api/policies?q=loan%20interest",
@@ -40,9 +45,28 @@ async fn the_library_lists_and_searches(app: TestApp) {
                 "senior-allowance",
                 "disability-living",
                 "disability-nursing",
+                "unemployment-living",
+                "childbirth-nutrition",
+                "childcare-subsidy",
+                "pension-elderly-top-up",
+                "disability-transport",
+                "dibao-festival",
+                "centenarian-gift",
+                "disabled-child-rehab",
             ],
         ),
-        ("/api/policies?mode=apply", &["hitech-rd"]),
+        (
+            "/api/policies?mode=apply",
+            &[
+                "hitech-rd",
+                "job-creation",
+                "graduate-hiring",
+                "revenue-growth-award",
+                "small-micro-rent",
+                "manufacturing-digital",
+                "startup-grant",
+            ],
+        ),
         (
             "/api/policies?audience=enterprise&mode=automatic&category=industry",
             &["gas-subsidy", "small-to-large"],

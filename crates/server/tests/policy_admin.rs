@@ -13,7 +13,8 @@ on_both_databases!(
     a_revision_is_drafted_approved_and_takes_effect,
     only_policy_staff_and_never_the_drafter_approve,
     a_retired_policy_stops_and_its_beneficiaries_are_told,
-    a_new_policy_starts_at_version_one
+    a_new_policy_starts_at_version_one,
+    new_departments_feed_the_policies_that_need_them
 );
 
 const BASE: &str = "/api/staff/policies/senior-allowance";
@@ -465,7 +466,7 @@ async fn a_new_policy_starts_at_version_one(app: TestApp) {
     let source =
         std::fs::read_to_string(rules::testing::policies_dir().join("senior-allowance.toml"))
             .unwrap()
-            .replace("id = \"senior-allowance\"", "id = \"centenarian-gift\"");
+            .replace("id = \"senior-allowance\"", "id = \"longevity-test-gift\"");
     let created = app
         .call(
             "POST",
@@ -502,7 +503,86 @@ async fn a_new_policy_starts_at_version_one(app: TestApp) {
     );
     // A draft is not published: the library does not have it.
     assert_eq!(
-        app.get("/api/policies/centenarian-gift").await.status,
+        app.get("/api/policies/longevity-test-gift").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// 人社 and 卫健 feed what the new policies read: a registered unemployment pays the living
+/// allowance; a birth the one-off nutrition grant (once, whatever later versions say); a
+/// department may not write another's attributes.
+async fn new_departments_feed_the_policies_that_need_them(app: TestApp) {
+    let app = app.demo().await;
+    let key = |d: &'static str| {
+        let db = app.db.clone();
+        async move {
+            server::accounts::departments::issue_key(&db, d)
+                .await
+                .unwrap()
+        }
+    };
+    let (police, hr, health) = (
+        key("public_security").await,
+        key("human_resources").await,
+        key("health").await,
+    );
+    let batch = |attributes: Value| -> server::data::feeds::FeedBatch {
+        serde_json::from_value(json!({ "records": [{ "subject": "resident", "id": "R-NEW", "attributes": attributes }] })).unwrap()
+    };
+    let pushed = common::push_feed(
+        &app,
+        &police,
+        &batch(
+            json!({ "birth_date": "1990-05-01", "hukou_district": "440604", "street": "祖庙街道" }),
+        ),
+    )
+    .await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.text());
+    // 卫健 may not say someone is unemployed.
+    let wrong = common::push_feed(
+        &app,
+        &health,
+        &batch(json!({ "registered_unemployed": true })),
+    )
+    .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text()
+    );
+    let ok = common::push_feed(&app, &hr, &batch(json!({ "registered_unemployed": true }))).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    let newborn = server::platform::db::today_shanghai()
+        .add_days(-30)
+        .to_string();
+    let ok = common::push_feed(
+        &app,
+        &health,
+        &batch(json!({ "newborn_birth_date": newborn })),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    let grants: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT g.policy_id, g.amount_fen FROM grants g JOIN subjects s ON s.id = g.subject_id WHERE s.ref = 'R-NEW' ORDER BY g.policy_id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(
+        grants.contains(&("unemployment-living".to_owned(), 60_000)),
+        "{grants:?}"
+    );
+    assert!(
+        grants.contains(&("childbirth-nutrition".to_owned(), 200_000)),
+        "{grants:?}"
+    );
+    // The childcare allowance waits for a tap (意愿确认).
+    let status: String = sqlx::query_scalar(
+        "SELECT g.status FROM grants g JOIN subjects s ON s.id = g.subject_id WHERE s.ref = 'R-NEW' AND g.policy_id = 'childcare-subsidy'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "awaiting_consent");
 }

@@ -4,6 +4,7 @@
 
 pub mod diff;
 mod editor;
+mod evaluation;
 mod impact;
 pub mod version;
 

@@ -7,7 +7,7 @@ use api::text::fill;
 use api::Date;
 use leptos::prelude::*;
 
-use super::{diff, editor, holds, impact, stage_badge};
+use super::{diff, editor, evaluation, holds, impact, stage_badge};
 use crate::api_client;
 use crate::format;
 use crate::load::{act, bump, load, show};
@@ -103,6 +103,9 @@ fn Version(detail: VersionDetail, tick: RwSignal<u32>) -> impl IntoView {
         {matches!(info.stage, Stage::Draft | Stage::Review | Stage::Scheduled).then(|| view! { <impact::Sandbox id=id.clone() version /> })}
         {(info.stage == Stage::Review && !detail.may_approve && holds(api::account::Permission::PolicyApprove)()).then(|| view! {
             <p class="hint" data-test="own-draft">{tr(|m| m.policy_admin.own_draft)}</p>
+        })}
+        {matches!(info.stage, Stage::InForce | Stage::Ended | Stage::Retired).then(|| view! {
+            <evaluation::EvaluationPanel id=id.clone() version may_record=drafts() />
         })}
         {detail.may_approve.then(|| view! { <Decision id=id.clone() version tick /> })}
         {detail.may_retire.then(|| view! { <Retire id=id.clone() tick /> })}

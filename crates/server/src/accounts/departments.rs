@@ -11,16 +11,10 @@ use crate::platform::db::{format_utc, now, Db};
 use crate::platform::error::ApiError;
 use crate::AppState;
 
-/// The departments that feed data (the rules catalogue's owners).
-pub const DEPARTMENTS: [&str; 7] = [
-    "public_security",
-    "civil_affairs",
-    "disabled_persons_federation",
-    "market_regulation",
-    "tax",
-    "partner_bank",
-    "gas_utility",
-];
+/// Whether `code` names a department that feeds data (an owner in the rules catalogue).
+fn is_department(code: &str) -> bool {
+    rules::Department::ALL.iter().any(|d| d.code() == code)
+}
 
 /// A request authenticated with a department's key: `.0` is the department.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,9 +50,11 @@ impl FromRequestParts<AppState> for Department {
 /// Issues a new key for `department`, revoking its previous one. The key is shown once.
 pub async fn issue_key(db: &Db, department: &str) -> anyhow::Result<String> {
     anyhow::ensure!(
-        DEPARTMENTS.contains(&department),
+        is_department(department),
         "unknown department {department:?}: one of {}",
-        DEPARTMENTS.join(", ")
+        rules::Department::ALL
+            .map(rules::Department::code)
+            .join(", ")
     );
     let key = format!("zdk_{}", random_token());
     let mut tx = db.begin().await?;

@@ -27,16 +27,13 @@ pub fn policies(dir: &Path) -> anyhow::Result<Vec<Policy>> {
         .collect())
 }
 
-/// `zhida match --data DIR --month YYYY-MM --out FILE.csv`: one row per eligible (policy,
-/// subject) pair, sorted by policy id then subject id. On any error no output file is left.
-pub fn run_match(
+/// Reads and checks a data set's four files into populations, keeping the attributes of `keep`
+/// (every attribute without it); with the time reading and checking took.
+pub fn read_set(
     data: &Path,
-    month: Month,
-    out: &Path,
-    policies: &[Policy],
+    keep: Option<std::collections::BTreeSet<String>>,
     threads: usize,
-) -> anyhow::Result<MatchReport> {
-    let mut report = MatchReport::default();
+) -> anyhow::Result<(dataset::DataSet, Duration, Duration)> {
     let started = Instant::now();
     let read = |name: &str| {
         std::fs::read(data.join(name))
@@ -50,8 +47,7 @@ pub fn run_match(
         (r.join().expect("the reader thread panicked"), e, l, g)
     });
     let (residents, enterprises, loans, gas) = (residents?, enterprises?, loans?, gas?);
-    report.read = started.elapsed();
-
+    let reading = started.elapsed();
     let started = Instant::now();
     let files = dataset::Files {
         residents: &residents,
@@ -59,14 +55,54 @@ pub fn run_match(
         loan_interest: &loans,
         gas_usage: &gas,
     };
-    let options = dataset::Options {
-        keep: Some(rules::policy::attributes_of(policies)),
-        threads,
-    };
+    let options = dataset::Options { keep, threads };
     let set =
         dataset::load(&files, &options).map_err(|e| anyhow::anyhow!("{}", located(data, &e)))?;
-    drop((residents, enterprises, loans, gas));
-    report.parse = started.elapsed();
+    Ok((set, reading, started.elapsed()))
+}
+
+/// `zhida impact`: `policy` against `against` (or nothing) over a data set held in memory, as
+/// the impact sandbox runs it, `runs` times: the summary of the last run, and each run's time.
+pub fn run_impact(
+    data: &Path,
+    month: Month,
+    policy: &Policy,
+    against: Option<&Policy>,
+    runs: usize,
+) -> anyhow::Result<(rules::impact::Impact, Vec<Duration>, Duration)> {
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    // The warm copy holds every attribute, as the server's does.
+    let (set, read, parse) = read_set(data, None, threads)?;
+    let population = match policy.subject {
+        rules::SubjectKind::Resident => &set.residents,
+        rules::SubjectKind::Enterprise => &set.enterprises,
+    };
+    let ctx = rules::Context::for_month(month);
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        last = Some(rules::impact::impact(
+            against, policy, population, &ctx, threads, 20,
+        )?);
+        times.push(started.elapsed());
+    }
+    Ok((last.expect("one run at least"), times, read + parse))
+}
+
+/// `zhida match --data DIR --month YYYY-MM --out FILE.csv`: one row per eligible (policy,
+/// subject) pair, sorted by policy id then subject id. On any error no output file is left.
+pub fn run_match(
+    data: &Path,
+    month: Month,
+    out: &Path,
+    policies: &[Policy],
+    threads: usize,
+) -> anyhow::Result<MatchReport> {
+    let mut report = MatchReport::default();
+    let (set, read, parse) = read_set(data, Some(rules::policy::attributes_of(policies)), threads)?;
+    report.read = read;
+    report.parse = parse;
     report.residents = set.residents.len();
     report.enterprises = set.enterprises.len();
 

@@ -37,6 +37,9 @@ pub enum Command {
     Match(MatchArgs),
     /// Write a synthetic data set (DATASET.md layout) with the reference policies' hard cases.
     Gen(GenArgs),
+    /// The impact sandbox over a data set: a policy file against another (the version in
+    /// force) for one month, timed (`cargo xtask bench sandbox`).
+    Impact(ImpactArgs),
     /// Print a new random data key for ZHIDA_DATA_KEY.
     Keygen,
     /// Issue a department's data-feed API key (revoking its previous one); printed once.
@@ -198,7 +201,7 @@ pub async fn import_command(args: &ImportArgs) -> anyhow::Result<()> {
 #[derive(Debug, Args)]
 pub struct DepartmentKeyArgs {
     /// public_security, civil_affairs, disabled_persons_federation, market_regulation, tax,
-    /// partner_bank or gas_utility.
+    /// partner_bank, gas_utility, human_resources or health.
     pub department: String,
     #[arg(
         long,
@@ -241,6 +244,71 @@ pub struct MatchArgs {
     /// Print how long each phase took and the peak memory, to standard error.
     #[arg(long)]
     pub timings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// The data set's folder.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// YYYY-MM.
+    #[arg(long, value_parser = parse_month)]
+    pub month: rules::Month,
+    /// The policy file simulated (a draft).
+    #[arg(long)]
+    pub policy: PathBuf,
+    /// The policy file in force to compare with (none: a new policy).
+    #[arg(long)]
+    pub against: Option<PathBuf>,
+    /// How many times to run it over the data held in memory.
+    #[arg(long, default_value_t = 1)]
+    pub runs: usize,
+}
+
+/// `zhida impact`.
+pub fn impact_command(args: &ImpactArgs) -> anyhow::Result<()> {
+    let load = |path: &std::path::Path| -> anyhow::Result<rules::Policy> {
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Ok(rules::load(
+            &path.display().to_string(),
+            &source,
+            rules::Catalogue::standard(),
+        )?)
+    };
+    let policy = load(&args.policy)?;
+    let against = args.against.as_deref().map(load).transpose()?;
+    let (r, times, loading) = crate::cli::district::run_impact(
+        &args.data,
+        args.month,
+        &policy,
+        against.as_ref(),
+        args.runs,
+    )?;
+    let t = r.total;
+    println!(
+        "{} subjects; eligible {} -> {}; newly {}, no longer {}, amount changed {}; cost per period {} -> {} fen, per year {} -> {} fen",
+        r.subjects,
+        t.eligible_before,
+        t.eligible_after,
+        t.newly,
+        t.no_longer,
+        t.amount_changed,
+        t.cost_before,
+        t.cost_after,
+        t.cost_before * r.periods_a_year,
+        t.cost_after * r.periods_a_year,
+    );
+    let ms: Vec<String> = times
+        .iter()
+        .map(|d| format!("{:.0}", d.as_secs_f64() * 1000.0))
+        .collect();
+    println!(
+        "loading the data set into memory: {:.0} ms; each run over it (ms): {}",
+        loading.as_secs_f64() * 1000.0,
+        ms.join(" ")
+    );
+    Ok(())
 }
 
 #[derive(Debug, Args)]

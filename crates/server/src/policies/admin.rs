@@ -186,6 +186,10 @@ pub async fn list(
 ) -> Result<Json<Vec<AdminPolicy>>, ApiError> {
     let today = today_shanghai();
     let soon = today.add_days(183);
+    // Evaluated within the last six months: not flagged.
+    let since =
+        crate::platform::db::format_utc(crate::platform::db::now() - time::Duration::days(183));
+    let evaluated = crate::policies::evaluation::evaluated_since(&state, &since).await?;
     let mut out: Vec<AdminPolicy> = Vec::new();
     for row in versions_of(&state, None).await? {
         let info = row.info;
@@ -207,7 +211,8 @@ pub async fn list(
             .find(|v| matches!(v.stage, Stage::InForce | Stage::Scheduled))
         {
             p.name = current.name.clone();
-            p.needs_evaluation = current.effective_until.is_some_and(|u| u <= soon);
+            p.needs_evaluation = current.effective_until.is_some_and(|u| u <= soon)
+                && !evaluated.contains_key(&p.id);
         }
     }
     Ok(Json(out))

@@ -103,6 +103,13 @@ pub async fn approve(
             "after_policy_end",
         ));
     }
+    // The sandbox's yearly cost from that date, kept to compare with what it comes to cost.
+    let simulated = {
+        let mut from_then = policy.clone();
+        from_then.effective.from = from;
+        let (report, ..) = crate::policies::sandbox::simulate(&state, &from_then).await?;
+        report.total.cost_after * report.periods_a_year
+    };
     let at = now_utc();
     let mut tx = state.db.begin().await?;
     let others = sqlx::query(
@@ -131,7 +138,8 @@ pub async fn approve(
     }
     let moved = sqlx::query(
         "UPDATE policy_versions SET status = 'published', effective_from = $1, effective_until = $2, \
-         approved_by = $3, approved_at = $4, updated_at = $4 WHERE policy_id = $5 AND version = $6 AND status = 'review'",
+         approved_by = $3, approved_at = $4, updated_at = $4, simulated_annual_fen = $7 \
+         WHERE policy_id = $5 AND version = $6 AND status = 'review'",
     )
     .bind(from.to_string())
     .bind(until.map(|u| u.to_string()))
@@ -139,6 +147,7 @@ pub async fn approve(
     .bind(&at)
     .bind(&id)
     .bind(i64::from(version))
+    .bind(simulated)
     .execute(&mut *tx)
     .await?
     .rows_affected();

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod approval;
 pub mod drafting;
+pub mod evaluation;
 pub mod explain;
 pub mod follows;
 pub mod library;
@@ -31,4 +32,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approval::approve))
         .routes(routes!(approval::retire))
         .routes(routes!(sandbox::impact))
+        .routes(routes!(evaluation::evaluation))
+        .routes(routes!(evaluation::record))
 }

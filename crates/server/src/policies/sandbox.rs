@@ -120,20 +120,22 @@ pub fn mask(reference: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 2 * keep))
 }
 
-/// Runs a version (a draft, one under review, or a published one) against the version in
-/// force over the whole district. A POST: showing changed subjects, even masked, is a staff
-/// reading of their records, logged for each person who has an account.
-#[utoipa::path(post, path = "/api/staff/policies/{id}/versions/{version}/impact", tag = "policy administration",
-    params(("id" = String, Path), ("version" = u32, Path)),
-    responses((status = 200, body = Impact), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn impact(
-    State(state): State<AppState>,
-    who: PolicyStaff,
-    Path((id, version)): Path<(String, u32)>,
-) -> Result<Json<Impact>, ApiError> {
-    let started = std::time::Instant::now();
-    let row = one_version(&state, &id, version).await?;
-    let after = check_source(&row.source)?;
+/// Runs `after` against the version of its policy in force in the first month it could apply
+/// in, over the warm population: the comparison, the version compared with, the month, and the
+/// population (for its references).
+pub async fn simulate(
+    state: &AppState,
+    after: &rules::Policy,
+) -> Result<
+    (
+        rules::impact::Impact,
+        Option<rules::Policy>,
+        Month,
+        Arc<Population>,
+    ),
+    ApiError,
+> {
+    let (id, version) = (after.id.clone(), after.version);
     let today = today_shanghai();
     // The first month it could apply in.
     let month = Month::of(after.effective.from.max(today));
@@ -169,6 +171,24 @@ pub async fn impact(
         .map_err(ApiError::internal)?
     };
     let report = report.map_err(ApiError::internal)?;
+    Ok((report, before, month, population))
+}
+
+/// Runs a version (a draft, one under review, or a published one) against the version in
+/// force over the whole district. A POST: showing changed subjects, even masked, is a staff
+/// reading of their records, logged for each person who has an account.
+#[utoipa::path(post, path = "/api/staff/policies/{id}/versions/{version}/impact", tag = "policy administration",
+    params(("id" = String, Path), ("version" = u32, Path)),
+    responses((status = 200, body = Impact), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn impact(
+    State(state): State<AppState>,
+    who: PolicyStaff,
+    Path((id, version)): Path<(String, u32)>,
+) -> Result<Json<Impact>, ApiError> {
+    let started = std::time::Instant::now();
+    let row = one_version(&state, &id, version).await?;
+    let after = check_source(&row.source)?;
+    let (report, before, month, population) = simulate(&state, &after).await?;
     let street = population.columns.get("street");
     let sample: Vec<(String, ImpactSample)> = report
         .sample
