@@ -10,6 +10,14 @@ use serde_json::Value;
 
 const LOCALES: [(&str, &str); 2] = [("zh-CN", "ZH_CN"), ("en", "EN")];
 
+/// Groups of messages only some bundles' pages use, with the features of those bundles: the
+/// others leave them out, so that visitors do not download them.
+const BUNDLE_ONLY: &[(&str, &[&str])] = &[
+    ("policy_admin", &["account"]),
+    ("disbursement", &["account"]),
+    ("licence", &["account", "track"]),
+];
+
 /// A locale file as a tree: groups of messages, nested.
 #[derive(Debug, PartialEq)]
 enum Node {
@@ -39,12 +47,23 @@ fn main() {
         }
     }
     // The `server` group holds messages only the server writes (to departments' systems): the
-    // app does not carry them.
+    // app does not carry them. The groups of [`BUNDLE_ONLY`] are left out of the bundles that do
+    // not have their pages.
+    let has = |feature: &str| {
+        let name = format!("CARGO_FEATURE_{}", feature.to_ascii_uppercase());
+        println!("cargo::rerun-if-env-changed={name}");
+        std::env::var_os(name).is_some()
+    };
     let trees: Vec<Node> = trees
         .into_iter()
         .map(|t| match t {
             Node::Group(mut g) => {
                 g.remove("server");
+                for (group, features) in BUNDLE_ONLY {
+                    if !features.iter().any(|f| has(f)) {
+                        g.remove(*group);
+                    }
+                }
                 Node::Group(g)
             }
             t => t,

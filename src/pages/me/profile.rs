@@ -99,7 +99,7 @@ pub fn Profile(account: Me) -> impl IntoView {
                 <p><a class="button" href=Route::Catalogue.path() data-test="open-catalogue">{tr(|m| m.licence.catalogue_title)}</a></p>
             })}
             {policy_staff.then(|| view! {
-                <p><a class="button primary" href=Route::PolicyAdmin.path() data-test="open-policy-admin">{tr(|m| m.policy_admin.open)}</a></p>
+                <p><a class="button primary" href=Route::PolicyAdmin.path() data-test="open-policy-admin">{tr(|m| m.account.open_policy_admin)}</a></p>
             })}
             {reviewer.then(|| view! {
                 <p><a class="button primary" href=Route::Workbench(None).path() data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>

@@ -177,6 +177,13 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
     }
 
+    /// The same error, worded by another message of the locale files (`group.key`): for a
+    /// feature's own words, kept in its own group.
+    pub fn worded(mut self, key: &str) -> ApiError {
+        self.key = key.to_owned();
+        self
+    }
+
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
         self.field = Some(field.into());
         self

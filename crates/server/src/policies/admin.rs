@@ -277,6 +277,7 @@ pub async fn version(
 pub fn check_source(source: &str) -> Result<rules::Policy, ApiError> {
     rules::load("", source, rules::Catalogue::standard()).map_err(|e| {
         ApiError::invalid_field_because("source", "policy_source")
+            .worded("policy_admin.err_source")
             .with_arg("line", e.line.to_string())
             .with_arg("column", e.column.to_string())
             .with_arg("problem", e.message)

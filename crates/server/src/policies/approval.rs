@@ -30,7 +30,7 @@ async fn approver(
     }
     let row = one_version(state, id, version).await?;
     if row.drafted_by == Some(who.staff) {
-        return Err(ApiError::forbidden_because("own_draft"));
+        return Err(ApiError::forbidden_because("own_draft").worded("policy_admin.err_own_draft"));
     }
     Ok(())
 }
@@ -98,10 +98,10 @@ pub async fn approve(
     }
     let until = policy.effective.until;
     if until.is_some_and(|u| u < from) {
-        return Err(ApiError::invalid_field_because(
-            "effective_from",
-            "after_policy_end",
-        ));
+        return Err(
+            ApiError::invalid_field_because("effective_from", "after_policy_end")
+                .worded("policy_admin.err_after_end"),
+        );
     }
     // The sandbox's yearly cost from that date, kept to compare with what it comes to cost.
     let simulated = {
@@ -124,7 +124,8 @@ pub async fn approve(
         let o_from = date(o.try_get("effective_from")?)?;
         let o_until = date(o.try_get("effective_until")?)?;
         if o_from.is_some_and(|f| f >= from) {
-            return Err(ApiError::conflict("policy_scheduled_exists"));
+            return Err(ApiError::conflict("policy_scheduled_exists")
+                .worded("policy_admin.err_scheduled_exists"));
         }
         if o_until.is_none_or(|u| u >= from) {
             sqlx::query("UPDATE policy_versions SET effective_until = $1, updated_at = $2 WHERE policy_id = $3 AND version = $4")
@@ -152,7 +153,9 @@ pub async fn approve(
     .await?
     .rows_affected();
     if moved == 0 {
-        return Err(ApiError::conflict("policy_stage_changed"));
+        return Err(
+            ApiError::conflict("policy_stage_changed").worded("policy_admin.err_stage_changed")
+        );
     }
     mark_changed(&mut tx).await.map_err(ApiError::internal)?;
     tx.commit().await?;
@@ -189,7 +192,7 @@ pub async fn retire(
         return Err(ApiError::not_found());
     }
     if rows.iter().any(|r| r.status == "retired") {
-        return Err(ApiError::conflict("policy_retired"));
+        return Err(ApiError::conflict("policy_retired").worded("policy_admin.err_retired"));
     }
     let at = now_utc();
     let last = body.last_day;

@@ -31,10 +31,10 @@ pub async fn create(
     }
     let policy = check_source(&body.source)?;
     if policy.version != 1 {
-        return Err(ApiError::invalid_field_because(
-            "source",
-            "policy_first_version",
-        ));
+        return Err(
+            ApiError::invalid_field_because("source", "policy_first_version")
+                .worded("policy_admin.err_first_version"),
+        );
     }
     let at = now_utc();
     let mut tx = state.db.begin().await?;
@@ -44,7 +44,7 @@ pub async fn create(
             .fetch_optional(&mut *tx)
             .await?;
     if taken.is_some() {
-        return Err(ApiError::conflict("policy_exists"));
+        return Err(ApiError::conflict("policy_exists").worded("policy_admin.err_exists"));
     }
     insert_draft(&mut tx, &policy, &body.source, who.staff, &at).await?;
     tx.commit().await?;
@@ -114,7 +114,7 @@ pub async fn revise(
         .iter()
         .any(|r| matches!(r.status.as_str(), "draft" | "review"))
     {
-        return Err(ApiError::conflict("draft_exists"));
+        return Err(ApiError::conflict("draft_exists").worded("policy_admin.err_draft_exists"));
     }
     let base = in_force(&rows).ok_or_else(ApiError::not_found)?;
     let next = rows.iter().map(|r| r.info.version).max().unwrap_or(0) + 1;
@@ -149,6 +149,7 @@ pub async fn save(
     let policy = check_source(&body.source)?;
     if policy.id != id || policy.version != version {
         return Err(ApiError::invalid_field_because("source", "policy_renamed")
+            .worded("policy_admin.err_renamed")
             .with_arg("id", id.clone())
             .with_arg("version", version.to_string()));
     }
@@ -164,7 +165,7 @@ pub async fn save(
     .rows_affected();
     if changed == 0 {
         one_version(&state, &id, version).await?;
-        return Err(ApiError::conflict("not_a_draft"));
+        return Err(ApiError::conflict("not_a_draft").worded("policy_admin.err_not_a_draft"));
     }
     Ok(Json(detail_of(&state, &who, &id, version).await?))
 }
@@ -187,7 +188,9 @@ pub(super) async fn step(
     }
     if q.execute(&state.db.pool).await?.rows_affected() == 0 {
         one_version(state, id, version).await?;
-        return Err(ApiError::conflict("policy_stage_changed"));
+        return Err(
+            ApiError::conflict("policy_stage_changed").worded("policy_admin.err_stage_changed")
+        );
     }
     Ok(())
 }
