@@ -169,8 +169,9 @@ pub fn HomePage() -> impl IntoView {
                             let when = n.created_at.clone();
                             let unread = !n.read;
                             let kind = n.kind.clone();
+                            let policy = n.policy.clone().unwrap_or_default();
                             view! {
-                                <li class="row-item" class:unread=unread data-kind=kind.clone()>
+                                <li class="row-item" class:unread=unread data-kind=kind.clone() data-policy=policy>
                                     <span>
                                         {move || notification_text(prefs.t(), prefs.locale.get(), &n)}
                                         // The action is where the person acts: the list of what waits for them.

@@ -133,13 +133,13 @@ pub(crate) async fn outside_demo_mode_a_resident_records_her_identity_and_finds_
         )?;
         text_becomes(
             &c,
-            "[data-test=notifications] [data-kind=can_apply]",
+            "[data-test=notifications] [data-kind=can_apply][data-policy=hitech-rd]",
             "¥100,000.00",
         )
         .await?;
         appears(
             &c,
-            "[data-test=notifications] [data-kind=can_apply] [data-test=go-apply]",
+            "[data-test=notifications] [data-kind=can_apply][data-policy=hitech-rd] [data-test=go-apply]",
         )
         .await?;
         page_is_clean(&c).await?;
