@@ -162,8 +162,12 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
         log_out(&c, &base).await?;
 
         // The allowance is retired at the end of the month: she is told, and the library says so.
+        // First the version in force, with its evaluation so far.
         log_in_staff_at(&base, &c, "approver").await?;
         open_at(&base, &c, "/staff/policies/senior-allowance/versions/2").await?;
+        appears(&c, "[data-test=evaluation-figures]").await?;
+        page_is_clean(&c).await?;
+        snap(&c, "policy-in-force-evaluation").await?;
         click(&c, "[data-test=retire-panel] summary").await?;
         // Its last day: today on the server's clock (the device's clock is a month behind).
         set_value(&c, "#retire-last-day", &first.to_string()).await?;

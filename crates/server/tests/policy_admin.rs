@@ -488,7 +488,7 @@ async fn a_new_policy_starts_at_version_one(app: TestApp) {
     assert_eq!(again.status, StatusCode::CONFLICT);
     let v3 = source
         .replace("version = 1", "version = 3")
-        .replace("centenarian-gift", "other-gift");
+        .replace("longevity-test-gift", "other-gift");
     let wrong = app
         .call(
             "POST",
@@ -502,9 +502,56 @@ async fn a_new_policy_starts_at_version_one(app: TestApp) {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("source"))
     );
     // A draft is not published: the library does not have it.
+    let seen: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM policy_announcements WHERE policy_id = 'longevity-test-gift'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(seen, 0, "not announced while a draft");
     assert_eq!(
         app.get("/api/policies/longevity-test-gift").await.status,
         StatusCode::NOT_FOUND
+    );
+    // Published, it is announced to the followers of its category (陈伯 follows 养老).
+    let chen = login_phone(&app, "13800000001").await;
+    let follow = app
+        .call(
+            "PUT",
+            "/api/me/follows",
+            &chen,
+            Some(r#"{"categories":["elderly"]}"#),
+        )
+        .await;
+    assert_eq!(follow.status, StatusCode::OK, "{}", follow.text());
+    let v1 = "/api/staff/policies/longevity-test-gift/versions/1";
+    assert_eq!(
+        app.call("POST", &format!("{v1}/submit"), &wang, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let zhao = login_staff(&app, "approver").await;
+    let approved = app
+        .call(
+            "POST",
+            &format!("{v1}/approve"),
+            &zhao,
+            Some(&json!({ "effective_from": first_of_next_month() }).to_string()),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    let notices = app
+        .call("GET", "/api/me/policy-notices", &chen, None)
+        .await
+        .json();
+    assert!(
+        notices
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["policy"] == "longevity-test-gift"),
+        "{notices}"
     );
 }
 

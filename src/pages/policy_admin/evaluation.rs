@@ -84,7 +84,7 @@ pub fn EvaluationPanel(id: String, version: u32, may_record: bool) -> impl IntoV
                         <dt>{tr(|m| m.policy_admin.eval_paid_year)}</dt>
                         <dd>{format::money(f.paid_last_year_fen)}</dd>
                         <dt>{tr(|m| m.policy_admin.impact_budget)}</dt>
-                        <dd>{move || money(f.annual_budget_fen)}</dd>
+                        <dd>{move || f.annual_budget_fen.map_or_else(|| prefs.t().policy_admin.impact_no_budget.to_owned(), format::money)}</dd>
                         <dt>{tr(|m| m.policy_admin.eval_simulated)}</dt>
                         <dd data-test="eval-simulated">{move || money(f.simulated_annual_fen)}</dd>
                         <dt>{tr(|m| m.policy_admin.eval_time_median)}</dt>

@@ -164,6 +164,11 @@ pub async fn approve(
         .reload(&state.db)
         .await
         .map_err(ApiError::internal)?;
+    // A policy published for the first time is announced to the followers of its category
+    // (once: a revision of one announced before is not news to them).
+    crate::policies::follows::announce_new_policies(&state)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(Json(detail_of(&state, &who, &id, version).await?))
 }
 
