@@ -101,9 +101,60 @@ pub fn validation(m: &Messages, e: api::ValidationError) -> String {
     )
 }
 
+/// A Chinese article citation in English: `第三条` → `Article 3`, `第十二条第二款` → `Article 12,
+/// paragraph 2`; anything else as it is.
+pub fn clause_en(clause: &str) -> String {
+    fn numeral(s: &str) -> Option<u32> {
+        let digit = |c: char| {
+            "零一二三四五六七八九"
+                .chars()
+                .position(|d| d == c)
+                .map(|n| n as u32)
+        };
+        let chars: Vec<char> = s.chars().collect();
+        match chars.as_slice() {
+            [d] if *d != '十' => digit(*d),
+            ['十'] => Some(10),
+            ['十', u] => Some(10 + digit(*u)?),
+            [t, '十'] => Some(digit(*t)? * 10),
+            [t, '十', u] => Some(digit(*t)? * 10 + digit(*u)?),
+            _ => None,
+        }
+    }
+    let part = |s: &str, unit: char| -> Option<(u32, usize)> {
+        let rest = s.strip_prefix('第')?;
+        let end = rest.find(unit)?;
+        Some((
+            numeral(&rest[..end])?,
+            '第'.len_utf8() + end + unit.len_utf8(),
+        ))
+    };
+    let Some((article, used)) = part(clause, '条') else {
+        return clause.to_owned();
+    };
+    let rest = &clause[used..];
+    match part(rest, '款') {
+        Some((paragraph, n)) if n == rest.len() => {
+            format!("Article {article}, paragraph {paragraph}")
+        }
+        None if rest.is_empty() => format!("Article {article}"),
+        _ => clause.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_citations_read_in_english() {
+        assert_eq!(clause_en("第三条"), "Article 3");
+        assert_eq!(clause_en("第十二条第二款"), "Article 12, paragraph 2");
+        assert_eq!(clause_en("第二十条"), "Article 20");
+        assert_eq!(clause_en("第十条"), "Article 10");
+        assert_eq!(clause_en("附件一"), "附件一");
+        assert_eq!(clause_en("第三条之一"), "第三条之一");
+    }
     use crate::i18n::Locale;
 
     #[test]

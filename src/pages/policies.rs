@@ -195,6 +195,15 @@ pub fn amount_text(m: &'static Messages, locale: Locale, p: &PolicyInfo) -> Stri
     }
 }
 
+/// An article citation in the reader's language.
+fn clause(locale: Locale, text: &str) -> String {
+    if locale == Locale::ZhCn {
+        text.to_owned()
+    } else {
+        format::clause_en(text)
+    }
+}
+
 /// `/policies/{id}`: one policy in full.
 #[component]
 pub fn PolicyDetail(id: String) -> impl IntoView {
@@ -216,6 +225,8 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
             let check_id = p.id.clone();
             let p = StoredValue::new(p);
             let criteria = p.get_value().criteria;
+            let bases = p.get_value().criteria_basis;
+            let amount_basis = p.get_value().amount_basis;
             view! {
                 <h1 class="page-title">{move || name(prefs.locale.get(), &p.get_value())}</h1>
                 <p class="badges">
@@ -238,16 +249,22 @@ pub fn PolicyDetail(id: String) -> impl IntoView {
                 <section class="panel" aria-labelledby="criteria-title">
                     <h2 id="criteria-title">{tr(|m| m.policies.criteria_title)}</h2>
                     <ul data-test="criteria">
-                        {criteria.into_iter().map(|c| view! { <li>{move || if prefs.locale.get() == Locale::ZhCn { c.zh_cn.clone() } else { c.en.clone() }}</li> }).collect_view()}
+                        {criteria.into_iter().zip(bases.into_iter().chain(std::iter::repeat(None))).map(|(c, basis)| view! {
+                            <li>
+                                {move || if prefs.locale.get() == Locale::ZhCn { c.zh_cn.clone() } else { c.en.clone() }}
+                                {basis.map(|b| view! { <span class="basis">{move || fill(prefs.t().policies.basis, &[("clause", &clause(prefs.locale.get(), &b))])}</span> })}
+                            </li>
+                        }).collect_view()}
                     </ul>
                 </section>
                 <section class="panel" aria-labelledby="amount-title">
                     <h2 id="amount-title">{tr(|m| m.policies.amount_title)}</h2>
                     <p data-test="amount">{move || amount_text(prefs.t(), prefs.locale.get(), &p.get_value())}</p>
+                    {amount_basis.map(|b| view! { <p class="basis">{move || fill(prefs.t().policies.basis, &[("clause", &clause(prefs.locale.get(), &b))])}</p> })}
                 </section>
                 <section class="panel" aria-labelledby="legal-title">
                     <h2 id="legal-title">{tr(|m| m.policies.legal_title)}</h2>
-                    <p>{move || { let v = p.get_value(); format!("{} · {} · {}", v.legal_document, v.legal_issuer, v.legal_clause) }}</p>
+                    <p>{move || { let v = p.get_value(); format!("{} · {} · {}", v.legal_document, v.legal_issuer, clause(prefs.locale.get(), &v.legal_clause)) }}</p>
                     <p>{move || {
                         let v = p.get_value();
                         let m = prefs.t();

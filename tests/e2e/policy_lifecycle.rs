@@ -186,6 +186,17 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
             notice.contains("并入新的长者津贴制度"),
             format!("the library: {notice}"),
         )?;
+        page_is_clean(&c).await?;
+        snap(&c, "policy-retired").await?;
+        // A policy that names the article of each condition says so beside it.
+        open_at(&base, &c, "/policies/unemployment-living").await?;
+        let criteria = text_of(&c, "[data-test=criteria]").await?;
+        check(
+            criteria.contains("依据第三条"),
+            format!("the articles: {criteria}"),
+        )?;
+        page_is_clean(&c).await?;
+        snap(&c, "policy-with-articles").await?;
         log_in_by_phone_at(&base, &c, "13800000006").await?;
         open_at(&base, &c, "/").await?;
         for _ in 0..60 {

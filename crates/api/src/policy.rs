@@ -99,6 +99,11 @@ pub struct PolicyInfo {
     pub amount: AmountInfo,
     /// The conditions, in plain words.
     pub criteria: Vec<Bilingual>,
+    /// The article of the legal basis of each condition (in the order of `criteria`), when the
+    /// policy names one.
+    pub criteria_basis: Vec<Option<String>>,
+    /// The article the amount comes from.
+    pub amount_basis: Option<String>,
     /// Retired (废止 or 失效): its last day and the notice.
     pub retirement: Option<crate::policy_admin::Retirement>,
 }

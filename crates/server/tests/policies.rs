@@ -99,6 +99,14 @@ async fn one_policy_in_full(app: TestApp) {
         serde_json::json!({ "from": 100, "fen": 60000 })
     );
     assert_eq!(p["criteria"].as_array().unwrap().len(), 3);
+    // A policy that names the article of each condition and of its amount says so.
+    let u = app.get("/api/policies/unemployment-living").await.json();
+    assert_eq!(u["criteria_basis"][0], "第二条");
+    assert_eq!(
+        u["criteria_basis"].as_array().unwrap().len(),
+        u["criteria"].as_array().unwrap().len()
+    );
+    assert_eq!(u["amount_basis"], "第四条");
     assert_eq!(p["legal_issuer"], "佛山市禅城区民政局");
     let loan = app.get("/api/policies/digital-loan-interest").await.json();
     assert_eq!(

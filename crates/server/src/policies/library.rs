@@ -108,10 +108,12 @@ pub fn info(
             cap: *cap,
         },
     };
-    let criteria = match &policy.criteria.kind {
-        rules::policy::CriterionKind::All(cs) => cs.iter().map(|c| bi(&c.label)).collect(),
-        _ => vec![bi(&policy.criteria.label)],
+    let top: Vec<&rules::policy::Criterion> = match &policy.criteria.kind {
+        rules::policy::CriterionKind::All(cs) => cs.iter().collect(),
+        _ => vec![&policy.criteria],
     };
+    let criteria = top.iter().map(|c| bi(&c.label)).collect();
+    let criteria_basis = top.iter().map(|c| c.basis.clone()).collect();
     PolicyInfo {
         id: policy.id.clone(),
         version: policy.version,
@@ -145,6 +147,8 @@ pub fn info(
         amount,
         criteria,
         retirement: retirement.cloned(),
+        criteria_basis,
+        amount_basis: policy.amount_basis.clone(),
     }
 }
 
