@@ -23,6 +23,17 @@ fn first_of_next_month() -> String {
     current_month().next().first_day().to_string()
 }
 
+/// 赵审定 (or whoever `cookie` is) approves version 2 of the senior allowance from `from`.
+async fn approve_v2(app: &TestApp, cookie: &str, from: &str) -> common::Answer {
+    app.call(
+        "POST",
+        &format!("{BASE}/versions/2/approve"),
+        cookie,
+        Some(&json!({ "effective_from": from }).to_string()),
+    )
+    .await
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(&app.db.pool)
@@ -212,27 +223,13 @@ async fn a_revision_is_drafted_approved_and_takes_effect(app: TestApp) {
     assert_eq!(as_approver["may_approve"], true);
 
     // Approval: not in the past; from the first of next month.
-    let past = app
-        .call(
-            "POST",
-            &format!("{BASE}/versions/2/approve"),
-            &zhao,
-            Some(r#"{"effective_from":"2020-01-01"}"#),
-        )
-        .await;
+    let past = approve_v2(&app, &zhao, "2020-01-01").await;
     assert_eq!(
         (past.status, past.json()["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("effective_from"))
     );
     let from = first_of_next_month();
-    let approved = app
-        .call(
-            "POST",
-            &format!("{BASE}/versions/2/approve"),
-            &zhao,
-            Some(&json!({ "effective_from": from }).to_string()),
-        )
-        .await;
+    let approved = approve_v2(&app, &zhao, &from.to_string()).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
     let approved = approved.json();
     assert_eq!(approved["info"]["stage"], "scheduled");
@@ -334,28 +331,14 @@ async fn only_policy_staff_and_never_the_drafter_approve(app: TestApp) {
     );
     submitted_raise(&app, &wang).await;
     // A drafter without the approve permission cannot approve at all…
-    let by_wang = app
-        .call(
-            "POST",
-            &format!("{BASE}/versions/2/approve"),
-            &wang,
-            Some(&json!({ "effective_from": first_of_next_month() }).to_string()),
-        )
-        .await;
+    let by_wang = approve_v2(&app, &wang, &first_of_next_month().to_string()).await;
     assert_eq!(by_wang.status, StatusCode::FORBIDDEN);
     // …and with it, still not their own draft.
     sqlx::query("UPDATE staff SET permissions = 'policy_admin,policy_approve' WHERE username = 'policyadmin'")
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let own = app
-        .call(
-            "POST",
-            &format!("{BASE}/versions/2/approve"),
-            &wang,
-            Some(&json!({ "effective_from": first_of_next_month() }).to_string()),
-        )
-        .await;
+    let own = approve_v2(&app, &wang, &first_of_next_month().to_string()).await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
     assert!(
         own.json()["message"].as_str().unwrap().contains("自己起草"),

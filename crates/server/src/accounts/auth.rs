@@ -363,19 +363,8 @@ impl<P: Perm> FromRequestParts<AppState> for StaffWith<P> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<StaffWith<P>, ApiError> {
-        let session = Session::from_request_parts(parts, state).await?;
-        let Principal::Staff(staff) = session.principal else {
-            return Err(ApiError::forbidden_because("staff_only"));
-        };
-        let permissions: String = sqlx::query_scalar("SELECT permissions FROM staff WHERE id = $1")
-            .bind(staff)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or_else(ApiError::unauthenticated)?;
-        if permissions
-            .split(',')
-            .any(|p| p.trim() == P::PERMISSION.as_str())
-        {
+        let (staff, permissions) = staff_permissions(parts, state).await?;
+        if permissions.contains(&P::PERMISSION) {
             Ok(StaffWith {
                 staff,
                 perm: PhantomData,
@@ -384,6 +373,30 @@ impl<P: Perm> FromRequestParts<AppState> for StaffWith<P> {
             Err(ApiError::forbidden())
         }
     }
+}
+
+/// The signed-in staff member and the permissions they hold (read from the database on every
+/// request); 403 for anyone else.
+pub async fn staff_permissions(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<(i64, Vec<Permission>), ApiError> {
+    let session = Session::from_request_parts(parts, state).await?;
+    let Principal::Staff(staff) = session.principal else {
+        return Err(ApiError::forbidden_because("staff_only"));
+    };
+    let permissions: String = sqlx::query_scalar("SELECT permissions FROM staff WHERE id = $1")
+        .bind(staff)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok((
+        staff,
+        permissions
+            .split(',')
+            .filter_map(|p| Permission::parse(p.trim()))
+            .collect(),
+    ))
 }
 
 /// Refuses state-changing API requests that lack the app's header: a page on another site can

@@ -7,11 +7,11 @@ use axum::Json;
 use sqlx::Row;
 
 use api::policy_admin::{
-    AdminPolicy, InForce, Retirement, RetirementKind, Stage, VersionDetail, VersionInfo,
+    AdminPolicy, InForce, Retirement, RetirementKind, Stage, VersionDetail, VersionInfo, NOTE_MAX,
 };
 use api::{Date, ErrorBody};
 
-use crate::accounts::auth::{Principal, Session};
+use crate::accounts::auth::staff_permissions;
 use crate::platform::db::today_shanghai;
 use crate::platform::error::ApiError;
 use crate::policies::library::bi;
@@ -30,21 +30,11 @@ impl axum::extract::FromRequestParts<AppState> for PolicyStaff {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<PolicyStaff, ApiError> {
-        let session = Session::from_request_parts(parts, state).await?;
-        let Principal::Staff(staff) = session.principal else {
-            return Err(ApiError::forbidden_because("staff_only"));
-        };
-        let permissions: String = sqlx::query_scalar("SELECT permissions FROM staff WHERE id = $1")
-            .bind(staff)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or_else(ApiError::unauthenticated)?;
-        let has =
-            |p: api::account::Permission| permissions.split(',').any(|x| x.trim() == p.as_str());
+        let (staff, permissions) = staff_permissions(parts, state).await?;
         let who = PolicyStaff {
             staff,
-            drafts: has(api::account::Permission::PolicyAdmin),
-            approves: has(api::account::Permission::PolicyApprove),
+            drafts: permissions.contains(&api::account::Permission::PolicyAdmin),
+            approves: permissions.contains(&api::account::Permission::PolicyApprove),
         };
         if who.drafts || who.approves {
             Ok(who)
@@ -270,6 +260,19 @@ pub async fn version(
     Path((id, version)): Path<(String, u32)>,
 ) -> Result<Json<VersionDetail>, ApiError> {
     Ok(Json(detail_of(&state, &who, &id, version).await?))
+}
+
+/// A reason, notice or findings text: trimmed, required, at most [`NOTE_MAX`] characters.
+pub fn note(field: &str, text: &str) -> Result<String, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::invalid_field_because(field, "reason_required"));
+    }
+    if text.chars().count() > NOTE_MAX {
+        return Err(ApiError::invalid_field_because(field, "too_long")
+            .with_arg("max", NOTE_MAX.to_string()));
+    }
+    Ok(text.to_owned())
 }
 
 /// Compiles a draft's file, or says where it is wrong: 422 on `source`, with the line and

@@ -5,26 +5,27 @@ use axum::extract::{Path, State};
 use axum::Json;
 use sqlx::Row;
 
-use api::policy_admin::{Approval, Retirement, ReturnDraft, VersionDetail, VersionInfo, NOTE_MAX};
+use api::policy_admin::{Approval, Retirement, ReturnDraft, VersionDetail, VersionInfo};
 use api::ErrorBody;
 
 use crate::platform::db::{now_utc, today_shanghai};
 use crate::platform::error::ApiError;
 use crate::platform::json::ApiJson;
 use crate::policies::admin::{
-    check_source, date, detail_of, one_version, versions_of, PolicyStaff,
+    check_source, date, detail_of, note, one_version, versions_of, PolicyStaff, Row_,
 };
 use crate::policies::drafting::step;
 use crate::policies::store::mark_changed;
 use crate::AppState;
 
-/// The approver of a version under review: holds the permission, and did not draft it.
+/// The approver of a version under review: holds the permission, and did not draft it. The
+/// version, as read.
 async fn approver(
     state: &AppState,
     who: &PolicyStaff,
     id: &str,
     version: u32,
-) -> Result<(), ApiError> {
+) -> Result<Row_, ApiError> {
     if !who.approves {
         return Err(ApiError::forbidden());
     }
@@ -32,19 +33,7 @@ async fn approver(
     if row.drafted_by == Some(who.staff) {
         return Err(ApiError::forbidden_because("own_draft").worded("policy_admin.err_own_draft"));
     }
-    Ok(())
-}
-
-fn note(field: &str, text: &str) -> Result<String, ApiError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ApiError::invalid_field_because(field, "reason_required"));
-    }
-    if text.chars().count() > NOTE_MAX {
-        return Err(ApiError::invalid_field_because(field, "too_long")
-            .with_arg("max", NOTE_MAX.to_string()));
-    }
-    Ok(text.to_owned())
+    Ok(row)
 }
 
 /// Sends a version under review back to its drafter, with the reason.
@@ -86,8 +75,7 @@ pub async fn approve(
     Path((id, version)): Path<(String, u32)>,
     ApiJson(body): ApiJson<Approval>,
 ) -> Result<Json<VersionDetail>, ApiError> {
-    approver(&state, &who, &id, version).await?;
-    let row = one_version(&state, &id, version).await?;
+    let row = approver(&state, &who, &id, version).await?;
     let policy = check_source(&row.source)?;
     let from = body.effective_from;
     if from < today_shanghai() {

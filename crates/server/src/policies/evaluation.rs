@@ -9,9 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use sqlx::Row;
 
-use api::policy_admin::{
-    Conclusion, Evaluation, EvaluationRecord, NewEvaluation, VersionFigures, NOTE_MAX,
-};
+use api::policy_admin::{Conclusion, Evaluation, EvaluationRecord, NewEvaluation, VersionFigures};
 use api::ErrorBody;
 
 use crate::platform::db::{now, now_utc, parse_utc};
@@ -181,17 +179,7 @@ pub async fn record(
     if !who.drafts {
         return Err(ApiError::forbidden());
     }
-    let findings = body.findings.trim();
-    if findings.is_empty() {
-        return Err(ApiError::invalid_field_because(
-            "findings",
-            "reason_required",
-        ));
-    }
-    if findings.chars().count() > NOTE_MAX {
-        return Err(ApiError::invalid_field_because("findings", "too_long")
-            .with_arg("max", NOTE_MAX.to_string()));
-    }
+    let findings = crate::policies::admin::note("findings", &body.findings)?;
     let all = figures(&state, &id).await?;
     let figures = all
         .iter()
@@ -205,7 +193,7 @@ pub async fn record(
     .bind(i64::from(body.version))
     .bind(who.staff)
     .bind(body.conclusion.as_str())
-    .bind(findings)
+    .bind(&findings)
     .bind(serde_json::to_string(figures).map_err(ApiError::internal)?)
     .bind(now_utc())
     .execute(&state.db.pool)

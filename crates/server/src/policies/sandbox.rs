@@ -142,18 +142,15 @@ pub async fn simulate(
     let ctx = rules::Context::for_month(month);
     // The version in force in that month, unless it is this one.
     let published = state.policies.get();
-    let before = published
-        .all()
-        .iter()
-        .filter(|p| p.id == id && p.version != version)
+    let others = || {
+        published
+            .all()
+            .iter()
+            .filter(|p| p.id == id && p.version != version)
+    };
+    let before = others()
         .find(|p| p.effective.contains(ctx.reference_date))
-        .or_else(|| {
-            published
-                .all()
-                .iter()
-                .filter(|p| p.id == id && p.version != version)
-                .find(|p| p.effective.contains(today))
-        })
+        .or_else(|| others().find(|p| p.effective.contains(today)))
         .cloned();
     let population = state
         .snapshots
