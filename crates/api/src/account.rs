@@ -67,6 +67,8 @@ pub enum Permission {
     PolicyAdmin,
     /// Approve (publish) and retire policies drafted by someone else.
     PolicyApprove,
+    /// Review applications for subsidies of their department's policies (线上申报).
+    SubsidyReview,
     /// Route citizens' requests to departments.
     RequestDispatch,
     /// Manage staff accounts and department keys.
@@ -79,6 +81,7 @@ impl Permission {
             Permission::LicenceReview => "licence_review",
             Permission::PolicyAdmin => "policy_admin",
             Permission::PolicyApprove => "policy_approve",
+            Permission::SubsidyReview => "subsidy_review",
             Permission::RequestDispatch => "request_dispatch",
             Permission::Admin => "admin",
         }
@@ -89,6 +92,7 @@ impl Permission {
             Permission::LicenceReview,
             Permission::PolicyAdmin,
             Permission::PolicyApprove,
+            Permission::SubsidyReview,
             Permission::RequestDispatch,
             Permission::Admin,
         ]

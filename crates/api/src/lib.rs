@@ -5,6 +5,7 @@
 //! what a valid 统一社会信用代码, 居民身份证号码 or mobile number is.
 
 pub mod account;
+pub mod claim;
 pub mod date;
 pub mod error;
 pub mod licence;

@@ -104,11 +104,15 @@ pub struct ApplyOffer {
 pub struct Notification {
     pub id: i64,
     /// `granted`, `consent_needed`, `paid`, `revoked`, `expired`, `objection_answered`,
-    /// `can_apply` (newly eligible for a policy one applies for).
+    /// `can_apply` (newly eligible for a policy one applies for), `policy_retired`,
+    /// `claim_returned`, `claim_rejected` (an application under review).
     pub kind: String,
     pub policy: Option<String>,
     pub name: Option<Bilingual>,
     pub grant: Option<i64>,
+    /// The application under review it is about (`claim_returned`, `claim_rejected`).
+    #[serde(default)]
+    pub claim: Option<i64>,
     pub amount_fen: Option<i64>,
     pub created_at: String,
     pub read: bool,
@@ -197,6 +201,9 @@ pub struct PolicyCheck {
     pub grant: Option<GrantSummary>,
     /// 申报 is offered (an apply policy the subject qualifies for, not yet granted).
     pub can_apply: bool,
+    /// This period's open (or approved) application under review, for `apply_reviewed`.
+    #[serde(default)]
+    pub claim: Option<i64>,
 }
 
 /// One step of a grant's timeline.

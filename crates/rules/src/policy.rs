@@ -136,6 +136,97 @@ pub struct Policy {
     /// The money set aside for the policy per year, in fen (what the impact sandbox compares
     /// the cost with).
     pub annual_budget_fen: Option<i64>,
+    /// What an application under review asks for (`apply_reviewed` policies only).
+    pub application: Option<ApplicationSpec>,
+}
+
+/// What an application under review (线上申报, `apply_reviewed`) asks for, and who reviews it.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSpec {
+    /// The department that reviews the applications, named as its staff accounts name it.
+    pub department: api::policy::Bilingual,
+    /// Working days the department has to decide, from the (re)submission.
+    pub review_days: u32,
+    /// The policy's questions (keys `a-z`, `0-9`, `_` and `.`).
+    #[serde(default, rename = "question")]
+    pub questions: Vec<api::licence::Question>,
+    /// The documents the applicant uploads.
+    #[serde(rename = "material")]
+    pub materials: Vec<api::licence::MaterialSpec>,
+}
+
+/// The longest review a policy can promise, in working days.
+pub const REVIEW_DAYS_MAX: u32 = 60;
+
+impl ApplicationSpec {
+    /// Unique, well-formed keys and codes; choices with options; a review time within limits.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        use api::licence::FieldKind;
+        if self.review_days == 0 || self.review_days > REVIEW_DAYS_MAX {
+            return Err((
+                "application.review_days",
+                format!("a review takes 1 to {REVIEW_DAYS_MAX} working days"),
+            ));
+        }
+        if self.department.zh_cn.trim().is_empty() || self.department.en.trim().is_empty() {
+            return Err((
+                "application.department",
+                "name the reviewing department in both languages".into(),
+            ));
+        }
+        if self.materials.is_empty() {
+            return Err((
+                "application.material",
+                "an application under review asks for at least one material".into(),
+            ));
+        }
+        let well_formed = |k: &str| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for q in &self.questions {
+            if !well_formed(&q.key) || !seen.insert(q.key.as_str()) {
+                return Err((
+                    "application.question",
+                    format!(
+                        "question key {:?} must be unique, in a-z, 0-9, _ and .",
+                        q.key
+                    ),
+                ));
+            }
+            if (q.kind == FieldKind::Choice) != !q.options.is_empty() {
+                return Err((
+                    "application.question",
+                    format!("question {}: options go with kind = \"choice\" only", q.key),
+                ));
+            }
+            if q.kind == FieldKind::Scope {
+                return Err((
+                    "application.question",
+                    format!(
+                        "question {}: a business scope is asked by 一照通 only",
+                        q.key
+                    ),
+                ));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for m in &self.materials {
+            if !well_formed(&m.code) || m.code.contains('.') || !seen.insert(m.code.as_str()) {
+                return Err((
+                    "application.material",
+                    format!(
+                        "material code {:?} must be unique, in a-z, 0-9 and _",
+                        m.code
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Policy {
@@ -210,6 +301,8 @@ struct PolicyFile {
     annual_budget_fen: Option<i64>,
     criteria: Vec<Spanned<CriterionFile>>,
     amount: Spanned<AmountFile>,
+    #[serde(default)]
+    application: Option<Spanned<ApplicationSpec>>,
 }
 
 #[derive(Deserialize)]
@@ -496,6 +589,29 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             "a budget cannot be negative".into(),
         ));
     }
+    let application = match (raw.mode, raw.application) {
+        (Mode::ApplyReviewed, Some(a)) => {
+            let start = a.span().start;
+            let a = a.into_inner();
+            a.check().map_err(|(field, why)| at(start, field, why))?;
+            Some(a)
+        }
+        (Mode::ApplyReviewed, None) => {
+            return Err(at(
+                0,
+                "application",
+                "mode = \"apply_reviewed\" needs an [application] section: its department, review_days and materials".into(),
+            ))
+        }
+        (_, Some(a)) => {
+            return Err(at(
+                a.span().start,
+                "application",
+                "only mode = \"apply_reviewed\" takes an [application] section".into(),
+            ))
+        }
+        (_, None) => None,
+    };
     Ok(Policy {
         id: raw.id.into_inner(),
         version: raw.version,
@@ -521,6 +637,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         amount,
         amount_basis: a.basis.clone(),
         annual_budget_fen: raw.annual_budget_fen,
+        application,
     })
 }
 

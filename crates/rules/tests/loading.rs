@@ -136,3 +136,93 @@ fn a_resident_policy_cannot_use_enterprise_attributes() {
         "{e}"
     );
 }
+
+const REVIEWED: &str = include_str!("../../../policies/tech-renovation.toml");
+
+#[test]
+fn an_application_under_review_states_what_it_asks_for() {
+    let p = load_str(REVIEWED).unwrap();
+    let a = p.application.expect("apply_reviewed has its application");
+    assert_eq!(a.review_days, 10);
+    assert_eq!(a.department.zh_cn, "禅城区经济和科技促进局");
+    assert_eq!(a.questions.len(), 4);
+    assert!(!a.questions[3].required, "the summary is optional");
+    let codes: Vec<&str> = a.materials.iter().map(|m| m.code.as_str()).collect();
+    assert_eq!(codes, ["project_filing", "equipment_invoices"]);
+}
+
+#[test]
+fn an_application_section_goes_with_apply_reviewed_only() {
+    let without = &REVIEWED[..REVIEWED.find("[application]").unwrap()];
+    let e = load_str(without).unwrap_err();
+    assert_eq!(e.path, "application");
+    assert!(e.message.contains("needs an [application] section"), "{e}");
+
+    let instant = REVIEWED.replace("mode = \"apply_reviewed\"", "mode = \"apply_instant\"");
+    let e = load_str(&instant).unwrap_err();
+    assert_eq!(e.path, "application");
+    assert_eq!(e.line, position_of(&instant, "[application]").0, "{e}");
+    assert!(e.message.contains("only mode = \"apply_reviewed\""), "{e}");
+}
+
+#[test]
+fn a_bad_application_section_is_refused_with_its_field() {
+    for (from, to, path, says) in [
+        (
+            "review_days = 10",
+            "review_days = 0",
+            "application.review_days",
+            "1 to 60",
+        ),
+        (
+            "review_days = 10",
+            "review_days = 61",
+            "application.review_days",
+            "1 to 60",
+        ),
+        (
+            "key = \"project.summary\"",
+            "key = \"project.name\"",
+            "application.question",
+            "unique",
+        ),
+        (
+            "key = \"project.summary\"",
+            "key = \"Project Summary\"",
+            "application.question",
+            "a-z",
+        ),
+        (
+            "kind = \"long_text\"",
+            "kind = \"choice\"",
+            "application.question",
+            "options go with",
+        ),
+        (
+            "kind = \"long_text\"",
+            "kind = \"scope\"",
+            "application.question",
+            "一照通",
+        ),
+        (
+            "code = \"equipment_invoices\"",
+            "code = \"project_filing\"",
+            "application.material",
+            "unique",
+        ),
+        (
+            "en = \"Chancheng Economy and Technology Bureau\"",
+            "en = \" \"",
+            "application.department",
+            "both languages",
+        ),
+    ] {
+        let src = REVIEWED.replace(from, to);
+        let e = load_str(&src).unwrap_err();
+        assert_eq!(e.path, path, "{to}: {e}");
+        assert!(e.message.contains(says), "{to}: {e}");
+    }
+    let no_materials = REVIEWED[..REVIEWED.find("[[application.material]]").unwrap()].to_owned();
+    let e = load_str(&no_materials).unwrap_err();
+    assert!(e.message.contains("material"), "{e}");
+}

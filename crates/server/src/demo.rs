@@ -59,7 +59,7 @@ const PEOPLE: [DemoPerson; 6] = [
 ];
 
 /// (username, display name, department, permissions)
-const STAFF: [(&str, &str, &str, &str); 3] = [
+const STAFF: [(&str, &str, &str, &str); 4] = [
     (
         "reviewer",
         "张审批（许可审查员）",
@@ -77,6 +77,12 @@ const STAFF: [(&str, &str, &str, &str); 3] = [
         "赵审定（政策审批人）",
         "禅城区发展和改革局",
         "policy_approve",
+    ),
+    (
+        "claimreviewer",
+        "钱审核（补贴申报审核员）",
+        "禅城区经济和科技促进局",
+        "subsidy_review",
     ),
 ];
 

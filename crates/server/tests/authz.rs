@@ -487,9 +487,91 @@ async fn the_matrix_holds(app: TestApp) {
         format!("{v}/impact"),
     );
     let source = r#"{"source":"id = \"x\""}"#;
+    // 线上申报: 黄总's application for his company, in a session of its own.
+    let huang = login_phone(&app, "13800000003").await;
+    common::act_for(&app, &huang, "DEMO-E1").await;
+    let claim = app
+        .call("POST", "/api/policies/tech-renovation/claims", &huang, None)
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let claim_uri = format!("/api/claims/{claim}");
+    let claim_answers = format!("{claim_uri}/answers");
+    let claim_steps = format!("{claim_uri}/steps");
+    let claim_file = format!("{claim_uri}/materials/project_filing");
+    let staff_claim = format!("/api/staff/claims/{claim}");
+    let staff_claim_steps = format!("{staff_claim}/steps");
+    // By now the representative acts for his company (its application is his) and the agent's
+    // authorisation is revoked.
+    let his = [
+        S::UNAUTHORIZED,
+        S::NOT_FOUND,
+        S::OK,
+        S::FORBIDDEN,
+        S::NOT_FOUND,
+        S::FORBIDDEN,
+    ];
+    // No role here reviews subsidy applications.
+    let no_claim_reviewer = no_policy_staff;
     let rows: Vec<(&str, &str, Option<&str>, [S; 6])> = rows
         .into_iter()
         .chain([
+            (
+                "GET",
+                "/api/claims",
+                None,
+                [
+                    S::UNAUTHORIZED,
+                    S::OK,
+                    S::OK,
+                    S::FORBIDDEN,
+                    S::OK,
+                    S::FORBIDDEN,
+                ],
+            ),
+            (
+                "POST",
+                "/api/policies/tech-renovation/claims",
+                None,
+                [
+                    S::UNAUTHORIZED,
+                    S::CONFLICT,
+                    S::OK,
+                    S::FORBIDDEN,
+                    S::CONFLICT,
+                    S::FORBIDDEN,
+                ],
+            ),
+            ("GET", &claim_uri, None, his),
+            ("PUT", &claim_answers, Some(r#"{"answers":{}}"#), his),
+            (
+                "GET",
+                &claim_file,
+                None,
+                [
+                    S::UNAUTHORIZED,
+                    S::NOT_FOUND,
+                    S::NOT_FOUND,
+                    S::FORBIDDEN,
+                    S::NOT_FOUND,
+                    S::FORBIDDEN,
+                ],
+            ),
+            (
+                "POST",
+                &claim_steps,
+                Some(r#"{"action":"withdraw","from":"draft"}"#),
+                his,
+            ),
+            ("GET", "/api/staff/claims", None, no_claim_reviewer),
+            ("GET", &staff_claim, None, no_claim_reviewer),
+            (
+                "POST",
+                &staff_claim_steps,
+                Some(r#"{"action":"approve","from":"submitted"}"#),
+                no_claim_reviewer,
+            ),
             ("GET", "/api/staff/policies", None, no_policy_staff),
             ("POST", "/api/staff/policies", Some(source), no_policy_staff),
             ("GET", v, None, no_policy_staff),

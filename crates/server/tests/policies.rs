@@ -65,6 +65,7 @@ async fn the_library_lists_and_searches(app: TestApp) {
                 "small-micro-rent",
                 "manufacturing-digital",
                 "startup-grant",
+                "tech-renovation",
             ],
         ),
         (

@@ -339,6 +339,11 @@ impl Perm for LicenceReview {
     const PERMISSION: Permission = Permission::LicenceReview;
 }
 
+pub struct SubsidyReview;
+impl Perm for SubsidyReview {
+    const PERMISSION: Permission = Permission::SubsidyReview;
+}
+
 pub struct PolicyAdmin;
 impl Perm for PolicyAdmin {
     const PERMISSION: Permission = Permission::PolicyAdmin;

@@ -278,7 +278,7 @@ pub async fn steps(state: &AppState, id: i64) -> Result<Vec<Step>, ApiError> {
 }
 
 /// A problem's message in `lang`.
-pub(super) fn problem_message(lang: Lang, p: &licensing::catalogue::Problem) -> String {
+pub fn problem_message(lang: Lang, p: &licensing::catalogue::Problem) -> String {
     let key = if p.code.starts_with("uscc_")
         || p.code.starts_with("id_")
         || p.code.starts_with("mobile_")

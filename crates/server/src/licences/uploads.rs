@@ -6,11 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use api::licence::Application;
-use api::licence::MAX_UPLOAD_BYTES;
 use api::ErrorBody;
 use licensing::workflow;
 
@@ -18,6 +16,7 @@ use super::application::{applicant_view, load, stages_sql, Loaded};
 use super::Applicant;
 use crate::platform::db::now_utc;
 use crate::platform::error::ApiError;
+use crate::platform::upload;
 use crate::AppState;
 
 /// The upload's file name.
@@ -25,40 +24,6 @@ use crate::AppState;
 pub struct UploadName {
     /// The file's name as the applicant chose it (shown back to them).
     pub name: Option<String>,
-}
-
-/// What a file's first bytes say it is.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else {
-        None
-    }
-}
-
-fn declared_type(headers: &HeaderMap) -> String {
-    headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .map(|v| {
-            if v == "image/jpg" || v == "image/pjpeg" {
-                "image/jpeg".to_owned()
-            } else {
-                v
-            }
-        })
-        .unwrap_or_default()
 }
 
 /// Uploads one material (PDF, JPEG or PNG up to 10 MB; the content must be what the type
@@ -88,47 +53,15 @@ pub async fn upload(
     if !workflow::waits_for_applicant(a.stage) {
         return Err(ApiError::conflict("not_editable"));
     }
-    let declared = declared_type(&headers);
-    if !["application/pdf", "image/jpeg", "image/png"].contains(&declared.as_str()) {
-        return Err(ApiError::invalid_field_because("file", "file_type"));
-    }
-    let bytes = match axum::body::to_bytes(body, MAX_UPLOAD_BYTES).await {
-        Ok(b) => b,
-        Err(_) => return Err(ApiError::file_too_large(MAX_UPLOAD_BYTES)),
-    };
-    if bytes.is_empty() {
-        return Err(ApiError::invalid_field_because("file", "file_empty"));
-    }
-    match sniff(&bytes) {
-        Some(t) if t == declared => {}
-        _ => return Err(ApiError::invalid_field_because("file", "file_content")),
-    }
-    let name: String = q
-        .name
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
-        .take(120)
-        .collect();
-    let name = if name.trim().is_empty() {
-        material.clone()
-    } else {
-        name
-    };
-    let sha = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
-    let key = format!("applications/{id}/{material}-{sha}");
-    let size = bytes.len() as i64;
-    state
-        .storage
-        .put(&key, bytes.to_vec(), &declared)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %format!("{e:#}"), "storing an upload");
-            ApiError::unavailable()
-        })?;
+    let stored = upload::receive(
+        state.storage.as_ref(),
+        &headers,
+        body,
+        q.name,
+        &material,
+        &format!("applications/{id}/{material}"),
+    )
+    .await?;
     let stamp = now_utc();
     let mut tx = state.db.begin().await?;
     let editable = sqlx::query(&format!(
@@ -151,11 +84,11 @@ pub async fn upload(
     )
     .bind(id)
     .bind(&material)
-    .bind(&key)
-    .bind(&name)
-    .bind(&declared)
-    .bind(size)
-    .bind(&sha)
+    .bind(&stored.storage_key)
+    .bind(&stored.file_name)
+    .bind(&stored.content_type)
+    .bind(stored.size)
+    .bind(&stored.sha256)
     .bind(&stamp)
     .execute(&mut *tx)
     .await?;
@@ -169,32 +102,13 @@ pub async fn material_file(
     a: &Loaded,
     material: &str,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let m = a.material(material).ok_or_else(ApiError::not_found)?;
-    let bytes = state
-        .storage
-        .get(&m.storage_key)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %format!("{e:#}"), "reading an upload");
-            ApiError::unavailable()
-        })?
-        .ok_or_else(ApiError::not_found)?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                m.upload.content_type.clone(),
-            ),
-            (
-                axum::http::header::CACHE_CONTROL,
-                "private, no-store".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, "inline".to_owned()),
-        ],
-        bytes,
+    upload::serve(
+        state.storage.as_ref(),
+        &m.storage_key,
+        &m.upload.content_type,
     )
-        .into_response())
+    .await
 }
 
 /// Downloads one of the applicant's uploaded materials.

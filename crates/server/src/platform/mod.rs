@@ -17,6 +17,7 @@ pub mod request;
 pub mod sms;
 pub mod static_files;
 pub mod storage;
+pub mod upload;
 
 use axum::http::HeaderValue;
 

@@ -15,6 +15,8 @@ use crate::AppState;
 /// is `None` when the departments' data does not know them (yet).
 #[derive(Clone, Debug)]
 pub struct Beneficiary {
+    /// The person making the request (for an enterprise or a family member: the one acting).
+    pub user: i64,
     pub kind: SubjectKind,
     pub subject: Option<i64>,
 }
@@ -66,7 +68,11 @@ impl FromRequestParts<AppState> for Beneficiary {
             Some(r) => known::subject_id(&state.db, kind, &r).await?,
             None => None,
         };
-        Ok(Beneficiary { kind, subject })
+        Ok(Beneficiary {
+            user,
+            kind,
+            subject,
+        })
     }
 }
 
@@ -82,6 +88,10 @@ pub fn family_act(method: &axum::http::Method, path: &str) -> &'static str {
         "apply"
     } else if post && path.ends_with("/objections") {
         "object"
+    } else if (post || method == axum::http::Method::PUT)
+        && (path.starts_with("/api/claims") || path.ends_with("/claims"))
+    {
+        "claim"
     } else {
         "view"
     }
@@ -145,6 +155,13 @@ mod tests {
             family_act(&Method::POST, "/api/policies/x/objections"),
             "object"
         );
+        assert_eq!(family_act(&Method::POST, "/api/claims/3/steps"), "claim");
+        assert_eq!(family_act(&Method::POST, "/api/policies/x/claims"), "claim");
+        assert_eq!(
+            family_act(&Method::PUT, "/api/claims/3/materials/invoice"),
+            "claim"
+        );
+        assert_eq!(family_act(&Method::GET, "/api/claims/3"), "view");
         assert_eq!(family_act(&Method::GET, "/api/home"), "view");
         assert_eq!(family_act(&Method::GET, "/api/grants/7"), "view");
     }

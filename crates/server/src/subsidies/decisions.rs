@@ -34,7 +34,7 @@ fn find_policy(state: &AppState, id: &str) -> Result<Policy, ApiError> {
     state.policies.current(id).ok_or_else(ApiError::not_found)
 }
 
-async fn check_for(
+pub(super) async fn check_for(
     state: &AppState,
     policy: &Policy,
     who: &Beneficiary,
@@ -51,6 +51,7 @@ async fn check_for(
         eligible_from: None,
         grant: None,
         can_apply: false,
+        claim: None,
     };
     let Some(subject) = who.subject.filter(|_| who.kind == policy.subject) else {
         return Ok(check);
@@ -80,7 +81,10 @@ async fn check_for(
         .collect();
     check.eligible_from = evaluation.eligible_from.map(|d| d.to_string());
     check.grant = current_grant(state, policy, subject).await?;
-    check.can_apply = policy.mode == Mode::ApplyInstant
+    if policy.mode == Mode::ApplyReviewed {
+        check.claim = super::claims::open_claim(state, policy, subject).await?;
+    }
+    check.can_apply = matches!(policy.mode, Mode::ApplyInstant | Mode::ApplyReviewed)
         && evaluation.eligible
         && evaluation.amount_fen.unwrap_or(0) > 0
         && check.grant.is_none();

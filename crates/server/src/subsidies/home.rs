@@ -163,7 +163,7 @@ async fn inbox(
     limit: i64,
 ) -> Result<(Vec<Notification>, i64), ApiError> {
     let rows = sqlx::query(
-        "SELECT id, kind, grant_id, policy_id, amount_fen, created_at, read_at FROM notifications \
+        "SELECT id, kind, grant_id, claim_id, policy_id, amount_fen, created_at, read_at FROM notifications \
          WHERE subject_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(subject)
@@ -182,6 +182,7 @@ async fn inbox(
                 .map(|p| bi(&p.name)),
             policy,
             grant: r.try_get("grant_id")?,
+            claim: r.try_get("claim_id")?,
             amount_fen: r.try_get("amount_fen")?,
             created_at: r.try_get("created_at")?,
             read: r.try_get::<Option<String>, _>("read_at")?.is_some(),
