@@ -16,6 +16,7 @@ const BUNDLE_ONLY: &[(&str, &[&str])] = &[
     ("policy_admin", &["account"]),
     ("disbursement", &["account"]),
     ("licence", &["account", "track"]),
+    ("claim", &["account"]),
 ];
 
 /// A locale file as a tree: groups of messages, nested.

@@ -47,6 +47,14 @@ fn page(route: Route) -> AnyView {
         #[cfg(feature = "account")]
         Route::NewPolicy => view! { <crate::pages::policy_admin::NewPolicy /> }.into_any(),
         #[cfg(feature = "account")]
+        Route::Claim(id) => view! { <crate::pages::claim::ClaimPage id /> }.into_any(),
+        #[cfg(feature = "account")]
+        Route::ClaimQueue => view! { <crate::pages::claim_review::QueuePage /> }.into_any(),
+        #[cfg(feature = "account")]
+        Route::ClaimReview(id) => {
+            view! { <crate::pages::claim_review::ReviewPage id /> }.into_any()
+        }
+        #[cfg(feature = "account")]
         Route::PolicyVersion(id, version) => {
             view! { <crate::pages::policy_admin::version::VersionPage id version /> }.into_any()
         }

@@ -65,6 +65,12 @@ pub enum Route {
     NewPolicy,
     /// `/staff/policies/{id}/versions/{version}`: one version (editor, diff, sandbox, decision).
     PolicyVersion(String, u32),
+    /// `/claims/{id}`: an application for a subsidy that a department reviews (线上申报).
+    Claim(i64),
+    /// `/staff/claims`: a department's queue of applications to review.
+    ClaimQueue,
+    /// `/staff/claims/{id}`: one application under review.
+    ClaimReview(i64),
 }
 
 impl Route {
@@ -110,6 +116,9 @@ impl Route {
             Route::PolicyVersion(id, version) => {
                 format!("/staff/policies/{}/versions/{version}", encode(id))
             }
+            Route::Claim(id) => format!("/claims/{id}"),
+            Route::ClaimQueue => "/staff/claims".to_owned(),
+            Route::ClaimReview(id) => format!("/staff/claims/{id}"),
         }
     }
 
@@ -163,6 +172,9 @@ impl Route {
             ["staff", "policies", policy, "versions", v] => {
                 Route::PolicyVersion((*policy).to_owned(), v.parse().ok()?)
             }
+            ["claims", n] => Route::Claim(id(n)?),
+            ["staff", "claims"] => Route::ClaimQueue,
+            ["staff", "claims", n] => Route::ClaimReview(id(n)?),
             _ => return None,
         })
     }
@@ -257,6 +269,9 @@ mod tests {
             Route::PolicyAdmin,
             Route::NewPolicy,
             Route::PolicyVersion("senior-allowance".to_owned(), 2),
+            Route::Claim(3),
+            Route::ClaimQueue,
+            Route::ClaimReview(3),
         ];
         all.extend(Stage::ALL.iter().map(|s| Route::Workbench(Some(*s))));
         all
@@ -304,10 +319,13 @@ mod tests {
             | Route::Catalogue
             | Route::PolicyAdmin
             | Route::NewPolicy
-            | Route::PolicyVersion(..) => std::mem::discriminant(r),
+            | Route::PolicyVersion(..)
+            | Route::Claim(_)
+            | Route::ClaimQueue
+            | Route::ClaimReview(_) => std::mem::discriminant(r),
         };
         let kinds: std::collections::HashSet<_> = every_route().iter().map(covered).collect();
-        assert_eq!(kinds.len(), 29);
+        assert_eq!(kinds.len(), 32);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! when awaited. Every failure comes back as an [`ApiFailure`] a page can show.
 
 mod accounts;
+#[cfg(feature = "account")]
+mod claims;
 mod licences;
 #[cfg(feature = "account")]
 mod policy_admin;
@@ -20,6 +22,8 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 pub use accounts::*;
+#[cfg(feature = "account")]
+pub use claims::*;
 pub use licences::*;
 #[cfg(feature = "account")]
 pub use policy_admin::*;

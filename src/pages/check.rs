@@ -2,7 +2,7 @@
 //! criterion with their own data and its source; what would make them qualify; when time
 //! alone will; and 申报 for a policy decided at once.
 
-use api::policy::Bilingual;
+use api::policy::{Bilingual, GrantMode};
 use api::subsidy::{CriterionResult, NewObjection, Objection, ObjectionKind, PolicyCheck};
 use api::text::fill;
 use leptos::prelude::*;
@@ -43,6 +43,13 @@ fn Check(id: String) -> impl IntoView {
     let apply = move || {
         act(api_client::apply(&id.get_value()), move |_| bump(tick));
     };
+    let navigate = crate::router::use_navigate();
+    let start_claim = move || {
+        let navigate = navigate.clone();
+        act(api_client::start_claim(&id.get_value()), move |c| {
+            navigate(Route::Claim(c.id))
+        });
+    };
     view! {
         {show(check, move |c: PolicyCheck| {
             if !c.known {
@@ -63,7 +70,16 @@ fn Check(id: String) -> impl IntoView {
                     <ul>{suggestions.into_iter().map(|s| view! { <li>{move || pick(prefs.locale.get(), &s)}</li> }).collect_view()}</ul>
                 })}
                 {c.grant.map(|g| view! { <p>{tr(|m| m.subsidy.granted_already)}</p><ul class="rows">{grant_row(g)}</ul> })}
-                {c.can_apply.then(|| view! {
+                {c.claim.map(|claim| view! {
+                    <p><a class="button primary" href=Route::Claim(claim).path() data-test="open-claim">{tr(|m| m.claim.open_mine)}</a></p>
+                })}
+                {(c.can_apply && c.claim.is_none() && c.mode == GrantMode::ApplyReviewed).then(|| {
+                    let start_claim = start_claim.clone();
+                    view! {
+                        <p><button class="button primary" data-test="start-claim" on:click=move |_| start_claim()>{tr(|m| m.claim.start)}</button></p>
+                    }
+                })}
+                {(c.can_apply && c.mode == GrantMode::ApplyInstant).then(|| view! {
                     <p class="hint">{tr(|m| m.subsidy.apply_hint)}</p>
                     <button class="button primary" data-test="apply" on:click=move |_| apply()>{tr(|m| m.subsidy.apply)}</button>
                 })}

@@ -47,6 +47,8 @@ fn notification_text(m: &Messages, locale: Locale, n: &Notification) -> String {
         "objection_answered" => t.kind_objection_answered,
         "can_apply" => t.kind_can_apply,
         "policy_retired" => t.kind_policy_retired,
+        "claim_returned" => t.kind_claim_returned,
+        "claim_rejected" => t.kind_claim_rejected,
         _ => t.kind_expired,
     };
     let name = n.name.as_ref().map(|b| pick(locale, b)).unwrap_or_default();
@@ -170,12 +172,14 @@ pub fn HomePage() -> impl IntoView {
                             let unread = !n.read;
                             let kind = n.kind.clone();
                             let policy = n.policy.clone().unwrap_or_default();
+                            let claim = n.claim;
                             view! {
                                 <li class="row-item" class:unread=unread data-kind=kind.clone() data-policy=policy>
                                     <span>
                                         {move || notification_text(prefs.t(), prefs.locale.get(), &n)}
                                         // The action is where the person acts: the list of what waits for them.
                                         {(kind == "can_apply").then(|| view! { " " <a href="#actions-title" data-test="go-apply">{tr(|m| m.subsidy.go_apply)}</a> })}
+                                        {claim.map(|c| view! { " " <a href=Route::Claim(c).path() data-test="open-claim">{tr(|m| m.claim.open_mine)}</a> })}
                                     </span>
                                     <span class="hint">{move || format::stamp(prefs.t(), &when)}</span>
                                 </li>

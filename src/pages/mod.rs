@@ -6,6 +6,10 @@
 #[cfg(feature = "account")]
 pub mod check;
 #[cfg(feature = "account")]
+pub mod claim;
+#[cfg(feature = "account")]
+pub mod claim_review;
+#[cfg(feature = "account")]
 pub mod disbursement;
 #[cfg(feature = "account")]
 pub mod grant;

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod browse;
+mod claims;
 mod harness;
 mod licences;
 mod people;
@@ -70,6 +71,7 @@ fn main() {
         people::a_daughter_acts_for_her_father_until_he_revokes_her,
         people::a_staff_member_made_by_the_command_line_enrols_and_works,
         policy_lifecycle::a_raise_is_drafted_simulated_approved_and_paid_from_its_date,
+        claims::an_application_is_returned_once_approved_and_paid,
     );
     let mut failures = Vec::new();
     let mut passed = 0;

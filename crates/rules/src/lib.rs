@@ -4,7 +4,7 @@
 //!
 //! # The policy format
 //!
-//! A policy is a TOML file (see `policies/` for the seven reference policies):
+//! A policy is a TOML file (see `policies/`: the seven reference policies and samples):
 //!
 //! ```toml
 //! id = "senior-allowance"          # lower-case letters, digits, hyphens
@@ -37,6 +37,18 @@
 //! kind = "tiered"                  # fixed: fen = 18800
 //! by = "age(birth_date)"           # proportional: of = "…", numerator, denominator, floor?, cap?
 //! tiers = [{ from = 80, fen = 10000 }, { from = 90, fen = 30000 }]
+//!
+//! [application]                    # mode = "apply_reviewed" only, and then required
+//! department = { zh-CN = "禅城区经济和科技促进局", en = "…" }   # as its staff accounts name it
+//! review_days = 10                 # working days to decide, 1 to 60
+//! [[application.question]]         # the 一照通 form's fields: key, label, hint?, kind, required?, options?
+//! key = "project.name"
+//! label = { zh-CN = "技术改造项目名称", en = "Name of the upgrade project" }
+//! kind = "text"                    # text | long_text | number | date | choice | uscc | id_number | mobile | address
+//! [[application.material]]         # at least one: code, name, hint
+//! code = "project_filing"
+//! name = { zh-CN = "…", en = "…" }
+//! hint = { zh-CN = "…", en = "…" }
 //! ```
 //!
 //! A test is one comparison, so that its explanation is "your value, the rule":

@@ -197,7 +197,8 @@ impl ApplicationSpec {
                     ),
                 ));
             }
-            if (q.kind == FieldKind::Choice) != !q.options.is_empty() {
+            let has_options = !q.options.is_empty();
+            if (q.kind == FieldKind::Choice) != has_options {
                 return Err((
                     "application.question",
                     format!("question {}: options go with kind = \"choice\" only", q.key),

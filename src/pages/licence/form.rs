@@ -20,7 +20,7 @@ use crate::router::{use_navigate, Link};
 
 const MAX_UPLOAD: f64 = api::licence::MAX_UPLOAD_BYTES as f64;
 
-fn field_id(key: &str) -> String {
+pub(crate) fn field_id(key: &str) -> String {
     format!("field-{}", key.replace('.', "-"))
 }
 
@@ -144,7 +144,7 @@ async fn send_answers(id: i64) {
 }
 
 /// One question: its input, hint and (reactive) problem.
-fn question(
+pub(crate) fn question(
     q: Question,
     value: String,
     values: RwSignal<BTreeMap<String, String>>,

@@ -83,6 +83,7 @@ pub fn Profile(account: Me) -> impl IntoView {
         } => {
             let admin = permissions.contains(&api::account::Permission::PolicyAdmin);
             let reviewer = permissions.contains(&api::account::Permission::LicenceReview);
+            let claim_reviewer = permissions.contains(&api::account::Permission::SubsidyReview);
             let policy_staff = permissions.contains(&api::account::Permission::PolicyAdmin)
                 || permissions.contains(&api::account::Permission::PolicyApprove);
             view! {
@@ -100,6 +101,9 @@ pub fn Profile(account: Me) -> impl IntoView {
             })}
             {policy_staff.then(|| view! {
                 <p><a class="button primary" href=Route::PolicyAdmin.path() data-test="open-policy-admin">{tr(|m| m.account.open_policy_admin)}</a></p>
+            })}
+            {claim_reviewer.then(|| view! {
+                <p><a class="button primary" href=Route::ClaimQueue.path() data-test="open-claim-queue">{tr(|m| m.account.open_claim_queue)}</a></p>
             })}
             {reviewer.then(|| view! {
                 <p><a class="button primary" href=Route::Workbench(None).path() data-test="open-workbench">{tr(|m| m.licence.workbench_title)}</a></p>
@@ -136,6 +140,7 @@ fn permission_text(m: &'static Messages, p: Permission) -> &'static str {
         Permission::LicenceReview => m.account.perm_licence_review,
         Permission::PolicyAdmin => m.account.perm_policy_admin,
         Permission::PolicyApprove => m.account.perm_policy_approve,
+        Permission::SubsidyReview => m.account.perm_subsidy_review,
         Permission::RequestDispatch => m.account.perm_request_dispatch,
         Permission::Admin => m.account.perm_admin,
     }
