@@ -5,6 +5,7 @@
 //!
 //! No IO: the server stores and serves all of this.
 
+pub mod answers;
 pub mod calendar;
 pub mod catalogue;
 pub mod checks;

@@ -65,6 +65,7 @@
 //! or has one it does not know is refused by [`load`] with its file, line, column, path and
 //! what was expected.
 
+pub mod application;
 pub mod batch;
 pub mod catalogue;
 pub mod eval;

@@ -17,7 +17,8 @@ use crate::platform::i18n::Lang;
 use crate::platform::json::ApiJson;
 use crate::platform::upload;
 use crate::subsidies::claim_life::By;
-use crate::subsidies::claims::{load, render, summaries, take_step, Loaded, WHAT_CLAIM};
+use crate::subsidies::claim_steps::take_step;
+use crate::subsidies::claims::{load, render, summaries, Loaded, WHAT_CLAIM};
 use crate::AppState;
 
 /// The reviewer's department, as their account names it.

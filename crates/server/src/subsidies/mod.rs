@@ -3,12 +3,13 @@
 //! [`grant_moves`], the one place a status changes), receipts, payments through the treasury,
 //! objections, and what people see ([`home`], [`decisions`]) and staff ([`disbursement`]).
 //! Applications a department reviews (线上申报): [`claims`] (the applicant's side and every
-//! step), [`claim_review`] (the department's queue and decisions), [`claim_life`] (the table).
+//! step), [`claim_review`] (the department's queue and decisions), [`claim_steps`] (every step), [`claim_life`] (the table).
 //! [`beneficiary::Beneficiary`] says whose subsidies a request is about.
 
 pub mod beneficiary;
 pub mod claim_life;
 pub mod claim_review;
+pub mod claim_steps;
 pub mod claims;
 pub mod decisions;
 pub mod disbursement;
