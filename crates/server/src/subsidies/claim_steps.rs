@@ -217,7 +217,7 @@ pub async fn take_step(
             &at,
         )
         .await?
-        .ok_or_else(|| ApiError::conflict("claim_granted"))?;
+        .ok_or_else(|| ApiError::conflict("claim_granted").worded("claim.err_granted"))?;
         sqlx::query("UPDATE claims SET grant_id = $1 WHERE id = $2")
             .bind(made)
             .bind(c.id)
@@ -246,15 +246,15 @@ async fn eligible_now(state: &AppState, c: &Loaded) -> Result<(Policy, i64, Stri
         .policies
         .current(&c.policy.id)
         .filter(|p| p.mode == Mode::ApplyReviewed)
-        .ok_or_else(|| ApiError::conflict("claim_not_eligible"))?;
+        .ok_or_else(|| ApiError::conflict("claim_not_eligible").worded("claim.err_not_eligible"))?;
     let known = known::load_subject(&state.db, c.subject)
         .await?
-        .ok_or_else(|| ApiError::conflict("claim_not_eligible"))?;
+        .ok_or_else(|| ApiError::conflict("claim_not_eligible").worded("claim.err_not_eligible"))?;
     let ctx = Context::for_month(matching::current_month());
     let e = rules::evaluate(&policy, &known.subject, &ctx)?;
     let amount = e.amount_fen.unwrap_or(0);
     if !e.eligible || amount <= 0 {
-        return Err(ApiError::conflict("claim_not_eligible"));
+        return Err(ApiError::conflict("claim_not_eligible").worded("claim.err_not_eligible"));
     }
     let receipt = receipts::receipt(&policy, &known, &ctx, amount).to_string();
     Ok((policy, amount, receipt))

@@ -405,13 +405,13 @@ pub async fn start(
         return Ok(Json(render(&state, &c, By::Applicant, lang).await?));
     }
     let Some(subject) = who.subject.filter(|_| check.known) else {
-        return Err(ApiError::conflict("claim_not_eligible"));
+        return Err(ApiError::conflict("claim_not_eligible").worded("claim.err_not_eligible"));
     };
     if check.grant.is_some() {
-        return Err(ApiError::conflict("claim_granted"));
+        return Err(ApiError::conflict("claim_granted").worded("claim.err_granted"));
     }
     if !check.can_apply {
-        return Err(ApiError::conflict("claim_not_eligible"));
+        return Err(ApiError::conflict("claim_not_eligible").worded("claim.err_not_eligible"));
     }
     let at = now_utc();
     let period = matching::period_of(&policy, matching::current_month());
