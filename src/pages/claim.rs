@@ -7,17 +7,16 @@
 use std::collections::BTreeMap;
 
 use api::claim::{Claim, ClaimAction, ClaimStatus, ClaimStep, ClaimStepRequest};
-use api::licence::MaterialNeed;
 use api::text::fill;
 use leptos::prelude::*;
 
 use crate::api_client;
 use crate::format;
 use crate::i18n::Messages;
-use crate::load::{act, bump, load, show, spawn_request, Put};
+use crate::load::{act, bump, load, show, Put};
 use crate::pages::home::{grant_row, live_changes};
 use crate::pages::licence::apply::size_text;
-use crate::pages::licence::form::question;
+use crate::pages::licence::form::{material_uploads, question};
 use crate::prefs::{pick, tr, use_prefs, use_title};
 
 pub fn status_text(m: &Messages, s: ClaimStatus) -> &'static str {
@@ -220,7 +219,7 @@ pub fn answers_list(c: &Claim, files: Option<fn(i64, &str) -> String>) -> impl I
                         <dt>{move || pick(prefs.locale.get(), &name)}</dt>
                         <dd data-material=m.code.clone()>
                             {match m.upload.clone() {
-                                Some(u) => view! { <a href=href target="_blank" rel="noopener">{u.file_name.clone()}</a> " (" {size_text(u.size)} ")" }.into_any(),
+                                Some(u) => view! { <a href=href target="_blank" rel="noopener">{u.file_name.clone()}</a> {move || fill(prefs.t().claim.file_size, &[("size", &size_text(u.size))])} }.into_any(),
                                 None => view! { <span class="hint">{tr(|m| m.licence.not_uploaded)}</span> }.into_any(),
                             }}
                             {returned.map(|r| view! { <p class="returned">{move || fill(prefs.t().licence.returned_reason, &[("reason", &r)])}</p> })}
@@ -257,44 +256,39 @@ fn ClaimForm(claim: Claim, reload: RwSignal<u32>) -> impl IntoView {
     // What still stops sending, found before anything is sent: each missing or wrong answer
     // beside its field and in the summary at the button, each missing document in the summary.
     let summary = RwSignal::new(Vec::<(String, String)>::new());
-    let required: Vec<(String, bool)> = claim
-        .questions
-        .iter()
-        .map(|q| (q.key.clone(), q.required))
-        .collect();
     let labels: BTreeMap<String, api::policy::Bilingual> = claim
         .questions
         .iter()
         .map(|q| (q.key.clone(), q.label.clone()))
+        .chain(
+            claim
+                .materials
+                .iter()
+                .map(|m| (format!("materials.{}", m.code), m.name.clone())),
+        )
         .collect();
     let submit = move |_| {
-        // Everything on the form is saved first, then sent if nothing is missing.
+        // Everything on the form is saved first; what the server says still blocks it is
+        // listed, or else it is sent.
         let all = values.get_untracked();
-        let required = required.clone();
         let labels = labels.clone();
         act(api_client::save_claim_answers(id, &all), move |c: Claim| {
             let m = prefs.t();
             let locale = prefs.locale.get_untracked();
-            let mut found = c.problems.clone();
-            for (key, needed) in &required {
-                let empty = all.get(key).is_none_or(|v| v.trim().is_empty());
-                if *needed && empty && !found.iter().any(|p| &p.field == key) {
-                    found.push(api::licence::FieldProblem {
-                        field: key.clone(),
-                        code: "required".into(),
-                        message: m.validation.required.to_owned(),
-                    });
-                }
-            }
-            let mut lines: Vec<(String, String)> = found
+            let lines: Vec<(String, String)> = c
+                .blocking
                 .iter()
                 .map(|p| {
+                    let target = match p.field.strip_prefix("materials.") {
+                        Some(code) => format!("#upload-{code}"),
+                        None => format!("#{}", crate::pages::licence::form::field_id(&p.field)),
+                    };
                     let label = labels
                         .get(&p.field)
                         .map(|l| pick(locale, l))
                         .unwrap_or_default();
                     (
-                        format!("#{}", crate::pages::licence::form::field_id(&p.field)),
+                        target,
                         fill(
                             m.claim.missing_line,
                             &[("what", &label), ("why", &p.message)],
@@ -302,22 +296,11 @@ fn ClaimForm(claim: Claim, reload: RwSignal<u32>) -> impl IntoView {
                     )
                 })
                 .collect();
-            for mat in &c.materials {
-                let why = if mat.upload.is_none() {
-                    m.claim.not_uploaded
-                } else if mat.returned.is_some() {
-                    m.claim.upload_again
-                } else {
-                    continue;
-                };
-                lines.push((
-                    format!("#upload-{}", mat.code),
-                    fill(
-                        m.claim.missing_line,
-                        &[("what", &pick(locale, &mat.name)), ("why", why)],
-                    ),
-                ));
-            }
+            let found = c
+                .blocking
+                .into_iter()
+                .filter(|p| !p.field.starts_with("materials."))
+                .collect();
             problems.put(found);
             materials.put(c.materials);
             if !lines.is_empty() {
@@ -371,7 +354,11 @@ fn ClaimForm(claim: Claim, reload: RwSignal<u32>) -> impl IntoView {
             }).collect_view()}
             {move || saved.get().then(|| view! { <p class="hint" role="status">{tr(|m| m.claim.answers_saved)}</p> })}
         </section>
-        <ClaimMaterials id materials />
+        <section class="panel" aria-labelledby="materials-title">
+            <h2 id="materials-title">{tr(|m| m.claim.materials_title)}</h2>
+            <p class="hint">{tr(|m| m.claim.materials_hint)}</p>
+            {material_uploads(id, materials, true, true, api_client::upload_claim_material, |c: Claim| c.materials)}
+        </section>
         <section class="panel" aria-labelledby="send-title">
             <h2 id="send-title">{tr(|m| m.claim.submit_title)}</h2>
             <p>{move || fill(prefs.t().claim.submit_hint, &[("department", &pick(prefs.locale.get(), &department)), ("days", &days.to_string())])}</p>
@@ -388,83 +375,6 @@ fn ClaimForm(claim: Claim, reload: RwSignal<u32>) -> impl IntoView {
                 <button type="button" class="button primary" data-test="claim-submit" on:click=submit>{submit_label}</button>
                 <button type="button" class="button" data-test="claim-withdraw" on:click=withdraw>{tr(|m| m.claim.withdraw)}</button>
             </p>
-        </section>
-    }
-}
-
-/// The materials, each with its upload.
-#[component]
-fn ClaimMaterials(id: i64, materials: RwSignal<Vec<MaterialNeed>>) -> impl IntoView {
-    let prefs = use_prefs();
-    let errors = RwSignal::new(BTreeMap::<String, String>::new());
-    let busy = RwSignal::new(None::<String>);
-    let upload = move |code: String, input: web_sys::HtmlInputElement| {
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
-        if file.size() > api::licence::MAX_UPLOAD_BYTES as f64 {
-            errors.update(|e| {
-                e.insert(code, prefs.t().licence.file_too_big.to_owned());
-            });
-            input.set_value("");
-            return;
-        }
-        busy.set(Some(code.clone()));
-        spawn_request(
-            api_client::upload_claim_material(id, &code, file),
-            move |answer, m| {
-                busy.put(None);
-                match answer {
-                    Ok(c) => {
-                        errors.try_update(|e| {
-                            e.remove(&code);
-                        });
-                        materials.put(c.materials);
-                    }
-                    Err(e) => {
-                        errors.try_update(|all| {
-                            all.insert(code, e.message(m));
-                        });
-                    }
-                }
-                input.set_value("");
-            },
-        );
-    };
-    view! {
-        <section class="panel" aria-labelledby="materials-title">
-            <h2 id="materials-title">{tr(|m| m.claim.materials_title)}</h2>
-            <p class="hint">{tr(|m| m.claim.materials_hint)}</p>
-            <ol class="materials" data-test="materials">
-                <For each=move || materials.get() key=|m: &MaterialNeed| (m.code.clone(), m.upload.as_ref().map(|u| u.uploaded_at.clone()), m.returned.clone()) let:m>
-                    {
-                        let code = m.code.clone();
-                        let input_id = format!("upload-{code}");
-                        let name = m.name.clone();
-                        let label_name = m.name.clone();
-                        let hint = m.hint.clone();
-                        let error_code = code.clone();
-                        let busy_code = code.clone();
-                        let change_code = code.clone();
-                        view! {
-                            <li class="material" data-material=code.clone() data-uploaded=(m.upload.is_some() && m.returned.is_none()).to_string()>
-                                <h3>{m.item}". "{move || pick(prefs.locale.get(), &name)}</h3>
-                                <p class="hint">{move || pick(prefs.locale.get(), &hint)}</p>
-                                {m.returned.clone().map(|r| view! { <p class="returned" role="alert" data-test="returned">{move || fill(prefs.t().licence.returned_reason, &[("reason", &r)])}</p> })}
-                                <p data-test="upload-status">{match m.upload.clone() {
-                                    Some(u) => view! { <span>"✓ "{move || { let m = prefs.t(); fill(m.licence.uploaded, &[("name", &u.file_name), ("size", &size_text(u.size)), ("time", &format::stamp(m, &u.uploaded_at))]) }}</span> }.into_any(),
-                                    None => view! { <span>{tr(|m| m.licence.not_uploaded)}</span> }.into_any(),
-                                }}</p>
-                                <label class="button" for=input_id.clone()>{move || fill(prefs.t().licence.choose_file, &[("name", &pick(prefs.locale.get(), &label_name))])}</label>
-                                <input class="visually-hidden file-input" type="file" id=input_id accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-                                    on:change=move |ev| upload(change_code.clone(), event_target::<web_sys::HtmlInputElement>(&ev)) />
-                                {move || (busy.get().as_deref() == Some(busy_code.as_str())).then(|| view! { <p class="hint" role="status">{tr(|m| m.licence.uploading)}</p> })}
-                                {move || errors.get().get(&error_code).cloned().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                            </li>
-                        }
-                    }
-                </For>
-            </ol>
         </section>
     }
 }

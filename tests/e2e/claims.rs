@@ -3,11 +3,9 @@
 //! desktop) returns it for the invoices; he replaces them and sends it again, his open page
 //! following each step; the reviewer approves it and the treasury pays it.
 
-use fantoccini::Locator;
-
 use crate::browse::*;
 use crate::harness::*;
-use crate::licences::{answer, sample_file};
+use crate::licences::{answer, sample_file, upload};
 use crate::Ctx;
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
@@ -62,22 +60,8 @@ pub(crate) async fn an_application_is_returned_once_approved_and_paid(ctx: &Ctx)
         text_becomes(&owner, "#field-project-investment-error", "正整数").await?;
         set_value(&owner, "#field-project-investment", "3200000").await?;
         set_value(&owner, "#field-project-completed_on", "2026-10-31").await?;
-        owner
-            .find(Locator::Css("#upload-project_filing"))
-            .await?
-            .send_keys(&pdf)
-            .await?;
-        appears(&owner, "[data-material=project_filing][data-uploaded=true]").await?;
-        owner
-            .find(Locator::Css("#upload-equipment_invoices"))
-            .await?
-            .send_keys(&png)
-            .await?;
-        appears(
-            &owner,
-            "[data-material=equipment_invoices][data-uploaded=true]",
-        )
-        .await?;
+        upload(&owner, "project_filing", &pdf).await?;
+        upload(&owner, "equipment_invoices", &png).await?;
         page_is_clean(&owner).await?;
         click(&owner, "[data-test=claim-submit]").await?;
         appears(&owner, "[data-test=claim-status][data-status=submitted]").await?;
@@ -132,16 +116,7 @@ pub(crate) async fn an_application_is_returned_once_approved_and_paid(ctx: &Ctx)
             .await?;
             page_is_clean(&owner).await?;
             snap(&owner, "claim-returned").await?;
-            owner
-                .find(Locator::Css("#upload-equipment_invoices"))
-                .await?
-                .send_keys(&png)
-                .await?;
-            appears(
-                &owner,
-                "[data-material=equipment_invoices][data-uploaded=true]",
-            )
-            .await?;
+            upload(&owner, "equipment_invoices", &png).await?;
             text_becomes(&owner, "[data-test=claim-submit]", "补正后重新提交").await?;
             click(&owner, "[data-test=claim-submit]").await?;
             appears(&owner, "[data-test=claim-status][data-status=submitted]").await?;

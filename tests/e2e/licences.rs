@@ -18,6 +18,17 @@ pub(crate) fn sample_file(name: &str, bytes: &[u8]) -> Result<String, Box<dyn st
     Ok(path.to_string_lossy().into_owned())
 }
 
+/// Uploads the file at `path` as material `code` of the open page, and waits until the page
+/// shows it uploaded.
+pub(crate) async fn upload(c: &Client, code: &str, path: &str) -> TestResult {
+    c.find(Locator::Css(&format!("#upload-{code}")))
+        .await?
+        .send_keys(path)
+        .await?;
+    appears(c, &format!("[data-material={code}][data-uploaded=true]")).await?;
+    Ok(())
+}
+
 /// Fills the text field `key` of the open section.
 pub(crate) async fn answer(c: &Client, key: &str, value: &str) -> TestResult {
     type_into(c, &format!("#field-{}", key.replace('.', "-")), value).await
@@ -111,9 +122,7 @@ pub(crate) async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verif
         page_is_clean(&owner).await?;
         for item in items {
             let code = item.attr("data-material").await?.unwrap_or_default();
-            let input = owner.find(Locator::Css(&format!("#upload-{code}"))).await?;
-            input.send_keys(&pdf).await?;
-            appears(&owner, &format!("[data-material={code}][data-uploaded=true]")).await?;
+            upload(&owner, &code, &pdf).await?;
         }
         // The application in the owner's list.
         open(ctx, &owner, "/licences").await?;
@@ -148,7 +157,7 @@ pub(crate) async fn a_pharmacy_gets_its_licence_in_one_form_and_anyone_can_verif
             // The owner replaces that one document and sends it again.
             open(ctx, &owner, &format!("/licences/{id}/materials")).await?;
             appears(&owner, "[data-material=pharmacist_certificate] [data-test=returned]").await?;
-            owner.find(Locator::Css("#upload-pharmacist_certificate")).await?.send_keys(&png).await?;
+            upload(&owner, "pharmacist_certificate", &png).await?;
             text_becomes(&owner, "[data-material=pharmacist_certificate] [data-test=upload-status]", "certificate.png").await?;
             open(ctx, &owner, &format!("/licences/{id}/check")).await?;
             appears(&owner, "[data-test=submit]").await?;

@@ -122,8 +122,11 @@ pub struct Claim {
     pub answers: BTreeMap<String, String>,
     pub problems: Vec<FieldProblem>,
     pub materials: Vec<MaterialNeed>,
-    /// Every answer and material is there and valid: it can be submitted.
+    /// Every answer and material is there and valid: it can be submitted (`blocking` is empty).
     pub ready: bool,
+    /// What stops it being sent: each missing or wrong answer (on its question's key), then
+    /// each document not uploaded or returned (on `materials.{code}`).
+    pub blocking: Vec<FieldProblem>,
     /// The working days the department has, from each (re)submission.
     pub review_days: u32,
     pub created_at: String,

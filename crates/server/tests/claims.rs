@@ -7,14 +7,15 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::licence::{PDF, PNG};
-use common::{act_for, fake_treasury, login_phone, login_staff, Answer, TestApp};
+use common::{act_for, fake_treasury, login_phone, login_staff, pay, Answer, TestApp};
 use serde_json::{json, Value};
-use server::subsidies::payments::send_due;
 
 on_both_databases!(
     an_application_is_returned_once_approved_and_paid,
     only_the_reviewing_department_sees_and_decides,
-    only_eligible_subjects_apply_and_only_this_way
+    only_eligible_subjects_apply_and_only_this_way,
+    refusals_name_their_field_and_change_nothing,
+    no_longer_eligible_is_not_approved
 );
 
 const POLICY: &str = "tech-renovation";
@@ -49,16 +50,6 @@ fn answers() -> Value {
         "project.investment": "3200000",
         "project.completed_on": "2026-10-31",
     }})
-}
-
-async fn pay(app: &TestApp) {
-    for _ in 0..10 {
-        send_due(&app.state).await.unwrap();
-        sqlx::query("UPDATE payments SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE status IN ('queued', 'instructed') AND errors = 0")
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-    }
 }
 
 /// 黄总, acting for his manufacturer (DEMO-E1), with a draft started.
@@ -551,4 +542,136 @@ async fn only_eligible_subjects_apply_and_only_this_way(app: TestApp) {
         .await
         .json();
     assert_eq!(a["id"], b["id"]);
+}
+
+async fn refusals_name_their_field_and_change_nothing(app: TestApp) {
+    let app = app.demo().await;
+    let (huang, id) = huang_with_draft(&app).await;
+    // An answer over 2,000 characters.
+    let long = json!({ "answers": { "project.summary": "改".repeat(2001) } });
+    let refused = app
+        .call(
+            "PUT",
+            &format!("/api/claims/{id}/answers"),
+            &huang,
+            Some(&long.to_string()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.json()["field"], "answers.project.summary");
+    // A document of a material the policy does not ask for.
+    let unknown = upload(&app, &huang, id, "passport", "application/pdf", PDF).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    // Once sent, no document can be replaced.
+    let saved = app
+        .call(
+            "PUT",
+            &format!("/api/claims/{id}/answers"),
+            &huang,
+            Some(&answers().to_string()),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK);
+    upload(&app, &huang, id, "project_filing", "application/pdf", PDF).await;
+    upload(&app, &huang, id, "equipment_invoices", "image/png", PNG).await;
+    let sent = step(
+        &app,
+        &format!("/api/claims/{id}/steps"),
+        &huang,
+        json!({ "action": "submit", "from": "draft" }),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let late = upload(&app, &huang, id, "project_filing", "application/pdf", PDF).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    // A rejection needs its reason; a return names only the policy's materials.
+    let qian = login_staff(&app, "claimreviewer").await;
+    let staff_steps = format!("/api/staff/claims/{id}/steps");
+    let bare = step(
+        &app,
+        &staff_steps,
+        &qian,
+        json!({ "action": "reject", "from": "submitted" }),
+    )
+    .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bare.json()["field"], "reason");
+    let wrong_item = step(
+        &app,
+        &staff_steps,
+        &qian,
+        json!({
+            "action": "return", "from": "submitted", "reason": "请补正",
+            "items": [{ "material": "passport", "reason": "看不清" }],
+        }),
+    )
+    .await;
+    assert_eq!(wrong_item.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_item.json()["field"], "items[0].material");
+    let still = app
+        .call("GET", &format!("/api/claims/{id}"), &huang, None)
+        .await
+        .json();
+    assert_eq!(still["status"], "submitted", "nothing was written");
+    // A step the sender did not see (the application moved meanwhile) is refused.
+    let stale = step(
+        &app,
+        &staff_steps,
+        &qian,
+        json!({ "action": "approve", "from": "returned" }),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+}
+
+async fn no_longer_eligible_is_not_approved(app: TestApp) {
+    let app = app.demo().await;
+    let (_huang, id) = submitted(&app).await;
+    // The tax bureau's data changes while the application waits: last year's revenue is below
+    // the threshold now.
+    let tax = server::accounts::departments::issue_key(&app.db, "tax")
+        .await
+        .unwrap();
+    let body = server::data::feeds::FeedBatch {
+        records: vec![server::data::feeds::FeedRecord {
+            subject: "enterprise".into(),
+            id: "DEMO-E1".into(),
+            attributes: serde_json::from_value(json!({ "revenue_y1": "1500000000" })).unwrap(),
+        }],
+        ..Default::default()
+    };
+    let pushed = common::push_feed(&app, &tax, &body).await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.text());
+    let qian = login_staff(&app, "claimreviewer").await;
+    let seen = app
+        .call("GET", &format!("/api/staff/claims/{id}"), &qian, None)
+        .await
+        .json();
+    assert_eq!(seen["check"]["eligible"], false, "{seen}");
+    let approve = step(
+        &app,
+        &format!("/api/staff/claims/{id}/steps"),
+        &qian,
+        json!({ "action": "approve", "from": "submitted" }),
+    )
+    .await;
+    assert_eq!(approve.status, StatusCode::CONFLICT);
+    assert!(approve.text().contains("不符合"), "{}", approve.text());
+    let grants: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE policy_id = 'tech-renovation'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(grants, 0);
+    // The reviewer refuses it with the reason instead.
+    let rejected = step(
+        &app,
+        &format!("/api/staff/claims/{id}/steps"),
+        &qian,
+        json!({
+            "action": "reject", "from": "submitted", "reason": "上年营业收入不足 2000 万元",
+        }),
+    )
+    .await;
+    assert_eq!(rejected.json()["status"], "rejected");
 }

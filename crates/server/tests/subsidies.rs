@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{fake_treasury, login_phone, login_staff, TestApp};
+use common::{fake_treasury, login_phone, login_staff, pay, TestApp};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use server::data::feeds::{FeedBatch, FeedFacts, FeedRecord};
@@ -81,18 +81,6 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .fetch_one(&app.db.pool)
         .await
         .unwrap()
-}
-
-/// Sends due payments until none is left due now.
-async fn pay(app: &TestApp) {
-    for _ in 0..10 {
-        send_due(&app.state).await.unwrap();
-        // Instructed payments are asked about again after half a second.
-        sqlx::query("UPDATE payments SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE status IN ('queued', 'instructed') AND errors = 0")
-            .execute(&app.db.pool)
-            .await
-            .unwrap();
-    }
 }
 
 async fn demo_with_treasury(app: TestApp) -> (TestApp, fake_treasury::Fake) {

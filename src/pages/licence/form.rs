@@ -329,12 +329,32 @@ pub fn SectionPage(id: i64, section: String) -> impl IntoView {
 /// The materials: each with its upload (or the reason it was returned).
 #[component]
 fn Materials(id: i64, application: Application) -> impl IntoView {
-    let prefs = use_prefs();
     let materials = RwSignal::new(application.materials.clone());
     let editable = matches!(application.stage, Stage::Draft | Stage::Returned);
+    view! {
+        <h1 class="page-title">{tr(|m| m.licence.materials_title)}</h1>
+        <p class="lead">{tr(|m| m.licence.materials_hint)}</p>
+        {material_uploads(id, materials, editable, false, api_client::upload_material, |a: Application| a.materials)}
+        <p><a class="button primary" href=Route::Application(id).path()>{tr(|m| m.licence.save_continue)}</a></p>
+    }
+}
+
+/// The materials of application `id`, each with its upload while `editable` (one at a time,
+/// checked for size first): `upload` stores a file, `materials_of` reads the materials back
+/// from its answer. `nested`: inside a section of a page (headings one level down), rather
+/// than the page's own list.
+pub(crate) fn material_uploads<T: serde::de::DeserializeOwned + 'static>(
+    id: i64,
+    materials: RwSignal<Vec<MaterialNeed>>,
+    editable: bool,
+    nested: bool,
+    upload: fn(i64, &str, web_sys::File) -> api_client::Call<T>,
+    materials_of: fn(T) -> Vec<MaterialNeed>,
+) -> impl IntoView {
+    let prefs = use_prefs();
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let busy = RwSignal::new(None::<String>);
-    let upload = move |code: String, input: web_sys::HtmlInputElement| {
+    let send = move |code: String, input: web_sys::HtmlInputElement| {
         let Some(file) = input.files().and_then(|f| f.get(0)) else {
             return;
         };
@@ -346,36 +366,32 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
             return;
         }
         busy.set(Some(code.clone()));
-        spawn_request(
-            api_client::upload_material(id, &code, file),
-            move |answer, m| {
-                busy.put(None);
-                match answer {
-                    Ok(a) => {
-                        errors.try_update(|e| {
-                            e.remove(&code);
-                        });
-                        materials.put(a.materials);
-                    }
-                    Err(e) => {
-                        errors.try_update(|all| {
-                            all.insert(code, e.message(m));
-                        });
-                    }
+        spawn_request(upload(id, &code, file), move |answer, m| {
+            busy.put(None);
+            match answer {
+                Ok(a) => {
+                    errors.try_update(|e| {
+                        e.remove(&code);
+                    });
+                    materials.put(materials_of(a));
                 }
-                input.set_value("");
-            },
-        );
+                Err(e) => {
+                    errors.try_update(|all| {
+                        all.insert(code, e.message(m));
+                    });
+                }
+            }
+            input.set_value("");
+        });
     };
     view! {
-        <h1 class="page-title">{tr(|m| m.licence.materials_title)}</h1>
-        <p class="lead">{tr(|m| m.licence.materials_hint)}</p>
         <ol class="materials" data-test="materials">
             <For each=move || materials.get() key=|m: &MaterialNeed| (m.code.clone(), m.upload.as_ref().map(|u| u.uploaded_at.clone()), m.returned.clone()) let:m>
                 {
                     let code = m.code.clone();
                     let input_id = format!("upload-{code}");
                     let name = m.name.clone();
+                    let title = move || pick(prefs.locale.get(), &name);
                     let hint = m.hint.clone();
                     let for_permits = m.for_permits.clone();
                     let shared = for_permits.len() > 1;
@@ -383,11 +399,18 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
                     let busy_code = code.clone();
                     let change_code = code.clone();
                     let label_name = m.name.clone();
+                    let item = m.item;
                     view! {
-                        <li class="panel material" data-material=code.clone() data-uploaded=m.upload.is_some().to_string()>
-                            <h2>{m.item}". "{move || pick(prefs.locale.get(), &name)}</h2>
+                        <li class="material" class:panel=!nested data-material=code.clone() data-uploaded=(m.upload.is_some() && m.returned.is_none()).to_string()>
+                            {if nested {
+                                view! { <h3>{item}". "{title}</h3> }.into_any()
+                            } else {
+                                view! { <h2>{item}". "{title}</h2> }.into_any()
+                            }}
                             <p class="hint">{move || pick(prefs.locale.get(), &hint)}</p>
-                            <p class="hint" class:shared=shared>{move || fill(prefs.t().licence.shared_by, &[("permits", &permit_names(prefs.locale.get(), &for_permits))])}</p>
+                            {(!for_permits.is_empty()).then(|| view! {
+                                <p class="hint" class:shared=shared>{move || fill(prefs.t().licence.shared_by, &[("permits", &permit_names(prefs.locale.get(), &for_permits))])}</p>
+                            })}
                             {m.returned.clone().map(|r| view! { <p class="returned" role="alert" data-test="returned">{move || fill(prefs.t().licence.returned_reason, &[("reason", &r)])}</p> })}
                             <p data-test="upload-status">{match m.upload.clone() {
                                 Some(u) => view! { <span>"✓ "{move || { let m = prefs.t(); fill(m.licence.uploaded, &[("name", &u.file_name), ("size", &size_text(u.size)), ("time", &crate::format::stamp(m, &u.uploaded_at))]) }}</span> }.into_any(),
@@ -396,7 +419,7 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
                             {editable.then(|| view! {
                                 <label class="button" for=input_id.clone()>{move || fill(prefs.t().licence.choose_file, &[("name", &pick(prefs.locale.get(), &label_name))])}</label>
                                 <input class="visually-hidden file-input" type="file" id=input_id accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-                                    on:change=move |ev| upload(change_code.clone(), event_target::<web_sys::HtmlInputElement>(&ev)) />
+                                    on:change=move |ev| send(change_code.clone(), event_target::<web_sys::HtmlInputElement>(&ev)) />
                             })}
                             {move || (busy.get().as_deref() == Some(busy_code.as_str())).then(|| view! { <p class="hint" role="status">{tr(|m| m.licence.uploading)}</p> })}
                             {move || errors.get().get(&error_code).cloned().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
@@ -405,7 +428,6 @@ fn Materials(id: i64, application: Application) -> impl IntoView {
                 }
             </For>
         </ol>
-        <p><a class="button primary" href=Route::Application(id).path()>{tr(|m| m.licence.save_continue)}</a></p>
     }
 }
 

@@ -76,21 +76,13 @@ pub async fn upload(
     if editable == 0 {
         return Err(ApiError::conflict("not_editable"));
     }
-    sqlx::query(
-        "INSERT INTO licence_materials (application_id, material, storage_key, file_name, content_type, size, sha256, uploaded_at, returned_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) \
-         ON CONFLICT (application_id, material) DO UPDATE SET storage_key = excluded.storage_key, file_name = excluded.file_name, \
-         content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at, returned_reason = NULL",
+    upload::record(
+        &mut tx,
+        ("licence_materials", "application_id", id),
+        &material,
+        &stored,
+        &stamp,
     )
-    .bind(id)
-    .bind(&material)
-    .bind(&stored.storage_key)
-    .bind(&stored.file_name)
-    .bind(&stored.content_type)
-    .bind(stored.size)
-    .bind(&stored.sha256)
-    .bind(&stamp)
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     applicant_view(&state, id, who, &headers).await

@@ -114,6 +114,35 @@ pub async fn receive(
     })
 }
 
+/// Records `stored` as the current upload of `material` in `table` (a materials table keyed by
+/// its owner's column and `material`): a new upload replaces the old row and clears a return
+/// reason. `table` and its column are the caller's constants, never input.
+pub async fn record(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    (table, owner_column, owner): (&'static str, &'static str, i64),
+    material: &str,
+    stored: &Stored,
+    at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO {table} ({owner_column}, material, storage_key, file_name, content_type, size, sha256, uploaded_at, returned_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) \
+         ON CONFLICT ({owner_column}, material) DO UPDATE SET storage_key = excluded.storage_key, file_name = excluded.file_name, \
+         content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at, returned_reason = NULL"
+    ))
+    .bind(owner)
+    .bind(material)
+    .bind(&stored.storage_key)
+    .bind(&stored.file_name)
+    .bind(&stored.content_type)
+    .bind(stored.size)
+    .bind(&stored.sha256)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The bytes stored under `key`, as a private, uncached, inline response.
 pub async fn serve(
     storage: &dyn Storage,

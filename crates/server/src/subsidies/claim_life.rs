@@ -61,6 +61,23 @@ pub fn editable(status: ClaimStatus) -> bool {
     matches!(status, ClaimStatus::Draft | ClaimStatus::Returned)
 }
 
+/// It holds its subject's period for the policy: no second application may be opened (the
+/// predicate of the index `claims_one_open`).
+pub fn holds_the_period(status: ClaimStatus) -> bool {
+    !matches!(status, ClaimStatus::Rejected | ClaimStatus::Withdrawn)
+}
+
+/// The statuses for which `keep` holds, as an SQL list: `('draft', 'returned')`. The sets come
+/// from this table, never from literals.
+pub fn statuses_sql(keep: fn(ClaimStatus) -> bool) -> String {
+    let names: Vec<String> = ClaimStatus::ALL
+        .into_iter()
+        .filter(|s| keep(*s))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", names.join(", "))
+}
+
 /// It is with the department: its clock runs.
 pub fn with_department(status: ClaimStatus) -> bool {
     status == ClaimStatus::Submitted

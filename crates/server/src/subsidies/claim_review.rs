@@ -16,7 +16,7 @@ use crate::platform::error::ApiError;
 use crate::platform::i18n::Lang;
 use crate::platform::json::ApiJson;
 use crate::platform::upload;
-use crate::subsidies::claim_life::By;
+use crate::subsidies::claim_life::{self, By};
 use crate::subsidies::claim_steps::take_step;
 use crate::subsidies::claims::{load, render, summaries, Loaded, WHAT_CLAIM};
 use crate::AppState;
@@ -90,7 +90,10 @@ pub async fn queue(
     let list = ours.join(", ");
     let mut waiting = summaries(
         &state,
-        &format!("c.status = 'submitted' AND c.policy_id IN ({list})"),
+        &format!(
+            "c.status IN {} AND c.policy_id IN ({list})",
+            claim_life::statuses_sql(claim_life::with_department)
+        ),
         None,
     )
     .await?;
@@ -98,9 +101,7 @@ pub async fn queue(
     let since = format_utc(now() - time::Duration::days(30));
     let decided = summaries(
         &state,
-        &format!(
-            "c.status IN ('approved', 'rejected') AND c.policy_id IN ({list}) AND c.decided_at > '{since}'"
-        ),
+        &format!("c.decided_at > '{since}' AND c.policy_id IN ({list})"),
         None,
     )
     .await?;

@@ -8,14 +8,13 @@ use rules::policy::Mode;
 use rules::{Context, Policy};
 
 use crate::data::known;
-use crate::licences::application::problem_message;
 use crate::licences::transition::reason_ok;
 use crate::platform::db::{now_utc, today_shanghai};
 use crate::platform::error::ApiError;
 use crate::platform::events::Event;
 use crate::platform::i18n::Lang;
 use crate::subsidies::claim_life::{self, By};
-use crate::subsidies::claims::{problems, Loaded};
+use crate::subsidies::claims::{blocking, Loaded};
 use crate::subsidies::{grants, matching, receipts};
 use crate::AppState;
 
@@ -85,18 +84,13 @@ pub async fn take_step(
     let mut grant: Option<(Policy, i64, String)> = None;
     match req.action {
         ClaimAction::Submit => {
-            if let Some(p) = problems(c, true).first() {
-                return Err(ApiError::invalid_field_because(
-                    format!("answers.{}", p.field),
-                    "not_ready",
-                )
-                .with_arg("problem", problem_message(lang, p)));
-            }
-            if let Some(m) = c.materials_missing().first() {
-                return Err(ApiError::invalid_field_because(
-                    format!("materials.{m}"),
-                    "material_missing",
-                ));
+            if let Some(p) = blocking(c, lang).into_iter().next() {
+                return Err(if p.field.starts_with("materials.") {
+                    ApiError::invalid_field_because(p.field, "material_missing")
+                } else {
+                    ApiError::invalid_field_because(format!("answers.{}", p.field), "not_ready")
+                        .with_arg("problem", p.message)
+                });
             }
             eligible_now(state, c).await?;
             let today = today_shanghai();
@@ -139,22 +133,18 @@ pub async fn take_step(
         ClaimAction::Withdraw => {}
     }
     let mut tx = state.db.begin().await?;
+    let decided = matches!(to, ClaimStatus::Approved | ClaimStatus::Rejected);
     let moved = sqlx::query(
-        "UPDATE claims SET status = $1, updated_at = $2, \
-         submitted_at = CASE WHEN $1 = 'submitted' THEN $2 ELSE submitted_at END, \
-         due_on = $3, decided_at = CASE WHEN $1 IN ('approved', 'rejected') THEN $2 ELSE decided_at END \
-         WHERE id = $4 AND status = $5",
+        "UPDATE claims SET status = $1, updated_at = $2, submitted_at = COALESCE($3, submitted_at), \
+         due_on = $4, decided_at = COALESCE($5, decided_at) WHERE id = $6 AND status = $7",
     )
     .bind(to.as_str())
     .bind(&at)
+    .bind((to == ClaimStatus::Submitted).then(|| at.clone()))
     // The clock stops on a return and starts again on resubmission; a decision keeps the date
     // it was due by.
-    .bind(due_on.filter(|_| {
-        matches!(
-            to,
-            ClaimStatus::Submitted | ClaimStatus::Approved | ClaimStatus::Rejected
-        )
-    }))
+    .bind(due_on.filter(|_| to == ClaimStatus::Submitted || decided))
+    .bind(decided.then(|| at.clone()))
     .bind(c.id)
     .bind(c.status.as_str())
     .execute(&mut *tx)

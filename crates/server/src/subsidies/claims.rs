@@ -20,14 +20,13 @@ use api::claim::{Claim, ClaimAnswers, ClaimStatus, ClaimStep, ClaimStepRequest, 
 use api::licence::{FieldProblem, MaterialNeed, Upload};
 use api::ErrorBody;
 use rules::policy::{ApplicationSpec, Mode};
-use rules::{Policy, SubjectKind};
+use rules::Policy;
 
-use crate::data::known;
 use crate::licences::application::problem_message;
 use crate::licences::uploads::UploadName;
 use crate::platform::db::{now_utc, today_shanghai};
 use crate::platform::error::ApiError;
-use crate::platform::i18n::Lang;
+use crate::platform::i18n::{self, Lang};
 use crate::platform::json::ApiJson;
 use crate::platform::upload;
 use crate::policies::library::bi;
@@ -58,6 +57,8 @@ pub struct Loaded {
     pub subject: i64,
     pub period: String,
     pub user: i64,
+    /// The enterprise's name, or the applicant's.
+    pub applicant: String,
     pub status: ClaimStatus,
     pub answers: BTreeMap<String, String>,
     pub created_at: String,
@@ -78,24 +79,14 @@ impl Loaded {
     pub fn material(&self, code: &str) -> Option<&StoredMaterial> {
         self.materials.iter().find(|m| m.code == code)
     }
-
-    /// Materials not uploaded, or returned and not replaced.
-    pub(super) fn materials_missing(&self) -> Vec<String> {
-        self.spec()
-            .materials
-            .iter()
-            .filter(|m| self.material(&m.code).is_none_or(|s| s.returned.is_some()))
-            .map(|m| m.code.clone())
-            .collect()
-    }
 }
 
 /// The application `id`, whoever's it is (404 when there is none).
 pub async fn load(state: &AppState, id: i64) -> Result<Loaded, ApiError> {
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT number, policy_id, policy_version, subject_id, period, user_id, status, answers_enc, \
-         created_at, submitted_at, due_on, grant_id FROM claims WHERE id = $1",
-    )
+         created_at, submitted_at, due_on, grant_id, {APPLICANT} FROM claims c WHERE id = $1",
+    ))
     .bind(id)
     .fetch_optional(&state.db.pool)
     .await?
@@ -142,6 +133,7 @@ pub async fn load(state: &AppState, id: i64) -> Result<Loaded, ApiError> {
         subject: row.try_get("subject_id")?,
         period: row.try_get("period")?,
         user: row.try_get("user_id")?,
+        applicant: row.try_get("applicant")?,
         status: ClaimStatus::parse(&status)
             .ok_or_else(|| ApiError::internal(format!("claim {id}: status {status}")))?,
         answers,
@@ -175,10 +167,11 @@ pub async fn open_claim(
     subject: i64,
 ) -> Result<Option<i64>, ApiError> {
     let period = matching::period_of(policy, matching::current_month());
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar(&format!(
         "SELECT id FROM claims WHERE policy_id = $1 AND subject_id = $2 AND period = $3 \
-         AND status IN ('draft', 'submitted', 'returned', 'approved')",
-    )
+         AND status IN {}",
+        claim_life::statuses_sql(claim_life::holds_the_period)
+    ))
     .bind(&policy.id)
     .bind(subject)
     .bind(period)
@@ -186,22 +179,10 @@ pub async fn open_claim(
     .await?)
 }
 
-/// Whom an application is for: the enterprise's name, or the resident's.
-async fn applicant_name(state: &AppState, c: &Loaded) -> Result<String, ApiError> {
-    if c.policy.subject == SubjectKind::Enterprise {
-        if let Some(k) = known::load_subject(&state.db, c.subject).await? {
-            if let rules::Value::String(name) = k.subject.get("name") {
-                return Ok(name.to_string());
-            }
-        }
-    }
-    Ok(sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-        .bind(c.user)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .flatten()
-        .unwrap_or_default())
-}
+/// Whom application `c` is for, as a column `applicant`: the enterprise's name, or the name of
+/// the person who applied.
+const APPLICANT: &str = "COALESCE((SELECT e.name FROM subjects s JOIN enterprises e ON e.enterprise_ref = s.ref \
+     WHERE s.id = c.subject_id AND s.kind = 'enterprise'), (SELECT u.name FROM users u WHERE u.id = c.user_id), '') AS applicant";
 
 pub(super) fn problems(c: &Loaded, complete: bool) -> Vec<licensing::catalogue::Problem> {
     licensing::catalogue::problems(
@@ -213,13 +194,35 @@ pub(super) fn problems(c: &Loaded, complete: bool) -> Vec<licensing::catalogue::
     )
 }
 
+/// What stops the application being sent, in `lang`: each missing or wrong answer (on its
+/// question's key), then each document not uploaded or returned (on `materials.{code}`).
+pub(super) fn blocking(c: &Loaded, lang: Lang) -> Vec<FieldProblem> {
+    let answers = problems(c, true).into_iter().map(|p| FieldProblem {
+        message: problem_message(lang, &p),
+        field: p.field,
+        code: p.code,
+    });
+    let documents = c.spec().materials.iter().filter_map(|m| {
+        let code = match c.material(&m.code) {
+            None => "not_uploaded",
+            Some(s) if s.returned.is_some() => "upload_again",
+            Some(_) => return None,
+        };
+        Some(FieldProblem {
+            field: format!("materials.{}", m.code),
+            code: code.to_owned(),
+            message: i18n::message(lang, &format!("claim.{code}"), &[]),
+        })
+    });
+    answers.chain(documents).collect()
+}
+
 /// The whole application as `by` sees it, in `lang`.
 pub async fn render(state: &AppState, c: &Loaded, by: By, lang: Lang) -> Result<Claim, ApiError> {
     let spec = c.spec();
     let complete = c.status != ClaimStatus::Draft || c.submitted_at.is_some();
     let shown = problems(c, complete);
-    let missing = c.materials_missing();
-    let ready = problems(c, true).is_empty() && missing.is_empty();
+    let blocking = blocking(c, lang);
     let materials = spec
         .materials
         .iter()
@@ -276,7 +279,7 @@ pub async fn render(state: &AppState, c: &Loaded, by: By, lang: Lang) -> Result<
         name: bi(&c.policy.name),
         department: spec.department.clone(),
         audience: audience(c.policy.subject),
-        applicant: applicant_name(state, c).await?,
+        applicant: c.applicant.clone(),
         period: c.period.clone(),
         status: c.status,
         amount_fen: grant
@@ -294,7 +297,8 @@ pub async fn render(state: &AppState, c: &Loaded, by: By, lang: Lang) -> Result<
             })
             .collect(),
         materials,
-        ready,
+        ready: blocking.is_empty(),
+        blocking,
         review_days: spec.review_days,
         created_at: c.created_at.clone(),
         submitted_at: c.submitted_at.clone(),
@@ -345,8 +349,8 @@ pub async fn summaries(
     subject: Option<i64>,
 ) -> Result<Vec<ClaimSummary>, ApiError> {
     let sql = format!(
-        "SELECT c.id, c.number, c.policy_id, c.policy_version, c.subject_id, c.user_id, c.status, \
-         c.submitted_at, c.due_on FROM claims c WHERE {condition} ORDER BY c.id DESC LIMIT 200"
+        "SELECT c.id, c.number, c.policy_id, c.policy_version, c.status, c.submitted_at, c.due_on, \
+         {APPLICANT} FROM claims c WHERE {condition} ORDER BY c.id DESC LIMIT 200"
     );
     let mut q = sqlx::query(&sql);
     if let Some(s) = subject {
@@ -355,19 +359,32 @@ pub async fn summaries(
     let mut out = Vec::new();
     for r in q.fetch_all(&state.db.pool).await? {
         let id: i64 = r.try_get("id")?;
-        let c = load(state, id).await?;
-        let status = c.status;
+        let policy: String = r.try_get("policy_id")?;
+        let version: i64 = r.try_get("policy_version")?;
+        let name = u32::try_from(version)
+            .ok()
+            .and_then(|v| state.policies.version(&policy, v))
+            .ok_or_else(|| {
+                ApiError::internal(format!("claim {id}: no policy {policy} v{version}"))
+            })?
+            .name;
+        let status: String = r.try_get("status")?;
+        let status = ClaimStatus::parse(&status)
+            .ok_or_else(|| ApiError::internal(format!("claim {id}: status {status}")))?;
         let running = claim_life::with_department(status);
-        let left = c.due_on.as_deref().filter(|_| running).and_then(days_left);
+        let due_on: Option<String> = r
+            .try_get::<Option<String>, _>("due_on")?
+            .filter(|_| running);
+        let left = due_on.as_deref().and_then(days_left);
         out.push(ClaimSummary {
             id,
-            number: c.number.clone(),
-            policy: c.policy.id.clone(),
-            name: bi(&c.policy.name),
-            applicant: applicant_name(state, &c).await?,
+            number: r.try_get("number")?,
+            policy,
+            name: bi(&name),
+            applicant: r.try_get("applicant")?,
             status,
-            submitted_at: c.submitted_at.clone(),
-            due_on: c.due_on.clone().filter(|_| running),
+            submitted_at: r.try_get("submitted_at")?,
+            due_on,
             working_days_left: left,
             overdue: left.is_some_and(|d| d < 0),
         });
@@ -416,11 +433,13 @@ pub async fn start(
     let at = now_utc();
     let period = matching::period_of(&policy, matching::current_month());
     let mut tx = state.db.begin().await?;
-    let inserted: Option<i64> = sqlx::query_scalar(
+    let inserted: Option<i64> = sqlx::query_scalar(&format!(
         "INSERT INTO claims (number, policy_id, policy_version, subject_id, period, user_id, status, answers_enc, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $8) \
-         ON CONFLICT (policy_id, subject_id, period) WHERE status IN ('draft', 'submitted', 'returned', 'approved') DO NOTHING RETURNING id",
-    )
+         ON CONFLICT (policy_id, subject_id, period) WHERE status IN {} DO NOTHING RETURNING id",
+        // The predicate of the index `claims_one_open`.
+        claim_life::statuses_sql(claim_life::holds_the_period)
+    ))
     .bind(format!("pending-{}", crate::platform::crypto::random_token()))
     .bind(&policy.id)
     .bind(i64::from(policy.version))
@@ -543,9 +562,10 @@ pub async fn answers(
     let sealed = state
         .vault
         .encrypt(&serde_json::to_string(&c.answers).map_err(ApiError::internal)?);
-    let changed = sqlx::query(
-        "UPDATE claims SET answers_enc = $1, updated_at = $2 WHERE id = $3 AND status IN ('draft', 'returned')",
-    )
+    let changed = sqlx::query(&format!(
+        "UPDATE claims SET answers_enc = $1, updated_at = $2 WHERE id = $3 AND status IN {}",
+        claim_life::statuses_sql(claim_life::editable)
+    ))
     .bind(sealed)
     .bind(now_utc())
     .bind(id)
@@ -598,9 +618,10 @@ pub async fn upload_material(
     .await?;
     let at = now_utc();
     let mut tx = state.db.begin().await?;
-    let editable = sqlx::query(
-        "UPDATE claims SET updated_at = $1 WHERE id = $2 AND status IN ('draft', 'returned')",
-    )
+    let editable = sqlx::query(&format!(
+        "UPDATE claims SET updated_at = $1 WHERE id = $2 AND status IN {}",
+        claim_life::statuses_sql(claim_life::editable)
+    ))
     .bind(&at)
     .bind(id)
     .execute(&mut *tx)
@@ -609,21 +630,13 @@ pub async fn upload_material(
     if editable == 0 {
         return Err(ApiError::conflict("not_editable"));
     }
-    sqlx::query(
-        "INSERT INTO claim_materials (claim_id, material, storage_key, file_name, content_type, size, sha256, uploaded_at, returned_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) \
-         ON CONFLICT (claim_id, material) DO UPDATE SET storage_key = excluded.storage_key, file_name = excluded.file_name, \
-         content_type = excluded.content_type, size = excluded.size, sha256 = excluded.sha256, uploaded_at = excluded.uploaded_at, returned_reason = NULL",
+    upload::record(
+        &mut tx,
+        ("claim_materials", "claim_id", id),
+        &material,
+        &stored,
+        &at,
     )
-    .bind(id)
-    .bind(&material)
-    .bind(&stored.storage_key)
-    .bind(&stored.file_name)
-    .bind(&stored.content_type)
-    .bind(stored.size)
-    .bind(&stored.sha256)
-    .bind(&at)
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     let c = own(&state, &who, id).await?;

@@ -491,3 +491,17 @@ pub async fn publish_variant(app: &TestApp, file: &str, edits: &[(&str, &str)]) 
         .unwrap();
     app.state.policies.reload(&app.db).await.unwrap();
 }
+
+/// Sends due payments until none is left due now.
+pub async fn pay(app: &TestApp) {
+    for _ in 0..10 {
+        server::subsidies::payments::send_due(&app.state)
+            .await
+            .unwrap();
+        // Instructed payments are asked about again after half a second.
+        sqlx::query("UPDATE payments SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE status IN ('queued', 'instructed') AND errors = 0")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+}
