@@ -58,12 +58,12 @@ impl Date {
         Date { year, month, day }
     }
 
-    /// Days since 1970-01-01 (negative before it).
     /// This date moved by `days` (negative: earlier).
     pub fn add_days(self, days: i64) -> Date {
         Date::from_days_since_epoch(self.days_since_epoch() + days)
     }
 
+    /// Days since 1970-01-01 (negative before it).
     pub fn days_since_epoch(self) -> i64 {
         let y = i64::from(self.year) - i64::from(self.month <= 2);
         let era = y.div_euclid(400);

@@ -84,6 +84,17 @@ fn tidy(input: &str) -> String {
 
 /// The 31 characters of GB 32100-2015 (the Latin alphabet without I, O, Z, S and V).
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// Each byte's value in [`USCC_CHARSET`], or [`NOT_USCC`].
+const USCC_VALUES: [u8; 256] = {
+    let mut table = [NOT_USCC; 256];
+    let mut i = 0;
+    while i < USCC_CHARSET.len() {
+        table[USCC_CHARSET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+const NOT_USCC: u8 = u8::MAX;
 const USCC_WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
@@ -97,26 +108,39 @@ impl Uscc {
     /// Reads a code as typed: spaces are dropped and letters upper-cased before checking.
     pub fn parse(input: &str) -> Result<Uscc, ValidationError> {
         let code = tidy(input);
+        Uscc::check(&code)?;
+        Ok(Uscc(code))
+    }
+
+    /// Checks a code already tidy (no spaces, upper case), without copying it: for reading
+    /// many at once. An untidy code is refused where `parse` would tidy it.
+    pub fn check(code: &str) -> Result<(), ValidationError> {
         if code.is_empty() {
             return Err(ValidationError::Required);
         }
-        if code.chars().count() != 18 {
-            return Err(ValidationError::UsccLength);
+        if code.len() != 18 {
+            return Err(if code.chars().count() == 18 {
+                ValidationError::UsccCharacter {
+                    position: code.chars().position(|c| !c.is_ascii()).unwrap_or(0) + 1,
+                }
+            } else {
+                ValidationError::UsccLength
+            });
         }
         let mut values = [0u32; 18];
         for (i, c) in code.bytes().enumerate() {
-            let value = USCC_CHARSET.iter().position(|&x| x == c);
+            let value = USCC_VALUES[usize::from(c)];
             // Characters 3–8 are the registering authority's administrative division code.
             let digit_required = (2..8).contains(&i);
-            match value {
-                Some(v) if !digit_required || v < 10 => values[i] = v as u32,
-                _ => return Err(ValidationError::UsccCharacter { position: i + 1 }),
+            if value == NOT_USCC || (digit_required && value >= 10) {
+                return Err(ValidationError::UsccCharacter { position: i + 1 });
             }
+            values[i] = u32::from(value);
         }
         if values[17] != uscc_check_value(&values[..17]) {
             return Err(ValidationError::UsccCheck);
         }
-        Ok(Uscc(code))
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {
@@ -386,6 +410,24 @@ mod tests {
             Uscc::parse("913501 00M000 100Y43").unwrap().as_str(),
             "91350100M000100Y43"
         );
+    }
+
+    #[test]
+    fn uscc_check_agrees_with_parse_on_tidy_codes() {
+        for code in [
+            "91350100M000100Y43",
+            "91350100M000100Y44",
+            "9135A100M000100Y43",
+            "91350100M0001O0Y43",
+            "91350100M000100Y4",
+            "91350100M000100Y433",
+            "91350100M000100Y4中",
+            "",
+        ] {
+            assert_eq!(Uscc::check(code), Uscc::parse(code).map(drop), "{code:?}");
+        }
+        // Untidy codes are refused by the quick check; `parse` tidies them.
+        assert!(Uscc::check("91350100m000100y43").is_err());
     }
 
     #[test]

@@ -20,7 +20,11 @@ pub(crate) fn check(kind: Kind, raw: &[u8]) -> Result<Checked<'_>, String> {
             if id.is_empty() {
                 return Err("an identifier is required".into());
             }
-            if id.chars().any(char::is_control) {
+            // Control characters: ASCII ones by byte, the others (U+0080 to U+009F) only
+            // where there is text beyond ASCII.
+            if id.bytes().any(|b| b < 0x20 || b == 0x7f)
+                || (!id.is_ascii() && id.chars().any(char::is_control))
+            {
                 return Err(format!(
                     "{id:?}: an identifier may not contain control characters"
                 ));
@@ -61,7 +65,8 @@ pub(crate) fn check(kind: Kind, raw: &[u8]) -> Result<Checked<'_>, String> {
         }
         Kind::Uscc => {
             let s = utf8()?;
-            if let Err(e) = api::Uscc::parse(s) {
+            // A tidy code is checked as it is; any other is read as typed.
+            if let Err(e) = api::Uscc::check(s).or_else(|_| api::Uscc::parse(s).map(drop)) {
                 let why = match e {
                     api::ValidationError::UsccCheck => {
                         "its check character (the 18th) is wrong".to_owned()
@@ -170,9 +175,9 @@ pub(crate) fn finish(b: Builder, ty: Type) -> Column {
 
 /// The first pair of rows with the same id, if any. Ids in increasing order (as exported by
 /// the departments' systems) are checked in one pass; others are sorted.
-pub(crate) fn duplicate(ids: &Ids) -> Option<(usize, usize)> {
+pub(crate) fn duplicate(ids: &Ids, in_order: bool) -> Option<(usize, usize)> {
     let n = ids.len();
-    if (1..n).all(|i| ids.get(i - 1) < ids.get(i)) {
+    if in_order {
         return None;
     }
     let mut order: Vec<u32> = (0..n as u32).collect();
@@ -183,6 +188,11 @@ pub(crate) fn duplicate(ids: &Ids) -> Option<(usize, usize)> {
         .map(|w| (w[0] as usize, w[1] as usize))
 }
 
+/// Whether every id is greater than the one before (then none is repeated).
+pub fn in_order(ids: &Ids) -> bool {
+    (1..ids.len()).all(|i| ids.get(i - 1) < ids.get(i))
+}
+
 /// Finds an enterprise's row by id: binary search when the ids are in order, a map otherwise.
 pub(crate) struct IdIndex<'a> {
     pub(crate) ids: &'a Ids,
@@ -191,8 +201,7 @@ pub(crate) struct IdIndex<'a> {
 }
 
 impl<'a> IdIndex<'a> {
-    pub(crate) fn new(ids: &'a Ids) -> IdIndex<'a> {
-        let sorted = (1..ids.len()).all(|i| ids.get(i - 1) < ids.get(i));
+    pub(crate) fn new(ids: &'a Ids, sorted: bool) -> IdIndex<'a> {
         let map = if sorted {
             HashMap::new()
         } else {

@@ -43,6 +43,10 @@ pub const GAS_USAGE: &str = "gas_usage.csv";
 pub struct DataSet {
     pub residents: Population,
     pub enterprises: Population,
+    /// Whether each population's ids are in (byte) order, as generated sets are: then output
+    /// in id order needs no sorting.
+    pub residents_in_order: bool,
+    pub enterprises_in_order: bool,
 }
 
 /// What to keep while reading.
@@ -196,86 +200,142 @@ const GAS_COLUMNS: &[(&str, Kind)] = &[
 pub fn load(files: &Files<'_>, options: &Options) -> Result<DataSet, DataErrors> {
     let keep = |name: &str| options.keep.as_ref().is_none_or(|k| k.contains(name));
     let threads = options.threads.max(1);
-    // Residents are most of the bytes: they are read in `threads` parts while the other files
-    // are read alongside.
     let residents = Table::prepare(RESIDENTS, files.residents, RESIDENT_COLUMNS)?;
     let enterprises = Table::prepare(ENTERPRISES, files.enterprises, ENTERPRISE_COLUMNS)?;
     let loans = Table::prepare(LOAN_INTEREST, files.loan_interest, LOAN_COLUMNS)?;
     let gas = Table::prepare(GAS_USAGE, files.gas_usage, GAS_COLUMNS)?;
-    let parts = residents.parts(threads);
     let keep_r: Vec<bool> = RESIDENT_COLUMNS.iter().map(|(n, _)| keep(n)).collect();
     let keep_e: Vec<bool> = ENTERPRISE_COLUMNS.iter().map(|(n, _)| keep(n)).collect();
     let all = vec![true; 4];
-    type Chunks = (
-        Vec<Result<Chunk, DataError>>,
-        Result<Chunk, DataError>,
-        Result<Chunk, DataError>,
-        Result<Chunk, DataError>,
-    );
-    let (resident_chunks, enterprise_chunk, loan_chunk, gas_chunk): Chunks =
-        if threads == 1 || cfg!(target_arch = "wasm32") {
-            (
-                parts
-                    .iter()
-                    .map(|&(a, b)| residents.read(a, b, &keep_r))
-                    .collect(),
-                enterprises.read(enterprises.body, enterprises.data.len(), &keep_e),
-                loans.read(loans.body, loans.data.len(), &all),
-                gas.read(gas.body, gas.data.len(), &all),
-            )
-        } else {
-            std::thread::scope(|s| {
-                let (residents, keep_r) = (&residents, &keep_r);
-                let handles: Vec<_> = parts
-                    .iter()
-                    .map(|&(a, b)| s.spawn(move || residents.read(a, b, keep_r)))
-                    .collect();
-                let others = s.spawn(|| {
-                    (
-                        enterprises.read(enterprises.body, enterprises.data.len(), &keep_e),
-                        loans.read(loans.body, loans.data.len(), &all),
-                        gas.read(gas.body, gas.data.len(), &all),
-                    )
-                });
-                let chunks = handles
-                    .into_iter()
-                    .map(|h| h.join().expect("a reader thread panicked"))
-                    .collect();
-                let (e, l, g) = others.join().expect("a reader thread panicked");
-                (chunks, e, l, g)
-            })
-        };
-    let mut resident_chunk = Chunk::default();
-    for chunk in resident_chunks {
-        resident_chunk.append(chunk?);
-    }
-    let (enterprise_chunk, loan_chunk, gas_chunk) = (enterprise_chunk?, loan_chunk?, gas_chunk?);
-    let mut errors: Vec<DataError> = [&resident_chunk, &enterprise_chunk, &loan_chunk, &gas_chunk]
+    let tables = [
+        (&enterprises, &keep_e, threads),
+        (&residents, &keep_r, threads),
+        (&loans, &all, 1),
+        (&gas, &all, 1),
+    ];
+    // The files in parts, the slowest first (an enterprise record costs most), read by `threads` readers taking the next part
+    // as they finish one, so that both cores are busy to the end.
+    let work: Vec<(usize, usize, usize)> = tables
         .iter()
-        .flat_map(|c| c.errors.iter().cloned())
+        .enumerate()
+        .flat_map(|(t, (table, _, n))| {
+            let n = if threads == 1 { 1 } else { *n };
+            let mut parts = table.parts(n);
+            if parts.is_empty() {
+                // A file with no records still gives (empty) columns.
+                parts.push((table.body, table.data.len()));
+            }
+            parts.into_iter().map(move |(a, b)| (t, a, b))
+        })
         .collect();
+    let read = |&(t, a, b): &(usize, usize, usize)| {
+        let (table, keep, _) = tables[t];
+        table.read(a, b, keep)
+    };
+    let chunks: Vec<Result<Chunk, DataError>> = if threads == 1 || cfg!(target_arch = "wasm32") {
+        work.iter().map(read).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut done: Vec<(usize, Result<Chunk, DataError>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(part) = work.get(i) else { break };
+                            mine.push((i, read(part)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a reader thread panicked"))
+                .collect()
+        });
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, chunk)| chunk).collect()
+    };
+    // Each file's parts, in order; the first syntax error in file order (residents first).
+    let mut parts: [Vec<Result<Chunk, DataError>>; 4] = Default::default();
+    for ((t, ..), chunk) in work.iter().zip(chunks) {
+        parts[*t].push(chunk);
+    }
+    let [enterprise_parts, resident_parts, loan_parts, gas_parts] = parts;
+    let in_file_order = [&resident_parts, &enterprise_parts, &loan_parts, &gas_parts];
+    let mut errors = Vec::new();
+    for part in in_file_order.iter().flat_map(|parts| parts.iter()) {
+        match part {
+            Err(e) => return Err(e.clone().into()),
+            Ok(chunk) => errors.extend(chunk.errors.iter().cloned()),
+        }
+    }
     if !errors.is_empty() {
         return Err(DataErrors(errors));
     }
-    let residents_pop = residents.population(SubjectKind::Resident, resident_chunk)?;
-    let mut enterprises_pop = enterprises.population(SubjectKind::Enterprise, enterprise_chunk)?;
-    let index = IdIndex::new(&enterprises_pop.ids);
-    let loans = loans.facts(loan_chunk, &index);
-    let gas = gas.facts(gas_chunk, &index);
-    match (loans, gas) {
-        (Ok(loans), Ok(gas)) => {
-            enterprises_pop.facts.insert("loan_interest".into(), loans);
-            enterprises_pop.facts.insert("gas_usage".into(), gas);
+    let whole = |parts: Vec<Result<Chunk, DataError>>| {
+        let mut chunk = Chunk::default();
+        for part in parts.into_iter().flatten() {
+            chunk.append(part);
         }
-        (l, g) => {
-            errors.extend(l.err().into_iter().flat_map(|e| e.0));
-            errors.extend(g.err().into_iter().flat_map(|e| e.0));
+        chunk
+    };
+    // Residents on one thread, enterprises and their facts on another.
+    let residents_work = || residents.population(SubjectKind::Resident, whole(resident_parts));
+    let enterprises_work = || {
+        let (loan_chunk, gas_chunk) = (whole(loan_parts), whole(gas_parts));
+        let (mut enterprises_pop, in_order) = enterprises
+            .population(SubjectKind::Enterprise, whole(enterprise_parts))
+            .map_err(|e| DataErrors(vec![e]))?;
+        let index = IdIndex::new(&enterprises_pop.ids, in_order);
+        let (loans, gas) = match (
+            loans.facts(loan_chunk, &index),
+            gas.facts(gas_chunk, &index),
+        ) {
+            (Ok(l), Ok(g)) => (l, g),
+            (l, g) => {
+                return Err(DataErrors(
+                    l.err()
+                        .into_iter()
+                        .flat_map(|e| e.0)
+                        .chain(g.err().into_iter().flat_map(|e| e.0))
+                        .collect(),
+                ))
+            }
+        };
+        enterprises_pop.facts.insert("loan_interest".into(), loans);
+        enterprises_pop.facts.insert("gas_usage".into(), gas);
+        Ok((enterprises_pop, in_order))
+    };
+    let (residents_done, enterprises_done) = if threads == 1 || cfg!(target_arch = "wasm32") {
+        (residents_work(), enterprises_work())
+    } else {
+        std::thread::scope(|s| {
+            let residents_done = s.spawn(residents_work);
+            let enterprises_done = enterprises_work();
+            (
+                residents_done
+                    .join()
+                    .expect("the residents thread panicked"),
+                enterprises_done,
+            )
+        })
+    };
+    let (residents_pop, residents_in_order) = residents_done?;
+    let (enterprises_pop, enterprises_in_order) = match enterprises_done {
+        Ok(done) => done,
+        Err(e) => {
+            errors.extend(e.0);
             return Err(DataErrors(errors));
         }
-    }
+    };
     Ok(DataSet {
         residents: residents_pop,
         enterprises: enterprises_pop,
+        residents_in_order,
+        enterprises_in_order,
     })
 }
 

@@ -256,13 +256,15 @@ impl<'a> Table<'a> {
         Ok(chunk)
     }
 
-    /// Turns a subject file's chunk into a population, refusing duplicate ids.
+    /// Turns a subject file's chunk into a population, refusing duplicate ids; with whether
+    /// its ids are in order.
     pub(crate) fn population(
         &self,
         kind: SubjectKind,
         chunk: Chunk,
-    ) -> Result<Population, DataError> {
-        if let Some((first, second)) = duplicate(&chunk.ids) {
+    ) -> Result<(Population, bool), DataError> {
+        let in_order = in_order(&chunk.ids);
+        if let Some((first, second)) = duplicate(&chunk.ids, in_order) {
             let line = line_of(self.data, chunk.offsets[first] as usize);
             return Err(DataError {
                 file: self.file,
@@ -283,7 +285,7 @@ impl<'a> Table<'a> {
                     .insert((*name).to_owned(), finish(b, kind.ty()));
             }
         }
-        Ok(population)
+        Ok((population, in_order))
     }
 
     /// Turns a fact file's chunk into rows tied to enterprises.

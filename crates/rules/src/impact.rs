@@ -175,11 +175,12 @@ pub fn impact(
 ) -> Result<Impact, BatchError> {
     let mut policies = vec![after.clone()];
     policies.extend(before.cloned());
-    let grants = batch::evaluate(&policies, population, ctx, threads)?;
+    // Grouped by policy: no need to put the grants in row order.
+    let grants = batch::by_policy(&policies, population, ctx, threads)?;
     let n = population.len();
     let mut after_amounts: Vec<Option<i64>> = vec![None; n];
     let mut before_amounts: Vec<Option<i64>> = vec![None; n];
-    for g in grants.into_iter().filter(|g| g.amount_fen > 0) {
+    for g in grants.into_iter().flatten().filter(|g| g.amount_fen > 0) {
         let slot = if g.policy == 0 {
             &mut after_amounts
         } else {

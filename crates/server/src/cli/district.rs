@@ -35,17 +35,12 @@ pub fn read_set(
     threads: usize,
 ) -> anyhow::Result<(dataset::DataSet, Duration, Duration)> {
     let started = Instant::now();
-    let read = |name: &str| {
-        std::fs::read(data.join(name))
-            .with_context(|| format!("reading {}", data.join(name).display()))
-    };
-    let (residents, enterprises, loans, gas) = std::thread::scope(|s| {
-        let r = s.spawn(|| read(dataset::RESIDENTS));
-        let e = read(dataset::ENTERPRISES);
-        let l = read(dataset::LOAN_INTEREST);
-        let g = read(dataset::GAS_USAGE);
-        (r.join().expect("the reader thread panicked"), e, l, g)
-    });
+    let (residents, enterprises, loans, gas) = (
+        map_file(&data.join(dataset::RESIDENTS)),
+        map_file(&data.join(dataset::ENTERPRISES)),
+        map_file(&data.join(dataset::LOAN_INTEREST)),
+        map_file(&data.join(dataset::GAS_USAGE)),
+    );
     let (residents, enterprises, loans, gas) = (residents?, enterprises?, loans?, gas?);
     let reading = started.elapsed();
     let started = Instant::now();
@@ -108,40 +103,129 @@ pub fn run_match(
 
     let started = Instant::now();
     let ctx = rules::Context::for_month(month);
-    let mut rows: Vec<(&str, &str, i64)> = Vec::new();
-    for population in [&set.residents, &set.enterprises] {
-        let grants = rules::batch::evaluate(policies, population, &ctx, threads)?;
-        rows.extend(grants.iter().map(|g| {
-            (
-                policies[g.policy].id.as_str(),
-                population.ids.get(g.row as usize),
-                g.amount_fen,
-            )
-        }));
+    // Each policy's grants, in the order of the subjects' ids.
+    let mut lists: Vec<(&rules::batch::Ids, Vec<rules::batch::Grant>)> = Vec::new();
+    lists.resize_with(policies.len(), || (&set.residents.ids, Vec::new()));
+    for (population, in_order) in [
+        (&set.residents, set.residents_in_order),
+        (&set.enterprises, set.enterprises_in_order),
+    ] {
+        let ids = &population.ids;
+        let grouped = rules::batch::by_policy(policies, population, &ctx, threads)?;
+        for (i, mut grants) in grouped.into_iter().enumerate() {
+            if grants.is_empty() {
+                continue;
+            }
+            if !in_order {
+                grants.sort_unstable_by(|a, b| {
+                    ids.get(a.row as usize)
+                        .as_bytes()
+                        .cmp(ids.get(b.row as usize).as_bytes())
+                });
+            }
+            lists[i] = (ids, grants);
+        }
     }
-    rows.sort_unstable_by(|a, b| {
-        a.0.as_bytes()
-            .cmp(b.0.as_bytes())
-            .then_with(|| a.1.as_bytes().cmp(b.1.as_bytes()))
-    });
+    let mut order: Vec<usize> = (0..policies.len()).collect();
+    order.sort_by(|&a, &b| policies[a].id.as_bytes().cmp(policies[b].id.as_bytes()));
     report.evaluate = started.elapsed();
-    report.grants = rows.len();
+    report.grants = lists.iter().map(|(_, g)| g.len()).sum();
 
     let started = Instant::now();
-    let mut text = Vec::with_capacity(rows.len() * 32 + 32);
-    text.extend_from_slice(b"policy_id,subject_id,amount_fen\n");
-    for (policy, subject, amount) in &rows {
-        // Ids that need quoting are quoted (RFC 4180), so the output always reads back.
-        dataset::csv::write_field(&mut text, policy);
-        text.push(b',');
-        dataset::csv::write_field(&mut text, subject);
-        text.push(b',');
-        text.extend_from_slice(amount.to_string().as_bytes());
-        text.push(b'\n');
-    }
-    write_atomically(out, &text)?;
+    let plain = |ids: &rules::batch::Ids| {
+        memchr::memchr3(b',', b'"', b'\n', ids.bytes.as_bytes()).is_none()
+            && memchr::memchr(b'\r', ids.bytes.as_bytes()).is_none()
+    };
+    let plain = [plain(&set.residents.ids), plain(&set.enterprises.ids)];
+    // The rows of some policies, in order.
+    let format = |some: &[usize]| {
+        let rows: usize = some.iter().map(|&i| lists[i].1.len()).sum();
+        let mut text = Vec::with_capacity(rows * 32);
+        for &i in some {
+            let (ids, grants) = &lists[i];
+            // Ids that need no quoting (as generated ones) are copied as they are; others are
+            // quoted (RFC 4180), so the output always reads back.
+            let plain = if std::ptr::eq(*ids, &set.residents.ids) {
+                plain[0]
+            } else {
+                plain[1]
+            };
+            let mut policy = Vec::new();
+            dataset::csv::write_field(&mut policy, &policies[i].id);
+            for g in grants {
+                text.extend_from_slice(&policy);
+                text.push(b',');
+                if plain {
+                    text.extend_from_slice(ids.get(g.row as usize).as_bytes());
+                } else {
+                    dataset::csv::write_field(&mut text, ids.get(g.row as usize));
+                }
+                text.push(b',');
+                text.extend_from_slice(itoa::Buffer::new().format(g.amount_fen).as_bytes());
+                text.push(b'\n');
+            }
+        }
+        text
+    };
+    // Two halves of about as many rows, written out side by side.
+    let mut rows = 0;
+    let split = order
+        .iter()
+        .position(|&i| {
+            rows += lists[i].1.len();
+            rows * 2 >= report.grants
+        })
+        .map_or(order.len(), |p| p + 1);
+    let (first, second) = order.split_at(split);
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| format(second));
+        (
+            format(first),
+            second.join().expect("the writer thread panicked"),
+        )
+    });
+    write_parts_atomically(
+        out,
+        &[b"policy_id,subject_id,amount_fen\n", &first, &second],
+    )?;
     report.write = started.elapsed();
+    // `zhida match` ends here: the system takes back the data set's memory at once, faster
+    // than freeing it piece by piece.
+    drop(lists);
+    std::mem::forget(set);
     Ok(report)
+}
+
+/// A file's bytes: mapped from the system's file cache (nothing is copied, and the readers'
+/// threads bring its pages in side by side), or read when it is empty.
+enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Empty,
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(map) => map,
+            FileBytes::Empty => &[],
+        }
+    }
+}
+
+fn map_file(path: &Path) -> anyhow::Result<FileBytes> {
+    let context = || format!("reading {}", path.display());
+    let file = std::fs::File::open(path).with_context(context)?;
+    if file.metadata().with_context(context)?.len() == 0 {
+        return Ok(FileBytes::Empty);
+    }
+    // SAFETY: the data folder is an export that nothing should write to while it is matched.
+    // Every byte read is checked as CSV, so a file
+    // changed meanwhile is refused or read as it then was; one cut short meanwhile stops the
+    // process (SIGBUS) before anything is written, and no output file is left.
+    let map = unsafe { memmap2::Mmap::map(&file) }.with_context(context)?;
+    Ok(FileBytes::Mapped(map))
 }
 
 /// A data error with the folder in front of its file name.
@@ -157,6 +241,11 @@ fn located(dir: &Path, errors: &dataset::DataErrors) -> String {
 /// Writes `bytes` to `path` through a temporary file in the same folder, so that readers see
 /// the old file or the whole new one, never part of one.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_parts_atomically(path, &[bytes])
+}
+
+/// As [`write_atomically`], the file being `parts` one after another.
+fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -169,7 +258,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let result = (|| {
         let mut f =
             std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        f.write_all(bytes)?;
+        for part in parts {
+            f.write_all(part)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
     })();
