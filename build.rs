@@ -141,6 +141,18 @@ fn write_structs(out: &mut String, name: &str, node: &Node) {
         }
     }
     out.push_str("}\n\n");
+    // The groups of words chosen by a code at run time can also be read by key.
+    if name.ends_with("Problems") || name.ends_with("Words") {
+        writeln!(
+            out,
+            "impl {name} {{\n    #[allow(dead_code)]\n    pub fn get(&self, key: &str) -> Option<&'static str> {{\n        match key {{"
+        )
+        .unwrap();
+        for k in map.keys() {
+            writeln!(out, "            {k:?} => Some(self.{k}),").unwrap();
+        }
+        out.push_str("            _ => None,\n        }\n    }\n}\n\n");
+    }
     for (k, v) in map {
         if let Node::Group(_) = v {
             write_structs(out, &type_name(name, k), v);

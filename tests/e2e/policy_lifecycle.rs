@@ -65,9 +65,40 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
         set_value(&c, "#policy-source", &broken).await?;
         let problem = text_of(&c, "[data-test=source-check]").await?;
         check(
-            problem.contains("行"),
-            format!("the problem names its line: {problem}"),
+            problem.contains("行") && problem.contains("不认识的金额方式"),
+            format!("the problem names its line, in Chinese: {problem}"),
         )?;
+        // Names complete as they are typed: "age(birt" offers birth_date, which a tap fills in.
+        let partial = source.replacen("age(birth_date)", "age(birt)", 1);
+        let type_partial = || async {
+            let field = c.find(Locator::Css("#policy-source")).await?;
+            c.execute(
+                "const el = arguments[0]; el.value = arguments[1]; \
+                 const at = el.value.indexOf('age(birt)') + 'age(birt'.length; \
+                 el.setSelectionRange(at, at); el.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![serde_json::to_value(&field)?, serde_json::Value::from(partial.clone())],
+            )
+            .await?;
+            appears(&c, "[data-test=completion]").await?;
+            Ok(())
+        };
+        type_partial().await?;
+        let offered = text_of(&c, "[data-test=completions]").await?;
+        check(
+            offered.contains("birth_date") && offered.contains("出生日期"),
+            format!("birth_date is offered with its meaning: {offered}"),
+        )?;
+        snap_after(&c, "policy-editor-completion", type_partial).await?;
+        // (Screenshots reload the page.)
+        type_partial().await?;
+        click(&c, "[data-test=completion]").await?;
+        let completed = c
+            .find(Locator::Css("#policy-source"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        check(completed == source, "the tap fills in the whole name")?;
         let raised = source.replace("{ from = 90, fen = 30000 }", "{ from = 90, fen = 35000 }");
         set_value(&c, "#policy-source", &raised).await?;
         appears(&c, "[data-test=source-ok]").await?;

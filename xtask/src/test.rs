@@ -137,6 +137,15 @@ fn clippy() -> anyhow::Result<()> {
 
 fn unit() -> anyhow::Result<()> {
     run_checked(cargo().args(["test", "--workspace", "--exclude", "server"]))?;
+    // The app's unit tests of the pages in its other bundles (the policy editor's completion).
+    run_checked(cargo().args([
+        "test",
+        "-p",
+        "zhida-app",
+        "--lib",
+        "--features",
+        "account,selfcheck,track",
+    ]))?;
     run_checked(cargo().args([
         "test",
         "-p",

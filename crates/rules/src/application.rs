@@ -1,6 +1,7 @@
 //! What a policy applied for and reviewed by a department (线上申报) asks of its applicants:
 //! the `[application]` section of a policy file.
 
+use crate::problem::Problem;
 use serde::Deserialize;
 
 /// What an application under review (线上申报, `apply_reviewed`) asks for, and who reviews it.
@@ -24,25 +25,19 @@ pub const REVIEW_DAYS_MAX: u32 = 60;
 
 impl ApplicationSpec {
     /// Unique, well-formed keys and codes; choices with options; a review time within limits.
-    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
+    pub(crate) fn check(&self) -> Result<(), (&'static str, Problem)> {
         use api::licence::FieldKind;
         if self.review_days == 0 || self.review_days > REVIEW_DAYS_MAX {
             return Err((
                 "application.review_days",
-                format!("a review takes 1 to {REVIEW_DAYS_MAX} working days"),
+                Problem::new("review_days").with("max", REVIEW_DAYS_MAX),
             ));
         }
         if self.department.zh_cn.trim().is_empty() || self.department.en.trim().is_empty() {
-            return Err((
-                "application.department",
-                "name the reviewing department in both languages".into(),
-            ));
+            return Err(("application.department", Problem::new("department_names")));
         }
         if self.materials.is_empty() {
-            return Err((
-                "application.material",
-                "an application under review asks for at least one material".into(),
-            ));
+            return Err(("application.material", Problem::new("no_materials")));
         }
         let well_formed = |k: &str| {
             !k.is_empty()
@@ -54,26 +49,20 @@ impl ApplicationSpec {
             if !well_formed(&q.key) || !seen.insert(q.key.as_str()) {
                 return Err((
                     "application.question",
-                    format!(
-                        "question key {:?} must be unique, in a-z, 0-9, _ and .",
-                        q.key
-                    ),
+                    Problem::new("question_key").with("key", format!("{:?}", q.key)),
                 ));
             }
             let has_options = !q.options.is_empty();
             if (q.kind == FieldKind::Choice) != has_options {
                 return Err((
                     "application.question",
-                    format!("question {}: options go with kind = \"choice\" only", q.key),
+                    Problem::new("question_options").with("key", &q.key),
                 ));
             }
             if q.kind == FieldKind::Scope {
                 return Err((
                     "application.question",
-                    format!(
-                        "question {}: a business scope is asked by 一照通 only",
-                        q.key
-                    ),
+                    Problem::new("question_scope").with("key", &q.key),
                 ));
             }
         }
@@ -82,10 +71,7 @@ impl ApplicationSpec {
             if !well_formed(&m.code) || m.code.contains('.') || !seen.insert(m.code.as_str()) {
                 return Err((
                     "application.material",
-                    format!(
-                        "material code {:?} must be unique, in a-z, 0-9 and _",
-                        m.code
-                    ),
+                    Problem::new("material_code").with("code", format!("{:?}", m.code)),
                 ));
             }
         }

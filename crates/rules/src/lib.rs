@@ -72,6 +72,7 @@ pub mod eval;
 pub mod expr;
 pub mod impact;
 pub mod policy;
+pub mod problem;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod value;
@@ -79,6 +80,7 @@ pub mod value;
 pub use catalogue::{Catalogue, Department, SubjectKind, Text, Type};
 pub use eval::{evaluate, Context, Evaluation, Month, Subject};
 pub use policy::{load, LoadError, Policy};
+pub use problem::Problem;
 #[cfg(feature = "testing")]
 pub use testing::{reference_policies, reference_sources};
 pub use value::Value;

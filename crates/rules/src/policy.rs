@@ -1,6 +1,7 @@
 //! Policy files: reading, validating and compiling them (see the crate documentation for the
 //! format).
 
+use crate::problem::Problem;
 use api::Date;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -176,7 +177,9 @@ pub struct LoadError {
     pub column: usize,
     /// The path of the offending value in the file, e.g. `criteria[2].test`.
     pub path: String,
+    /// The problem in English.
     pub message: String,
+    pub problem: Problem,
 }
 
 impl std::fmt::Display for LoadError {
@@ -267,22 +270,35 @@ struct TierFile {
     fen: i64,
 }
 
+/// The TOML reader's words as a problem: a missing or unknown field by name, others as they are.
+fn form_problem(message: &str) -> Problem {
+    let field = |rest: &str| rest.split('`').next().unwrap_or_default().to_owned();
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        Problem::new("missing_field").with("field", field(rest))
+    } else if let Some(rest) = message.strip_prefix("unknown field `") {
+        Problem::new("unknown_field").with("field", field(rest))
+    } else {
+        Problem::new("file_form").with("detail", message)
+    }
+}
+
 /// Reads `source` (the text of `file`) as a policy, checking every name and type against the
 /// catalogue.
 pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, LoadError> {
-    let at = |offset: usize, path: &str, message: String| {
+    let at = |offset: usize, path: &str, problem: Problem| {
         let (line, column) = line_col(source, offset);
         LoadError {
             file: file.to_owned(),
             line,
             column,
             path: path.to_owned(),
-            message,
+            message: problem.english(),
+            problem,
         }
     };
     let raw: PolicyFile = toml::from_str(source).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        at(offset, "", e.message().trim().to_owned())
+        at(offset, "", form_problem(e.message().trim()))
     })?;
     let id = raw.id.get_ref();
     if id.is_empty()
@@ -290,11 +306,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(at(
-            raw.id.span().start,
-            "id",
-            "an id is lower-case letters, digits and hyphens".into(),
-        ));
+        return Err(at(raw.id.span().start, "id", Problem::new("bad_id")));
     }
     let kind = raw.subject;
     let date = |s: &Spanned<String>, path: &str| {
@@ -302,7 +314,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             at(
                 s.span().start,
                 path,
-                format!("{:?} is not a date (YYYY-MM-DD)", s.get_ref()),
+                Problem::new("bad_date").with("text", format!("{:?}", s.get_ref())),
             )
         })
     };
@@ -319,13 +331,13 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         return Err(at(
             raw.effective.from.span().start,
             "effective",
-            "the policy ends before it starts".into(),
+            Problem::new("ends_before_start"),
         ));
     }
     // An expression's offsets are relative to its text; its text starts one byte (the quote)
     // into its span in the file.
     let expr_error = |s: &Spanned<String>, path: &str, e: ExprError| {
-        at(s.span().start + 1 + e.offset, path, e.message)
+        at(s.span().start + 1 + e.offset, path, e.problem)
     };
     let mut ids = Vec::new();
     let criteria: Vec<Criterion> = raw
@@ -345,11 +357,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         })
         .collect::<Result<_, _>>()?;
     if criteria.is_empty() {
-        return Err(at(
-            0,
-            "criteria",
-            "a policy needs at least one criterion".into(),
-        ));
+        return Err(at(0, "criteria", Problem::new("no_criteria")));
     }
     let amount_span = raw.amount.span().start;
     let a = raw.amount.get_ref();
@@ -360,10 +368,9 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             Err(at(
                 amount_span,
                 &format!("amount.{field}"),
-                format!(
-                    "missing field `{field}` for an amount of kind {:?}",
-                    a.kind.get_ref()
-                ),
+                Problem::new("amount_missing")
+                    .with("field", field)
+                    .with("amount_kind", format!("{:?}", a.kind.get_ref())),
             ))
         }
     };
@@ -385,10 +392,9 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             Some((name, _)) => Err(at(
                 amount_span,
                 &format!("amount.{name}"),
-                format!(
-                    "`{name}` does not apply to an amount of kind {:?}",
-                    a.kind.get_ref()
-                ),
+                Problem::new("amount_extra")
+                    .with("field", name)
+                    .with("amount_kind", format!("{:?}", a.kind.get_ref())),
             )),
             None => Ok(()),
         }
@@ -402,7 +408,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
                 return Err(at(
                     amount_span,
                     "amount.fen",
-                    "an amount cannot be negative".into(),
+                    Problem::new("amount_negative"),
                 ));
             }
             Amount::Fixed(fen)
@@ -421,14 +427,14 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
                 return Err(at(
                     by.span().start,
                     "amount.by",
-                    format!("tiers need a number, not a {}", measure.ty().name()),
+                    Problem::new("tiers_type").ty("measure_type", measure.ty()),
                 ));
             }
             if tiers.is_empty()
                 || tiers.windows(2).any(|w| w[0].from >= w[1].from)
                 || tiers.iter().any(|t| t.fen < 0)
             {
-                return Err(at(amount_span, "amount.tiers", "tiers must be non-empty, in increasing order of `from`, with amounts of 0 or more".into()));
+                return Err(at(amount_span, "amount.tiers", Problem::new("tiers_order")));
             }
             let ty = measure.ty();
             let tiers = tiers
@@ -454,7 +460,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
                 return Err(at(
                     of.span().start,
                     "amount.of",
-                    format!("a proportion needs a number, not a {}", base.ty().name()),
+                    Problem::new("proportion_type").ty("base_type", base.ty()),
                 ));
             }
             let (numerator, denominator) = (
@@ -462,19 +468,11 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
                 a.denominator.unwrap_or_default(),
             );
             if denominator <= 0 || numerator < 0 {
-                return Err(at(
-                    amount_span,
-                    "amount",
-                    "the fraction needs numerator ≥ 0 and denominator > 0".into(),
-                ));
+                return Err(at(amount_span, "amount", Problem::new("fraction")));
             }
             if let (Some(f), Some(c)) = (a.floor, a.cap) {
                 if f > c {
-                    return Err(at(
-                        amount_span,
-                        "amount",
-                        "the floor is above the cap".into(),
-                    ));
+                    return Err(at(amount_span, "amount", Problem::new("floor_above_cap")));
                 }
             }
             Amount::Proportional {
@@ -489,18 +487,12 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             return Err(at(
                 a.kind.span().start,
                 "amount.kind",
-                format!(
-                "unknown amount kind {other:?}: expected \"fixed\", \"tiered\" or \"proportional\""
-            ),
+                Problem::new("amount_kind").with("amount_kind", format!("{other:?}")),
             ))
         }
     };
     if raw.annual_budget_fen.is_some_and(|b| b < 0) {
-        return Err(at(
-            0,
-            "annual_budget_fen",
-            "a budget cannot be negative".into(),
-        ));
+        return Err(at(0, "annual_budget_fen", Problem::new("budget_negative")));
     }
     let application = match (raw.mode, raw.application) {
         (Mode::ApplyReviewed, Some(a)) => {
@@ -510,17 +502,13 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             Some(a)
         }
         (Mode::ApplyReviewed, None) => {
-            return Err(at(
-                0,
-                "application",
-                "mode = \"apply_reviewed\" needs an [application] section: its department, review_days and materials".into(),
-            ))
+            return Err(at(0, "application", Problem::new("application_missing")))
         }
         (_, Some(a)) => {
             return Err(at(
                 a.span().start,
                 "application",
-                "only mode = \"apply_reviewed\" takes an [application] section".into(),
+                Problem::new("application_extra"),
             ))
         }
         (_, None) => None,
@@ -560,7 +548,7 @@ fn criterion(
     path: &str,
     kind: SubjectKind,
     catalogue: &Catalogue,
-    at: &dyn Fn(usize, &str, String) -> LoadError,
+    at: &dyn Fn(usize, &str, Problem) -> LoadError,
     expr_error: &dyn Fn(&Spanned<String>, &str, ExprError) -> LoadError,
     ids: &mut Vec<String>,
 ) -> Result<Criterion, LoadError> {
@@ -570,7 +558,7 @@ fn criterion(
         return Err(at(
             span,
             &format!("{path}.id"),
-            format!("the id {:?} is used twice", c.id),
+            Problem::new("criterion_id_twice").with("id", format!("{:?}", c.id)),
         ));
     }
     ids.push(c.id.clone());
@@ -584,11 +572,7 @@ fn criterion(
     .filter(|b| **b)
     .count();
     if chosen != 1 {
-        return Err(at(
-            span,
-            path,
-            "a criterion has exactly one of `test`, `all`, `any` or `not`".into(),
-        ));
+        return Err(at(span, path, Problem::new("criterion_shape")));
     }
     let group = |list: &Vec<Spanned<CriterionFile>>,
                  key: &str,
@@ -598,7 +582,7 @@ fn criterion(
             return Err(at(
                 span,
                 &format!("{path}.{key}"),
-                format!("`{key}` needs at least one criterion"),
+                Problem::new("group_empty").with("key", key),
             ));
         }
         list.iter()

@@ -49,14 +49,17 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                             continue;
                         }
                         Err(_) => {
-                            return err(start, format!("{text:?} is not a date (write YYYY-MM-DD)"))
+                            return err(
+                                start,
+                                Problem::new("expr_date").with("text", format!("{text:?}")),
+                            )
                         }
                     }
                 }
                 let digits: String = src[start..i].chars().filter(|c| *c != '_').collect();
                 let n = digits
                     .parse::<i64>()
-                    .or_else(|_| err(start, "this number is too large"))?;
+                    .or_else(|_| err(start, Problem::new("number_too_large")))?;
                 out.push((start, Tok::Int(n)));
                 continue;
             }
@@ -75,7 +78,7 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                     i += 1;
                 }
                 if i >= b.len() {
-                    return err(start, "this string has no closing quote");
+                    return err(start, Problem::new("string_open"));
                 }
                 out.push((start, Tok::Str(src[from..i].to_owned())));
                 i += 1;
@@ -108,7 +111,11 @@ pub(super) fn lex(src: &str) -> Result<Vec<(usize, Tok)>, ExprError> {
                     b'.' => (Tok::Dot, 1),
                     _ => {
                         let ch = src[i..].chars().next().unwrap_or('?');
-                        return err(i, format!("unexpected character {ch:?}"));
+                        return err(
+                            i,
+                            Problem::new("unexpected_character")
+                                .with("character", format!("{ch:?}")),
+                        );
                     }
                 },
             }

@@ -19,18 +19,29 @@ mod tests;
 
 pub use parse::{parse_expr, parse_test};
 
+use crate::problem::Problem;
+
 /// An error in an expression: where (byte offset into it) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExprError {
     pub offset: usize,
+    /// The problem in English.
     pub message: String,
+    pub problem: Problem,
 }
 
-fn err<T>(offset: usize, message: impl Into<String>) -> Result<T, ExprError> {
-    Err(ExprError {
-        offset,
-        message: message.into(),
-    })
+impl ExprError {
+    fn new(offset: usize, problem: Problem) -> ExprError {
+        ExprError {
+            offset,
+            message: problem.english(),
+            problem,
+        }
+    }
+}
+
+fn err<T>(offset: usize, problem: Problem) -> Result<T, ExprError> {
+    Err(ExprError::new(offset, problem))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -63,11 +63,12 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, tok: Tok, what: &str) -> Result<(), ExprError> {
+    /// `tok`, or the problem `code` (what was expected).
+    fn expect(&mut self, tok: Tok, code: &'static str) -> Result<(), ExprError> {
         if self.eat(&tok) {
             Ok(())
         } else {
-            err(self.offset(), format!("expected {what}"))
+            err(self.offset(), Problem::new(code))
         }
     }
 
@@ -84,10 +85,7 @@ impl Parser<'_> {
         if *self.peek() == Tok::End {
             Ok(())
         } else {
-            err(
-                self.offset(),
-                "unexpected text after the end of the expression",
-            )
+            err(self.offset(), Problem::new("trailing_text"))
         }
     }
 
@@ -96,7 +94,7 @@ impl Parser<'_> {
         if self.keyword("is") {
             let negated = self.keyword("not");
             if !self.keyword("null") {
-                return err(self.offset(), "expected `null` after `is`");
+                return err(self.offset(), Problem::new("expected_null"));
             }
             return Ok(Test::IsNull {
                 expr: left,
@@ -112,53 +110,52 @@ impl Parser<'_> {
                     let v = self.literal()?;
                     set.push(
                         coerce(v, left.ty())
-                            .ok_or_else(|| type_mismatch(at, left.ty(), "a member of the set"))?,
+                            .ok_or_else(|| type_mismatch(at, left.ty(), "set_member_type"))?,
                     );
                     if self.eat(&Tok::Comma) {
                         continue;
                     }
-                    self.expect(Tok::RBracket, "`,` or `]`")?;
+                    self.expect(Tok::RBracket, "expected_list_end")?;
                     break;
                 }
                 return Ok(Test::In { expr: left, set });
             }
             let at = self.offset();
             let lo = self.literal()?;
-            self.expect(Tok::DotDotEq, "`..=` (an inclusive range such as 13..=43)")?;
+            self.expect(Tok::DotDotEq, "expected_range")?;
             let hi = self.literal()?;
             let (lo, hi) = match (coerce(lo, left.ty()), coerce(hi, left.ty())) {
                 (Some(lo), Some(hi)) if left.ty().is_numeric() || left.ty() == Type::Date => {
                     (lo, hi)
                 }
-                _ => return Err(type_mismatch(at, left.ty(), "the range")),
+                _ => return Err(type_mismatch(at, left.ty(), "range_type")),
             };
             if lo > hi {
-                return err(at, "the range is empty: its start is after its end");
+                return err(at, Problem::new("empty_range"));
             }
             return Ok(Test::Range { expr: left, lo, hi });
         }
         let at = self.offset();
         let op = match self.next().1 {
             Tok::Cmp(op) => op,
-            _ => {
-                return err(
-                    at,
-                    "expected a comparison (==, !=, <, <=, >, >=), `in` or `is null`",
-                )
-            }
+            _ => return err(at, Problem::new("expected_comparison")),
         };
         let right_at = self.offset();
         let (_, right) = self.sum()?;
-        let (left, right) = unify(left, right).map_err(|(l, r)| ExprError {
-            offset: right_at,
-            message: format!("cannot compare {} with {}", l.name(), r.name()),
+        let (left, right) = unify(left, right).map_err(|(l, r)| {
+            ExprError::new(
+                right_at,
+                Problem::new("cannot_compare")
+                    .ty("left_type", l)
+                    .ty("right_type", r),
+            )
         })?;
         if matches!(left.ty(), Type::String | Type::Bool | Type::Code)
             && !matches!(op, CmpOp::Eq | CmpOp::Ne)
         {
             return err(
                 at,
-                format!("a {} can only be compared with == or !=", left.ty().name()),
+                Problem::new("equality_only").ty("value_type", left.ty()),
             );
         }
         let _ = start;
@@ -202,7 +199,7 @@ impl Parser<'_> {
         if self.eat(&Tok::Minus) {
             let (_, e) = self.unary()?;
             if !e.ty().is_numeric() {
-                return err(at, format!("cannot negate a {}", e.ty().name()));
+                return err(at, Problem::new("cannot_negate").ty("value_type", e.ty()));
             }
             return Ok((at, Expr::Neg(Box::new(e))));
         }
@@ -218,10 +215,7 @@ impl Parser<'_> {
             Tok::Str(s) if !negative => Ok(Value::String(s)),
             Tok::Ident(w) if !negative && w == "true" => Ok(Value::Bool(true)),
             Tok::Ident(w) if !negative && w == "false" => Ok(Value::Bool(false)),
-            _ => err(
-                at,
-                "expected a value (a number, a date, a 'string', true or false)",
-            ),
+            _ => err(at, Problem::new("expected_value")),
         }
     }
 
@@ -233,7 +227,7 @@ impl Parser<'_> {
             Tok::Str(s) => Ok(Expr::Lit(Value::String(s))),
             Tok::LParen => {
                 let (_, e) = self.sum()?;
-                self.expect(Tok::RParen, "`)`")?;
+                self.expect(Tok::RParen, "expected_close")?;
                 Ok(e)
             }
             Tok::Ident(word) => match word.as_str() {
@@ -245,12 +239,9 @@ impl Parser<'_> {
                     let arg_at = self.offset();
                     let (_, arg) = self.sum()?;
                     if arg.ty() != Type::Date {
-                        return err(
-                            arg_at,
-                            format!("age() takes a date, not a {}", arg.ty().name()),
-                        );
+                        return err(arg_at, Problem::new("age_type").ty("value_type", arg.ty()));
                     }
-                    self.expect(Tok::RParen, "`)`")?;
+                    self.expect(Tok::RParen, "expected_close")?;
                     Ok(Expr::Age(Box::new(arg)))
                 }
                 "sum" if *self.peek() == Tok::LParen => {
@@ -267,16 +258,15 @@ impl Parser<'_> {
                             self.catalogue.names(self.kind).into_keys().collect();
                         err(
                             at,
-                            format!(
-                                "unknown attribute `{name}` for a {} (known: {})",
-                                kind_name(self.kind),
-                                known.join(", ")
-                            ),
+                            Problem::new("unknown_attribute")
+                                .with("name", name)
+                                .kind(self.kind)
+                                .with("known", known.join(", ")),
                         )
                     }
                 },
             },
-            _ => err(at, "expected an attribute, a value, age(…), sum(…) or `(`"),
+            _ => err(at, Problem::new("expected_operand")),
         }
     }
 
@@ -284,7 +274,7 @@ impl Parser<'_> {
     fn aggregate(&mut self) -> Result<Expr, ExprError> {
         let at = self.offset();
         let Tok::Ident(table) = self.next().1 else {
-            return err(at, "expected a fact table, as in sum(table.field)");
+            return err(at, Problem::new("expected_table"));
         };
         let Some(fact) = self.catalogue.fact_table(self.kind, &table) else {
             let known: Vec<&str> = self
@@ -296,41 +286,55 @@ impl Parser<'_> {
                 .collect();
             return err(
                 at,
-                format!("unknown fact table `{table}` (known: {})", known.join(", ")),
+                Problem::new("unknown_table")
+                    .with("table", &table)
+                    .with("known", known.join(", ")),
             );
         };
-        self.expect(Tok::Dot, "`.` and a field of the table")?;
+        self.expect(Tok::Dot, "expected_table_dot")?;
         let field_at = self.offset();
         let Tok::Ident(field) = self.next().1 else {
-            return err(field_at, "expected a field of the table");
+            return err(field_at, Problem::new("expected_field"));
         };
         let Some(f) = fact.field(&field) else {
-            return err(field_at, format!("`{table}` has no field `{field}`"));
+            return err(
+                field_at,
+                Problem::new("no_field")
+                    .with("table", &table)
+                    .with("field", &field),
+            );
         };
         if !f.ty.is_numeric() {
-            return err(field_at, format!("cannot sum `{field}`, a {}", f.ty.name()));
+            return err(
+                field_at,
+                Problem::new("cannot_sum")
+                    .with("field", &field)
+                    .ty("value_type", f.ty),
+            );
         }
         let ty = f.ty;
         let mut filter = None;
         if self.keyword("where") {
             let at = self.offset();
             let Tok::Ident(name) = self.next().1 else {
-                return err(at, "expected a field to filter on");
+                return err(at, Problem::new("expected_filter_field"));
             };
             let Some(ff) = fact.field(&name) else {
-                return err(at, format!("`{table}` has no field `{name}`"));
+                return err(
+                    at,
+                    Problem::new("no_field")
+                        .with("table", &table)
+                        .with("field", &name),
+                );
             };
             let fty = ff.ty;
-            self.expect(
-                Tok::Cmp(CmpOp::Eq),
-                "`==` (a filter keeps the rows whose field equals a value)",
-            )?;
+            self.expect(Tok::Cmp(CmpOp::Eq), "expected_filter_eq")?;
             let vat = self.offset();
             let v = self.literal()?;
-            let v = coerce(v, fty).ok_or_else(|| type_mismatch(vat, fty, "the filter value"))?;
+            let v = coerce(v, fty).ok_or_else(|| type_mismatch(vat, fty, "filter_type"))?;
             filter = Some((name, v));
         }
-        self.expect(Tok::RParen, "`)`")?;
+        self.expect(Tok::RParen, "expected_close")?;
         Ok(Expr::Sum {
             table,
             field,
@@ -340,21 +344,9 @@ impl Parser<'_> {
     }
 }
 
-pub(super) fn kind_name(kind: SubjectKind) -> &'static str {
-    match kind {
-        SubjectKind::Resident => "resident",
-        SubjectKind::Enterprise => "enterprise",
-    }
-}
-
-pub(super) fn type_mismatch(offset: usize, expected: Type, what: &str) -> ExprError {
-    ExprError {
-        offset,
-        message: format!(
-            "{what} must be a {} like the value it is compared with",
-            expected.name()
-        ),
-    }
+/// `code` names what must be of type `expected`.
+pub(super) fn type_mismatch(offset: usize, expected: Type, code: &'static str) -> ExprError {
+    ExprError::new(offset, Problem::new(code).ty("value_type", expected))
 }
 
 /// A literal read as a value of `ty`, where that makes sense (an integer as money, a string of
@@ -437,20 +429,20 @@ pub(super) fn arith(op: Arith, left: Expr, right: Expr, at: usize) -> Result<Exp
         (Arith::Mul, Type::Money, Type::Int) | (Arith::Mul, Type::Int, Type::Money) => Type::Money,
         (Arith::Div, Type::Money, Type::Int) => Type::Money,
         _ => {
-            let verb = match op {
-                Arith::Add => "add",
-                Arith::Sub => "subtract",
-                Arith::Mul => "multiply",
-                Arith::Div => "divide",
+            let code = match op {
+                Arith::Add => "cannot_add",
+                Arith::Sub => "cannot_subtract",
+                Arith::Mul => "cannot_multiply",
+                Arith::Div => "cannot_divide",
             };
             return err(
                 at,
-                format!("cannot {verb} a {} and a {}", lt.name(), rt.name()),
+                Problem::new(code).ty("left_type", lt).ty("right_type", rt),
             );
         }
     };
     if op == Arith::Div && matches!(right, Expr::Lit(Value::Int(0))) {
-        return err(at, "division by zero");
+        return err(at, Problem::new("division_by_zero"));
     }
     Ok(Expr::Bin {
         op,
