@@ -130,7 +130,16 @@ pub(crate) async fn an_enterprise_accepts_one_subsidy_and_applies_for_another(
         )
         .await?;
         page_is_clean(&c).await?;
-        snap(&c, "policy-check-hitech-rd").await
+        snap(&c, "policy-check-hitech-rd").await?;
+        // An industry rule reads as the industry's name, not as a range of codes.
+        open(ctx, &c, "/policies/gas-subsidy").await?;
+        appears(&c, "[data-test=check] [data-test=verdict]").await?;
+        let check_text = text_of(&c, "[data-test=check]").await?;
+        crate::browse::check(
+            check_text.contains("（制造业）") && !check_text.contains("13 至 43"),
+            format!("the industry by name: {check_text}"),
+        )?;
+        snap(&c, "policy-check-gas-subsidy").await
     })
     .await
 }

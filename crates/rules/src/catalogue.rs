@@ -172,6 +172,17 @@ pub struct Division {
     pub name: Text,
 }
 
+/// A section (门类) of the industry classification GB/T 4754-2017: the divisions (大类, the
+/// first two digits of a class code) it spans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndustrySection {
+    pub letter: String,
+    pub from: u32,
+    pub to: u32,
+    #[serde(flatten)]
+    pub name: Text,
+}
+
 /// Every attribute and fact table, and the divisions codes name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Catalogue {
@@ -180,6 +191,8 @@ pub struct Catalogue {
     pub fact: Vec<FactTable>,
     #[serde(default)]
     pub division: Vec<Division>,
+    #[serde(default)]
+    pub industry_section: Vec<IndustrySection>,
 }
 
 impl Catalogue {
@@ -217,6 +230,43 @@ impl Catalogue {
             .map(|d| &d.name)
     }
 
+    /// The industry section of a division (the first two digits of a class code).
+    pub fn industry_section(&self, division: u32) -> Option<&IndustrySection> {
+        self.industry_section
+            .iter()
+            .find(|s| (s.from..=s.to).contains(&division))
+    }
+
+    /// The sections that `low..=high` covers exactly, in divisions (`per_division` 1) or in
+    /// class codes (`per_division` 100: 1300..=4399 is manufacturing); `None` when the range
+    /// cuts a section.
+    pub fn industry_sections(
+        &self,
+        low: i128,
+        high: i128,
+        per_division: i128,
+    ) -> Option<Vec<&IndustrySection>> {
+        let starts = low.rem_euclid(per_division) == 0;
+        let ends = high.rem_euclid(per_division) == per_division - 1;
+        if !starts || !ends || low > high {
+            return None;
+        }
+        let (first, last) = (low / per_division, high / per_division);
+        let first = self.industry_section(u32::try_from(first).ok()?)?;
+        let last = self.industry_section(u32::try_from(last).ok()?)?;
+        if i128::from(first.from) * per_division != low
+            || i128::from(last.to + 1) * per_division - 1 != high
+        {
+            return None;
+        }
+        Some(
+            self.industry_section
+                .iter()
+                .filter(|s| s.from >= first.from && s.to <= last.to)
+                .collect(),
+        )
+    }
+
     /// Attribute names by kind, for error messages that list what exists.
     pub fn names(&self, kind: SubjectKind) -> BTreeMap<&str, Type> {
         self.attributes(kind)
@@ -246,6 +296,18 @@ mod tests {
         assert_eq!(c.attribute(SubjectKind::Resident, "revenue_y1"), None);
         assert_eq!(c.division(440604).unwrap().zh_cn, "禅城区");
         assert_eq!(c.division(110101), None);
+        assert_eq!(c.industry_section(33).unwrap().name.zh_cn, "制造业");
+        let manufacturing = c.industry_sections(1300, 4399, 100).unwrap();
+        assert_eq!(manufacturing.len(), 1);
+        assert_eq!(manufacturing[0].letter, "C");
+        assert_eq!(c.industry_sections(13, 43, 1).unwrap()[0].letter, "C");
+        assert!(c.industry_sections(1300, 4300, 100).is_none());
+        assert!(c.industry_sections(1400, 4399, 100).is_none());
+        assert_eq!(c.industry_sections(1, 12, 1).unwrap().len(), 2);
+        // Sections cover every division from 01 to 97, once.
+        for division in 1..=97 {
+            assert!(c.industry_section(division).is_some(), "{division}");
+        }
         let t = c
             .fact_table(SubjectKind::Enterprise, "loan_interest")
             .unwrap();

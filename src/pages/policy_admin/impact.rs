@@ -55,7 +55,20 @@ pub fn group_text(m: &'static Messages, by: BreakdownBy, key: &str) -> String {
         BreakdownBy::AgeBand => fill(t.age_band, &[("band", &band)]),
         BreakdownBy::DisabilityGrade if key == "0" => t.grade_0.to_owned(),
         BreakdownBy::DisabilityGrade => fill(t.grade_n, &[("grade", key)]),
-        BreakdownBy::Industry => fill(t.industry, &[("code", key)]),
+        BreakdownBy::Industry => {
+            let section = key
+                .parse()
+                .ok()
+                .and_then(|division| rules::Catalogue::standard().industry_section(division));
+            let zh = std::ptr::eq(m, crate::i18n::Locale::ZhCn.messages());
+            match section {
+                Some(s) => {
+                    let name = if zh { &s.name.zh_cn } else { &s.name.en };
+                    fill(t.industry, &[("code", key), ("section", name)])
+                }
+                None => fill(t.industry_unnamed, &[("code", key)]),
+            }
+        }
         BreakdownBy::Size => fill(t.size_band, &[("band", &band)]),
     }
 }

@@ -23,11 +23,17 @@ fn pick(lang: Lang, b: &Bilingual) -> String {
     }
 }
 
+/// The attribute holding an enterprise's industry class (GB/T 4754-2017).
+const INDUSTRY: &str = "industry_code";
+
 /// What a number counts, when it is not the value itself.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Unit {
     None,
     Years,
+    /// Industry codes: class codes (100 to a division) or divisions (1), read with the name
+    /// of their section.
+    Industry(i128),
 }
 
 /// A value as people read it: money in yuan, divisions by name, yes/no, ages in years.
@@ -48,6 +54,25 @@ fn show_in(v: &Value, unit: Unit) -> Bilingual {
         Value::Int(n) if unit == Unit::Years => {
             bilingual("server.values.years", &[("n", n.to_string())])
         }
+        Value::Int(n) => match unit {
+            Unit::Industry(per_division) => u32::try_from(i128::from(*n).div_euclid(per_division))
+                .ok()
+                .and_then(|d| Catalogue::standard().industry_section(d))
+                .map_or_else(
+                    || same(n.to_string()),
+                    |section| {
+                        let name = bi(&section.name);
+                        both(|lang| {
+                            message(
+                                lang,
+                                "server.values.industry",
+                                &[("code", n.to_string()), ("section", pick(lang, &name))],
+                            )
+                        })
+                    },
+                ),
+            _ => same(n.to_string()),
+        },
         other => same(other.to_string()),
     }
 }
@@ -78,6 +103,21 @@ fn rule(r: &Requirement, unit: Unit) -> Bilingual {
             })
         }
         Requirement::Between { low, high } => {
+            // A range of industry codes that is whole sections reads as their names.
+            if let (Unit::Industry(per_division), Some(low), Some(high)) =
+                (unit, low.number(), high.number())
+            {
+                if let Some(sections) =
+                    Catalogue::standard().industry_sections(low, high, per_division)
+                {
+                    let names: Vec<Bilingual> = sections.iter().map(|s| bi(&s.name)).collect();
+                    return both(|lang| {
+                        let separator = message(lang, "server.values.or", &[]);
+                        let list: Vec<String> = names.iter().map(|b| pick(lang, b)).collect();
+                        list.join(&separator)
+                    });
+                }
+            }
             let (l, h) = (show_in(low, unit), show_in(high, unit));
             both(|lang| {
                 message(
@@ -134,19 +174,33 @@ fn criterion(e: &Explanation, sent_at: SentAt<'_>) -> CriterionResult {
                 .map(|i| UsedValue {
                     key: key_of(&i.name),
                     name: bi(&i.description),
-                    value: show(&i.value),
+                    value: if i.name == INDUSTRY {
+                        show_in(&i.value, Unit::Industry(100))
+                    } else {
+                        show(&i.value)
+                    },
                     department: department(i.department),
                     at: sent_at(&i.name),
                 })
                 .collect();
             let input = |name: &str| inputs.iter().find(|i| i.name == name);
+            // Industry codes: as read, or their division (the code / 100, the only arithmetic
+            // the catalogue's industry rules use).
+            let industry = inputs.len() == 1 && inputs[0].name == INDUSTRY;
             let (name, unit, is_input) = match measure {
                 Measure::Input { name } => (
                     input(name).map_or_else(|| same(name.clone()), |i| bi(&i.description)),
-                    Unit::None,
+                    if name == INDUSTRY {
+                        Unit::Industry(100)
+                    } else {
+                        Unit::None
+                    },
                     true,
                 ),
                 Measure::Age { .. } => (bilingual("server.values.age", &[]), Unit::Years, false),
+                Measure::Computed if industry && actual.number().is_some_and(|d| d < 100) => {
+                    (bi(&e.label), Unit::Industry(1), false)
+                }
                 Measure::Computed => (bi(&e.label), Unit::None, false),
             };
             result.measured = Some(Measured {
@@ -260,6 +314,21 @@ mod tests {
 
     /// Applies a rule's text to a value's text, as a reader would.
     fn holds(rule: &str, value: &str) -> bool {
+        // An industry code shown with its section ("3311（制造业）"): against sections by name,
+        // against anything else by its number.
+        if let Some((code, section)) = value.strip_suffix('）').and_then(|v| v.split_once('（')) {
+            let sections: Vec<&str> = rule.split('或').collect();
+            let named = |name: &str| {
+                Catalogue::standard()
+                    .industry_section
+                    .iter()
+                    .any(|s| s.name.zh_cn == name)
+            };
+            if sections.iter().all(|s| named(s)) {
+                return sections.contains(&section);
+            }
+            return holds(rule, code);
+        }
         let v = read(value);
         let compare = |op: &str, rest: &str| {
             let o = order(&v, &read(rest));
@@ -399,5 +468,39 @@ mod tests {
         assert!(holds("≥ 80 岁", "85 岁"));
         assert!(holds("> 2026-03-01", "2026-03-02"));
         assert!(holds("无记录", "无"));
+        assert!(holds("制造业", "3311（制造业）"));
+        assert!(!holds("制造业", "1299（采矿业）"));
+        assert!(holds("1300 至 4399", "3311（制造业）"));
+    }
+
+    #[test]
+    fn industry_ranges_read_as_their_sections() {
+        let policy = reference_policies()
+            .into_iter()
+            .find(|p| p.id == "manufacturing-digital")
+            .expect("the manufacturing policy");
+        let enterprise = Subject {
+            id: "E".into(),
+            attributes: [
+                ("district".to_owned(), Value::Code(440604)),
+                ("industry_code".to_owned(), Value::Int(3311)),
+            ]
+            .into(),
+            facts: Vec::new(),
+        };
+        let ctx = Context::for_month(Month {
+            year: 2026,
+            month: 3,
+        });
+        let e = rules::evaluate(&policy, &enterprise, &ctx).unwrap();
+        let shown = format!("{:?}", criteria(&e.explanation, &|_| None));
+        assert!(
+            shown.contains("制造业") && shown.contains("Manufacturing"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("1300 至 4399") && !shown.contains("13 至 43"),
+            "{shown}"
+        );
     }
 }
