@@ -145,6 +145,19 @@ pub(crate) async fn an_application_is_returned_once_approved_and_paid(ctx: &Ctx)
         text_becomes(&owner, "[data-test=timeline]", "退回补正").await?;
         page_is_clean(&owner).await?;
         snap(&owner, "claim-paid").await?;
+        // 我的 lists the application, with where it stands.
+        open(ctx, &owner, "/me").await?;
+        appears(
+            &owner,
+            "[data-test=my-claim] [data-test=claim-status][data-status=approved]",
+        )
+        .await?;
+        let mine = text_of(&owner, "[data-test=my-claims]").await?;
+        check(
+            mine.contains("技术改造") && mine.contains("已批准"),
+            format!("my applications: {mine}"),
+        )?;
+        snap(&owner, "me-claims").await?;
         Ok(())
     })
     .await

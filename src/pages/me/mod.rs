@@ -9,6 +9,8 @@ mod agents;
 #[cfg(feature = "account")]
 mod channels;
 #[cfg(feature = "account")]
+mod claims;
+#[cfg(feature = "account")]
 mod devices;
 #[cfg(feature = "account")]
 mod follows;
@@ -99,6 +101,7 @@ fn LoggedIn(account: Account) -> impl IntoView {
         {needs_identity.then(|| view! { <identity::IdentityForm /> })}
         {represented.into_iter().map(|e| view! { <agents::Agents enterprise=e /> }).collect_view()}
         {is_person.then(|| view! { <agents::Family /> })}
+        {is_person.then(|| view! { <claims::MyClaims /> })}
         {is_person.then(|| view! { <follows::FollowPolicies /> })}
         {is_person.then(|| view! { <channels::Channels /> })}
         <devices::Devices />
