@@ -19,6 +19,7 @@
 //! summary = { zh-CN = "…", en = "…" }
 //! effective = { from = "2021-01-01", until = "2030-12-31" }   # until is optional
 //! legal_basis = { document = "…", issuer = "…", clause = "第三条", link = "https://…" }
+//! consent_days = 30                # automatic_after_consent only: days to confirm, 7 to 90 (30)
 //!
 //! [[criteria]]                     # all top-level criteria must hold
 //! id = "age-80"

@@ -139,7 +139,15 @@ pub struct Policy {
     pub annual_budget_fen: Option<i64>,
     /// What an application under review asks for (`apply_reviewed` policies only).
     pub application: Option<ApplicationSpec>,
+    /// Days a subject has to confirm an offer (`automatic_after_consent` policies), after
+    /// which it lapses.
+    pub consent_days: u32,
 }
+
+/// Days to confirm an offer when a policy does not say.
+pub const CONSENT_DAYS: u32 = 30;
+/// The shortest and longest consent windows a policy may set.
+pub const CONSENT_DAYS_RANGE: std::ops::RangeInclusive<u32> = 7..=90;
 
 pub use crate::application::{ApplicationSpec, REVIEW_DAYS_MAX};
 
@@ -219,6 +227,8 @@ struct PolicyFile {
     amount: Spanned<AmountFile>,
     #[serde(default)]
     application: Option<Spanned<ApplicationSpec>>,
+    #[serde(default)]
+    consent_days: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -513,6 +523,30 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         }
         (_, None) => None,
     };
+    let consent_days = match (raw.mode, raw.consent_days) {
+        (_, None) => CONSENT_DAYS,
+        (Mode::AutomaticAfterConsent, Some(days))
+            if CONSENT_DAYS_RANGE.contains(days.get_ref()) =>
+        {
+            days.into_inner()
+        }
+        (Mode::AutomaticAfterConsent, Some(days)) => {
+            return Err(at(
+                days.span().start,
+                "consent_days",
+                Problem::new("consent_days")
+                    .with("min", CONSENT_DAYS_RANGE.start())
+                    .with("max", CONSENT_DAYS_RANGE.end()),
+            ))
+        }
+        (_, Some(days)) => {
+            return Err(at(
+                days.span().start,
+                "consent_days",
+                Problem::new("consent_days_mode"),
+            ))
+        }
+    };
     Ok(Policy {
         id: raw.id.into_inner(),
         version: raw.version,
@@ -539,6 +573,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
         amount_basis: a.basis.clone(),
         annual_budget_fen: raw.annual_budget_fen,
         application,
+        consent_days,
     })
 }
 

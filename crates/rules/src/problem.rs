@@ -69,6 +69,8 @@ pub const CODES: &[(&str, &str)] = &[
     ("floor_above_cap", "the floor is above the cap"),
     ("amount_kind", "unknown amount kind {{ amount_kind }}: expected \"fixed\", \"tiered\" or \"proportional\""),
     ("budget_negative", "a budget cannot be negative"),
+    ("consent_days", "a consent window is {{ min }} to {{ max }} days"),
+    ("consent_days_mode", "only mode = \"automatic_after_consent\" takes consent_days"),
     ("application_missing", "mode = \"apply_reviewed\" needs an [application] section: its department, review_days and materials"),
     ("application_extra", "only mode = \"apply_reviewed\" takes an [application] section"),
     ("criterion_id_twice", "the id {{ id }} is used twice"),

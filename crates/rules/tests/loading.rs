@@ -226,3 +226,35 @@ fn a_bad_application_section_is_refused_with_its_field() {
     let e = load_str(&no_materials).unwrap_err();
     assert!(e.message.contains("material"), "{e}");
 }
+
+#[test]
+fn a_consent_window_is_the_policy_s_own() {
+    let gas = rules::reference_policies()
+        .into_iter()
+        .find(|p| p.id == "gas-subsidy")
+        .unwrap();
+    assert_eq!(gas.consent_days, 42);
+    let senior = rules::reference_policies()
+        .into_iter()
+        .find(|p| p.id == "senior-allowance")
+        .unwrap();
+    assert_eq!(senior.consent_days, rules::policy::CONSENT_DAYS);
+    let source =
+        std::fs::read_to_string(rules::testing::policies_dir().join("gas-subsidy.toml")).unwrap();
+    let too_long = source.replace("consent_days = 42", "consent_days = 400");
+    let e = rules::load("gas.toml", &too_long, rules::Catalogue::standard()).unwrap_err();
+    assert_eq!(
+        (e.problem.code, e.path.as_str()),
+        ("consent_days", "consent_days"),
+        "{e}"
+    );
+    let senior_source =
+        std::fs::read_to_string(rules::testing::policies_dir().join("senior-allowance.toml"))
+            .unwrap();
+    let wrong_mode = senior_source.replace(
+        "mode = \"automatic\"",
+        "mode = \"automatic\"\nconsent_days = 30",
+    );
+    let e = rules::load("senior.toml", &wrong_mode, rules::Catalogue::standard()).unwrap_err();
+    assert_eq!(e.problem.code, "consent_days_mode", "{e}");
+}

@@ -411,7 +411,12 @@ async fn a_consent_policy_waits_for_one_click(app: TestApp) {
     let offer = home["awaiting_consent"][0].clone();
     assert_eq!(offer["policy"], "gas-subsidy");
     assert_eq!(offer["amount_fen"], 240000);
-    assert!(offer["consent_deadline"].is_string());
+    // The policy's own consent window: six weeks.
+    let deadline = offer["consent_deadline"].as_str().unwrap();
+    let in_42_days = server::platform::db::format_utc(
+        time::OffsetDateTime::now_utc() + time::Duration::days(42),
+    );
+    assert_eq!(&deadline[..10], &in_42_days[..10], "{deadline}");
     let id = offer["id"].as_i64().unwrap();
     pay(&app).await;
     assert!(

@@ -13,7 +13,6 @@ use api::subsidy::GrantStatus;
 use crate::platform::db::{format_utc, now_utc};
 use crate::subsidies::grant_life::GrantEvent;
 use crate::subsidies::grant_moves::{move_grant, Actor, Grant, MoveError};
-use crate::subsidies::matching::CONSENT_DAYS;
 use crate::AppState;
 
 /// Queues the payment of an approved grant.
@@ -83,7 +82,10 @@ pub async fn create_grants(
     at: &str,
 ) -> sqlx::Result<Vec<Option<i64>>> {
     let mut out = Vec::with_capacity(grants.len());
-    let deadline = format_utc(crate::platform::db::now() + time::Duration::days(CONSENT_DAYS));
+    // Each offer lapses after its policy's consent window.
+    let now = crate::platform::db::now();
+    let deadline =
+        |g: &NewGrant<'_>| format_utc(now + time::Duration::days(i64::from(g.policy.consent_days)));
     for chunk in grants.chunks(400) {
         let sql = format!(
             "INSERT INTO grants (policy_id, policy_version, subject_id, period, amount_fen, status, receipt, consent_deadline, created_at, updated_at) VALUES {} \
@@ -103,7 +105,7 @@ pub async fn create_grants(
                 .bind(g.amount_fen)
                 .bind(g.status())
                 .bind(&g.receipt)
-                .bind(g.awaiting().then(|| deadline.clone()))
+                .bind(g.awaiting().then(|| deadline(g)))
                 .bind(at);
         }
         let mut created: HashMap<(String, i64, String), i64> = HashMap::new();

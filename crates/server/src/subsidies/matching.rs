@@ -21,9 +21,6 @@ use crate::subsidies::grants::{create_grant, revoke, NewGrant};
 use crate::subsidies::receipts::receipt;
 use crate::AppState;
 
-/// Days a subject has to give consent (意愿确认) before a grant expires.
-pub const CONSENT_DAYS: i64 = 30;
-
 /// The period key of a grant of `policy` in `month`: `2026-11`, `2026` or `once`.
 pub fn period_of(policy: &Policy, month: Month) -> String {
     match policy.period {
