@@ -99,8 +99,30 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
             .await?
             .unwrap_or_default();
         check(completed == source, "the tap fills in the whole name")?;
-        let raised = source.replace("{ from = 90, fen = 30000 }", "{ from = 90, fen = 35000 }");
+        // The raise, and the summary that states it.
+        let raised = source
+            .replace("{ from = 90, fen = 30000 }", "{ from = 90, fen = 35000 }")
+            .replace("90–99 岁每月 300 元", "90–99 岁每月 350 元")
+            .replace("¥300 at 90–99", "¥350 at 90–99");
         set_value(&c, "#policy-source", &raised).await?;
+        appears(&c, "[data-test=source-ok]").await?;
+        // The basic facts are a form that writes into the file: a budget of ¥60 million a year.
+        let budget = c.find(Locator::Css("#basics-budget")).await?;
+        c.execute(
+            "arguments[0].value = '60,000,000'; arguments[0].dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![serde_json::to_value(&budget)?],
+        )
+        .await?;
+        let with_budget = c
+            .find(Locator::Css("#policy-source"))
+            .await?
+            .prop("value")
+            .await?
+            .unwrap_or_default();
+        check(
+            with_budget.contains("annual_budget_fen = 6000000000"),
+            "the budget is written into the file in fen",
+        )?;
         appears(&c, "[data-test=source-ok]").await?;
         click(&c, "[data-test=save-draft]").await?;
         appears(&c, "[data-test=saved]").await?;

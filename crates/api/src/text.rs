@@ -38,9 +38,68 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}¥{grouped}.{:02}", fen % 100)
 }
 
+/// An amount of fen as a person types yuan: `1200000.50`, `300` (no sign, no separators).
+pub fn plain_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    match fen % 100 {
+        0 => format!("{sign}{}", fen / 100),
+        cents => format!("{sign}{}.{cents:02}", fen / 100),
+    }
+}
+
+/// Yuan as typed (`1,200,000.5`, `¥300`; ASCII digits, at most two decimals, not negative) in
+/// fen; `None` for anything else.
+pub fn parse_yuan(text: &str) -> Option<i64> {
+    let text: String = text
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+        .collect();
+    let (whole, cents) = match text.split_once('.') {
+        Some((w, c)) => (w, c),
+        None => (text.as_str(), ""),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || cents.len() > 2 || (!cents.is_empty() && !digits(cents)) {
+        return None;
+    }
+    let cents: i64 = format!("{cents:0<2}").parse().ok()?;
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(cents)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fill;
+    use super::{fill, parse_yuan, plain_yuan};
+
+    #[test]
+    fn yuan_as_typed_round_trips() {
+        assert_eq!(parse_yuan("1,200,000.5"), Some(120_000_050));
+        assert_eq!(parse_yuan("¥300"), Some(30_000));
+        assert_eq!(parse_yuan(" 0.05 "), Some(5));
+        for bad in [
+            "",
+            "-5",
+            "12.345",
+            "1.2.3",
+            "abc",
+            "1e3",
+            ".5",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_yuan(bad), None, "{bad}");
+        }
+        for fen in [0, 5, 30_000, 120_000_050] {
+            assert_eq!(parse_yuan(&plain_yuan(fen)), Some(fen));
+        }
+        assert_eq!(plain_yuan(120_000_050), "1200000.50");
+        assert_eq!(plain_yuan(30_000), "300");
+    }
 
     #[test]
     fn fills_placeholders() {

@@ -187,7 +187,8 @@ pub struct LoadError {
     pub path: String,
     /// The problem in English.
     pub message: String,
-    pub problem: Problem,
+    /// The problem, for wording in the reader's language (boxed: errors stay small).
+    pub problem: Box<Problem>,
 }
 
 impl std::fmt::Display for LoadError {
@@ -303,7 +304,7 @@ pub fn load(file: &str, source: &str, catalogue: &Catalogue) -> Result<Policy, L
             column,
             path: path.to_owned(),
             message: problem.english(),
-            problem,
+            problem: Box::new(problem),
         }
     };
     let raw: PolicyFile = toml::from_str(source).map_err(|e| {

@@ -19,7 +19,7 @@ pub fn check(source: &str) -> Result<SubjectKind, (usize, usize, String, rules::
                 .lines()
                 .nth(e.line.saturating_sub(1))
                 .unwrap_or_default();
-            (e.line, e.column, text.to_owned(), e.problem)
+            (e.line, e.column, text.to_owned(), *e.problem)
         })
 }
 

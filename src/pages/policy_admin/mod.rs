@@ -2,6 +2,7 @@
 //! `/staff/policies/new` (a new policy's first draft) and, in [`version`], one version with
 //! its editor, the comparison with the version in force, the impact sandbox and the decision.
 
+mod basics;
 pub mod diff;
 mod editor;
 mod evaluation;
@@ -137,6 +138,7 @@ pub fn NewPolicy() -> impl IntoView {
     view! {
         <h1 class="page-title">{tr(|m| m.policy_admin.new_title)}</h1>
         <p class="lead">{tr(|m| m.policy_admin.new_lead)}</p>
+        <basics::Basics source />
         <editor::Editor source />
         <p class="button-row">
             <button class="button primary" data-test="create-policy" on:click=create>{tr(|m| m.policy_admin.create)}</button>

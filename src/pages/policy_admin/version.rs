@@ -7,7 +7,7 @@ use api::text::fill;
 use api::Date;
 use leptos::prelude::*;
 
-use super::{diff, editor, evaluation, holds, impact, stage_badge};
+use super::{basics, diff, editor, evaluation, holds, impact, stage_badge};
 use crate::api_client;
 use crate::format;
 use crate::load::{act, bump, load, show};
@@ -158,6 +158,7 @@ fn DraftActions(
     };
     use crate::load::Put;
     view! {
+        <basics::Basics source />
         <editor::Editor source />
         <p class="button-row">
             <button class="button" data-test="save-draft" on:click=save>{tr(|m| m.policy_admin.save)}</button>

@@ -1,0 +1,290 @@
+//! The policy's basic facts as a form (names, dates, budget, consent window, legal basis),
+//! written into the policy file in place: the file stays the one truth, its layout and
+//! comments kept, and the conditions and amounts stay in the rules language below.
+
+use leptos::prelude::*;
+use toml_edit::{DocumentMut, Item, Value};
+
+use crate::prefs::{tr, use_prefs};
+
+/// Where a field lives in the file, and how it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    NameZh,
+    NameEn,
+    From,
+    Until,
+    /// Yuan in the form, fen in the file.
+    Budget,
+    ConsentDays,
+    Document,
+    Clause,
+}
+
+impl Field {
+    const ALL: [Field; 8] = [
+        Field::NameZh,
+        Field::NameEn,
+        Field::From,
+        Field::Until,
+        Field::Budget,
+        Field::ConsentDays,
+        Field::Document,
+        Field::Clause,
+    ];
+
+    /// The table (none: the top) and key.
+    fn place(self) -> (Option<&'static str>, &'static str) {
+        match self {
+            Field::NameZh => (Some("name"), "zh-CN"),
+            Field::NameEn => (Some("name"), "en"),
+            Field::From => (Some("effective"), "from"),
+            Field::Until => (Some("effective"), "until"),
+            Field::Budget => (None, "annual_budget_fen"),
+            Field::ConsentDays => (None, "consent_days"),
+            Field::Document => (Some("legal_basis"), "document"),
+            Field::Clause => (Some("legal_basis"), "clause"),
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Field::NameZh => "name-zh",
+            Field::NameEn => "name-en",
+            Field::From => "from",
+            Field::Until => "until",
+            Field::Budget => "budget",
+            Field::ConsentDays => "consent-days",
+            Field::Document => "document",
+            Field::Clause => "clause",
+        }
+    }
+
+    /// May be left empty (then it is taken out of the file).
+    fn optional(self) -> bool {
+        matches!(self, Field::Until | Field::Budget | Field::ConsentDays)
+    }
+}
+
+/// Why a field's text cannot go into the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Required,
+    Date,
+    Yuan,
+    Days,
+}
+
+/// The field's value in the form, read from the file (`None` when the file is not readable).
+pub fn read(source: &str, field: Field) -> Option<String> {
+    let doc: DocumentMut = source.parse().ok()?;
+    let (table, key) = field.place();
+    let item = match table {
+        Some(t) => doc.get(t).and_then(|t| t.get(key)),
+        None => doc.get(key),
+    };
+    let Some(item) = item else {
+        return Some(String::new());
+    };
+    Some(match field {
+        Field::Budget => item
+            .as_integer()
+            .map(api::text::plain_yuan)
+            .unwrap_or_default(),
+        Field::ConsentDays => item.as_integer().map(|d| d.to_string()).unwrap_or_default(),
+        _ => item.as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+/// The file with `field` set to `text` (taken out when an optional field is emptied).
+pub fn write(source: &str, field: Field, text: &str) -> Result<String, Refusal> {
+    let text = text.trim();
+    let value: Option<Value> = if text.is_empty() {
+        if !field.optional() {
+            return Err(Refusal::Required);
+        }
+        None
+    } else {
+        Some(match field {
+            Field::From | Field::Until => {
+                text.parse::<api::Date>().map_err(|_| Refusal::Date)?;
+                Value::from(text)
+            }
+            Field::Budget => Value::from(api::text::parse_yuan(text).ok_or(Refusal::Yuan)?),
+            Field::ConsentDays => {
+                let days: u32 = text.parse().map_err(|_| Refusal::Days)?;
+                if !rules::policy::CONSENT_DAYS_RANGE.contains(&days) {
+                    return Err(Refusal::Days);
+                }
+                Value::from(i64::from(days))
+            }
+            _ => Value::from(text),
+        })
+    };
+    let mut doc: DocumentMut = source.parse().map_err(|_| Refusal::Required)?;
+    let (table, key) = field.place();
+    let target = match table {
+        Some(t) => match doc.get_mut(t).and_then(Item::as_table_like_mut) {
+            Some(table) => table,
+            None => return Err(Refusal::Required),
+        },
+        None => doc.as_table_mut() as &mut dyn toml_edit::TableLike,
+    };
+    match value {
+        Some(v) => {
+            // An existing value keeps its place and spacing.
+            match target.get_mut(key).and_then(Item::as_value_mut) {
+                Some(old) => {
+                    let decor = old.decor().clone();
+                    *old = v;
+                    *old.decor_mut() = decor;
+                }
+                None => {
+                    target.insert(key, Item::Value(v));
+                }
+            }
+        }
+        None => {
+            target.remove(key);
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// The form over `source`.
+#[component]
+pub fn Basics(source: RwSignal<String>) -> impl IntoView {
+    let prefs = use_prefs();
+    let readable = Memo::new(move |_| read(&source.get(), Field::NameZh).is_some());
+    let consent = Memo::new(move |_| source.get().contains("mode = \"automatic_after_consent\""));
+    let field = move |f: Field| {
+        let refused = RwSignal::new(None::<Refusal>);
+        let id = format!("basics-{}", f.key());
+        let label = move || {
+            let t = &prefs.t().policy_admin;
+            match f {
+                Field::NameZh => t.form_name_zh,
+                Field::NameEn => t.form_name_en,
+                Field::From => t.form_from,
+                Field::Until => t.form_until,
+                Field::Budget => t.form_budget,
+                Field::ConsentDays => t.form_consent_days,
+                Field::Document => t.form_document,
+                Field::Clause => t.form_clause,
+            }
+        };
+        let error = move || {
+            refused.get().map(|r| {
+                let t = &prefs.t().policy_admin;
+                match r {
+                    Refusal::Required => t.form_required,
+                    Refusal::Date => t.form_date,
+                    Refusal::Yuan => t.form_yuan,
+                    Refusal::Days => t.form_days,
+                }
+            })
+        };
+        let error_id = format!("{id}-error");
+        let input_type = match f {
+            Field::From | Field::Until => "date",
+            Field::Budget | Field::ConsentDays => "text",
+            _ => "text",
+        };
+        let mode = match f {
+            Field::Budget => "decimal",
+            Field::ConsentDays => "numeric",
+            _ => "text",
+        };
+        view! {
+            <div class="field" data-field=f.key()>
+                <label for=id.clone()>{label}</label>
+                {move || error().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}
+                <input id=id type=input_type inputmode=mode
+                    aria-invalid=move || refused.get().is_some().to_string()
+                    prop:value=move || read(&source.get(), f).unwrap_or_default()
+                    on:change=move |ev| {
+                        match write(&source.get_untracked(), f, &event_target_value(&ev)) {
+                            Ok(updated) => {
+                                refused.set(None);
+                                source.set(updated);
+                            }
+                            Err(r) => refused.set(Some(r)),
+                        }
+                    } />
+            </div>
+        }
+    };
+    view! {
+        <details class="panel" open data-test="basics">
+            <summary>{tr(|m| m.policy_admin.form_title)}</summary>
+            <p class="hint">{tr(|m| m.policy_admin.form_hint)}</p>
+            {move || (!readable.get()).then(|| view! { <p class="field-error">{tr(|m| m.policy_admin.form_unreadable)}</p> })}
+            {Field::ALL
+                .into_iter()
+                .map(|f| {
+                    let shown = move || f != Field::ConsentDays || consent.get();
+                    view! { <Show when=shown>{field(f)}</Show> }
+                })
+                .collect_view()}
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> String {
+        std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/policies/gas-subsidy.toml"
+        ))
+        .expect("a sample policy")
+    }
+
+    #[test]
+    fn reads_the_file_s_facts() {
+        let source = sample();
+        assert_eq!(read(&source, Field::NameZh).unwrap(), "工业企业用气补贴");
+        assert_eq!(read(&source, Field::From).unwrap(), "2021-01-01");
+        assert_eq!(read(&source, Field::Until).unwrap(), "");
+        assert_eq!(read(&source, Field::ConsentDays).unwrap(), "42");
+        assert_eq!(read("id = ", Field::NameZh), None);
+    }
+
+    #[test]
+    fn writes_in_place_and_the_engine_agrees() {
+        let source = sample();
+        let updated = write(&source, Field::Until, "2030-12-31").unwrap();
+        let updated = write(&updated, Field::Budget, "1,200,000.50").unwrap();
+        let updated = write(&updated, Field::ConsentDays, "60").unwrap();
+        let updated = write(&updated, Field::NameEn, "Gas subsidy").unwrap();
+        let policy = rules::load("", &updated, rules::Catalogue::standard()).unwrap();
+        assert_eq!(policy.effective.until.unwrap().to_string(), "2030-12-31");
+        assert_eq!(policy.annual_budget_fen, Some(120_000_050));
+        assert_eq!(policy.consent_days, 60);
+        assert_eq!(policy.name.en, "Gas subsidy");
+        // The rest of the file is as it was: its comments too.
+        assert!(updated.contains("# A factory owner is often away: six weeks to confirm."));
+        assert_eq!(updated.lines().count(), source.lines().count() + 1);
+        // Emptied, an optional field leaves the file.
+        let back = write(&updated, Field::Until, "").unwrap();
+        assert!(!back.contains("2030-12-31"));
+    }
+
+    #[test]
+    fn refuses_what_the_file_cannot_hold() {
+        let source = sample();
+        assert_eq!(write(&source, Field::NameZh, " "), Err(Refusal::Required));
+        assert_eq!(
+            write(&source, Field::From, "2021-02-30"),
+            Err(Refusal::Date)
+        );
+        assert_eq!(write(&source, Field::Budget, "12.345"), Err(Refusal::Yuan));
+        assert_eq!(write(&source, Field::Budget, "-5"), Err(Refusal::Yuan));
+        assert_eq!(
+            write(&source, Field::ConsentDays, "400"),
+            Err(Refusal::Days)
+        );
+    }
+}
