@@ -19,12 +19,26 @@ pub enum Field {
     ConsentDays,
     Document,
     Clause,
+    /// How often it pays: a choice.
+    Period,
+    /// How it reaches people: a choice.
+    Mode,
+    /// A fixed amount per period (yuan in the form).
+    Fen,
+    /// A proportional amount's least and most (yuan in the form).
+    Floor,
+    Cap,
 }
 
 impl Field {
-    const ALL: [Field; 8] = [
+    const ALL: [Field; 13] = [
         Field::NameZh,
         Field::NameEn,
+        Field::Mode,
+        Field::Period,
+        Field::Fen,
+        Field::Floor,
+        Field::Cap,
         Field::From,
         Field::Until,
         Field::Budget,
@@ -44,6 +58,11 @@ impl Field {
             Field::ConsentDays => (None, "consent_days"),
             Field::Document => (Some("legal_basis"), "document"),
             Field::Clause => (Some("legal_basis"), "clause"),
+            Field::Period => (None, "period"),
+            Field::Mode => (None, "mode"),
+            Field::Fen => (Some("amount"), "fen"),
+            Field::Floor => (Some("amount"), "floor"),
+            Field::Cap => (Some("amount"), "cap"),
         }
     }
 
@@ -57,12 +76,39 @@ impl Field {
             Field::ConsentDays => "consent-days",
             Field::Document => "document",
             Field::Clause => "clause",
+            Field::Period => "period",
+            Field::Mode => "mode",
+            Field::Fen => "fen",
+            Field::Floor => "floor",
+            Field::Cap => "cap",
+        }
+    }
+
+    /// Money: yuan in the form, fen in the file.
+    fn is_money(self) -> bool {
+        matches!(self, Field::Budget | Field::Fen | Field::Floor | Field::Cap)
+    }
+
+    /// The values a choice may take.
+    pub fn choices(self) -> &'static [&'static str] {
+        match self {
+            Field::Period => &["monthly", "annual", "once"],
+            Field::Mode => &[
+                "automatic",
+                "automatic_after_consent",
+                "apply_instant",
+                "apply_reviewed",
+            ],
+            _ => &[],
         }
     }
 
     /// May be left empty (then it is taken out of the file).
     fn optional(self) -> bool {
-        matches!(self, Field::Until | Field::Budget | Field::ConsentDays)
+        matches!(
+            self,
+            Field::Until | Field::Budget | Field::ConsentDays | Field::Floor | Field::Cap
+        )
     }
 }
 
@@ -87,7 +133,7 @@ pub fn read(source: &str, field: Field) -> Option<String> {
         return Some(String::new());
     };
     Some(match field {
-        Field::Budget => item
+        f if f.is_money() => item
             .as_integer()
             .map(api::text::plain_yuan)
             .unwrap_or_default(),
@@ -110,7 +156,13 @@ pub fn write(source: &str, field: Field, text: &str) -> Result<String, Refusal> 
                 text.parse::<api::Date>().map_err(|_| Refusal::Date)?;
                 Value::from(text)
             }
-            Field::Budget => Value::from(api::text::parse_yuan(text).ok_or(Refusal::Yuan)?),
+            f if f.is_money() => Value::from(api::text::parse_yuan(text).ok_or(Refusal::Yuan)?),
+            f if !f.choices().is_empty() => {
+                if !f.choices().contains(&text) {
+                    return Err(Refusal::Required);
+                }
+                Value::from(text)
+            }
             Field::ConsentDays => {
                 let days: u32 = text.parse().map_err(|_| Refusal::Days)?;
                 if !rules::policy::CONSENT_DAYS_RANGE.contains(&days) {
@@ -151,12 +203,38 @@ pub fn write(source: &str, field: Field, text: &str) -> Result<String, Refusal> 
     Ok(doc.to_string())
 }
 
+/// The kind of the file's amount (`fixed`, `tiered`, `proportional`), or empty.
+pub fn amount_kind(source: &str) -> String {
+    source
+        .parse::<DocumentMut>()
+        .ok()
+        .and_then(|doc| Some(doc.get("amount")?.get("kind")?.as_str()?.to_owned()))
+        .unwrap_or_default()
+}
+
+/// A choice in words.
+fn choice_text(m: &crate::i18n::Messages, f: Field, value: &str) -> &'static str {
+    let t = &m.policy_admin;
+    match (f, value) {
+        (Field::Period, "monthly") => t.form_period_monthly,
+        (Field::Period, "annual") => t.form_period_annual,
+        (Field::Period, _) => t.form_period_once,
+        (_, "automatic") => t.form_mode_automatic,
+        (_, "automatic_after_consent") => t.form_mode_consent,
+        (_, "apply_instant") => t.form_mode_instant,
+        _ => t.form_mode_reviewed,
+    }
+}
+
 /// The form over `source`.
 #[component]
 pub fn Basics(source: RwSignal<String>) -> impl IntoView {
     let prefs = use_prefs();
     let readable = Memo::new(move |_| read(&source.get(), Field::NameZh).is_some());
-    let consent = Memo::new(move |_| source.get().contains("mode = \"automatic_after_consent\""));
+    let consent = Memo::new(move |_| {
+        read(&source.get(), Field::Mode).as_deref() == Some("automatic_after_consent")
+    });
+    let kind = Memo::new(move |_| amount_kind(&source.get()));
     let field = move |f: Field| {
         let refused = RwSignal::new(None::<Refusal>);
         let id = format!("basics-{}", f.key());
@@ -171,6 +249,11 @@ pub fn Basics(source: RwSignal<String>) -> impl IntoView {
                 Field::ConsentDays => t.form_consent_days,
                 Field::Document => t.form_document,
                 Field::Clause => t.form_clause,
+                Field::Period => t.form_period,
+                Field::Mode => t.form_mode,
+                Field::Fen => t.form_fen,
+                Field::Floor => t.form_floor,
+                Field::Cap => t.form_cap,
             }
         };
         let error = move || {
@@ -185,32 +268,52 @@ pub fn Basics(source: RwSignal<String>) -> impl IntoView {
             })
         };
         let error_id = format!("{id}-error");
+        let described = error_id.clone();
         let input_type = match f {
             Field::From | Field::Until => "date",
-            Field::Budget | Field::ConsentDays => "text",
             _ => "text",
         };
         let mode = match f {
-            Field::Budget => "decimal",
+            f if f.is_money() => "decimal",
             Field::ConsentDays => "numeric",
             _ => "text",
         };
+        let change = move |ev: leptos::ev::Event| match write(
+            &source.get_untracked(),
+            f,
+            &event_target_value(&ev),
+        ) {
+            Ok(updated) => {
+                refused.set(None);
+                source.set(updated);
+            }
+            Err(r) => refused.set(Some(r)),
+        };
+        let value = move || read(&source.get(), f).unwrap_or_default();
+        let control = if f.choices().is_empty() {
+            view! {
+                <input id=id.clone() type=input_type inputmode=mode
+                    aria-invalid=move || refused.get().is_some().to_string()
+                    aria-describedby=move || refused.get().map(|_| described.clone())
+                    prop:value=value
+                    on:change=change />
+            }
+            .into_any()
+        } else {
+            view! {
+                <select id=id.clone() prop:value=value on:change=change>
+                    {f.choices().iter().map(|c| view! {
+                        <option value=*c>{move || choice_text(prefs.t(), f, c)}</option>
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        };
         view! {
             <div class="field" data-field=f.key()>
-                <label for=id.clone()>{label}</label>
+                <label for=id>{label}</label>
                 {move || error().map(|e| view! { <p class="field-error" id=error_id.clone()>{e}</p> })}
-                <input id=id type=input_type inputmode=mode
-                    aria-invalid=move || refused.get().is_some().to_string()
-                    prop:value=move || read(&source.get(), f).unwrap_or_default()
-                    on:change=move |ev| {
-                        match write(&source.get_untracked(), f, &event_target_value(&ev)) {
-                            Ok(updated) => {
-                                refused.set(None);
-                                source.set(updated);
-                            }
-                            Err(r) => refused.set(Some(r)),
-                        }
-                    } />
+                {control}
             </div>
         }
     };
@@ -222,7 +325,12 @@ pub fn Basics(source: RwSignal<String>) -> impl IntoView {
             {Field::ALL
                 .into_iter()
                 .map(|f| {
-                    let shown = move || f != Field::ConsentDays || consent.get();
+                    let shown = move || match f {
+                        Field::ConsentDays => consent.get(),
+                        Field::Fen => kind.get() == "fixed",
+                        Field::Floor | Field::Cap => kind.get() == "proportional",
+                        _ => true,
+                    };
                     view! { <Show when=shown>{field(f)}</Show> }
                 })
                 .collect_view()}
@@ -250,6 +358,12 @@ mod tests {
         assert_eq!(read(&source, Field::Until).unwrap(), "");
         assert_eq!(read(&source, Field::ConsentDays).unwrap(), "42");
         assert_eq!(read("id = ", Field::NameZh), None);
+        assert_eq!(
+            read(&source, Field::Mode).unwrap(),
+            "automatic_after_consent"
+        );
+        assert_eq!(amount_kind(&source), "proportional");
+        assert_eq!(read(&source, Field::Cap).unwrap(), "50000");
     }
 
     #[test]
@@ -259,11 +373,18 @@ mod tests {
         let updated = write(&updated, Field::Budget, "1,200,000.50").unwrap();
         let updated = write(&updated, Field::ConsentDays, "60").unwrap();
         let updated = write(&updated, Field::NameEn, "Gas subsidy").unwrap();
+        let updated = write(&updated, Field::Cap, "60000").unwrap();
+        let updated = write(&updated, Field::Period, "annual").unwrap();
         let policy = rules::load("", &updated, rules::Catalogue::standard()).unwrap();
         assert_eq!(policy.effective.until.unwrap().to_string(), "2030-12-31");
         assert_eq!(policy.annual_budget_fen, Some(120_000_050));
         assert_eq!(policy.consent_days, 60);
         assert_eq!(policy.name.en, "Gas subsidy");
+        assert_eq!(policy.period, rules::policy::Period::Annual);
+        let rules::policy::Amount::Proportional { cap, .. } = policy.amount else {
+            panic!("still proportional")
+        };
+        assert_eq!(cap, Some(6_000_000));
         // The rest of the file is as it was: its comments too.
         assert!(updated.contains("# A factory owner is often away: six weeks to confirm."));
         assert_eq!(updated.lines().count(), source.lines().count() + 1);
@@ -285,6 +406,10 @@ mod tests {
         assert_eq!(
             write(&source, Field::ConsentDays, "400"),
             Err(Refusal::Days)
+        );
+        assert_eq!(
+            write(&source, Field::Period, "weekly"),
+            Err(Refusal::Required)
         );
     }
 }
