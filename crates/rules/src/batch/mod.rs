@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 mod plan;
+mod rows;
 use plan::Plan;
 
 use crate::catalogue::{SubjectKind, Type};
@@ -236,7 +237,7 @@ pub fn by_policy(
     ctx: &Context,
     threads: usize,
 ) -> Result<Vec<Vec<Grant>>, BatchError> {
-    let ages = plan::Ages::new(ctx.reference_date);
+    let ages = rows::Ages::new(ctx.reference_date);
     let plans: Vec<Plan> = policies
         .iter()
         .enumerate()
