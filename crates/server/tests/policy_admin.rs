@@ -102,6 +102,30 @@ async fn a_revision_is_drafted_approved_and_takes_effect(app: TestApp) {
         "{}",
         bad.text()
     );
+    // The engine's problem is worded in the reader's language, as the editor words it.
+    let draft = app
+        .call("GET", &format!("{BASE}/versions/1"), &wang, None)
+        .await
+        .json();
+    let unknown = draft["source"]
+        .as_str()
+        .unwrap()
+        .replace("version = 1", "version = 2")
+        .replace(
+            "test = \"age(birth_date) >= 80\"",
+            "test = \"age(birthdate) >= 80\"",
+        );
+    let bad = app
+        .call(
+            "PUT",
+            &format!("{BASE}/versions/2"),
+            &wang,
+            Some(&json!({ "source": unknown }).to_string()),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let said = bad.json()["message"].as_str().unwrap().to_owned();
+    assert!(said.contains("居民没有叫 birthdate 的数据项"), "{said}");
     // Nor may a draft become another policy or version.
     let v1 = app
         .call("GET", &format!("{BASE}/versions/1"), &wang, None)

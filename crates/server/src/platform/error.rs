@@ -27,6 +27,8 @@ pub struct ApiError {
     key: String,
     /// Values for the message's `{{ name }}` placeholders.
     args: Vec<(&'static str, String)>,
+    /// Values that are words themselves, in each language.
+    worded_args: Vec<(&'static str, api::policy::Bilingual)>,
     /// Seconds for a `Retry-After` header.
     retry_after: Option<u64>,
 }
@@ -39,6 +41,7 @@ impl ApiError {
             field: None,
             key: format!("errors.{}", code.as_str()),
             args: Vec::new(),
+            worded_args: Vec::new(),
             retry_after: None,
         }
     }
@@ -194,6 +197,16 @@ impl ApiError {
         self
     }
 
+    /// A placeholder's value that is words, given in both languages.
+    pub fn with_worded_arg(
+        mut self,
+        name: &'static str,
+        value: api::policy::Bilingual,
+    ) -> ApiError {
+        self.worded_args.push((name, value));
+        self
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -201,6 +214,13 @@ impl ApiError {
     /// The body of this error in `lang`.
     pub fn body(&self, lang: Lang) -> ErrorBody {
         let mut args = self.args.clone();
+        for (name, value) in &self.worded_args {
+            let text = match lang {
+                Lang::ZhCn => &value.zh_cn,
+                Lang::En => &value.en,
+            };
+            args.push((name, text.clone()));
+        }
         if let Some(field) = &self.field {
             args.push(("field", field.clone()));
         }

@@ -14,6 +14,7 @@ use api::{Date, ErrorBody};
 use crate::accounts::auth::staff_permissions;
 use crate::platform::db::today_shanghai;
 use crate::platform::error::ApiError;
+use crate::platform::i18n::{both, message, Lang};
 use crate::policies::library::bi;
 use crate::AppState;
 /// A staff member who administers policies (drafts) or approves them, or both.
@@ -276,15 +277,37 @@ pub fn note(field: &str, text: &str) -> Result<String, ApiError> {
 }
 
 /// Compiles a draft's file, or says where it is wrong: 422 on `source`, with the line and
-/// column and the engine's words.
+/// column and the engine's problem worded from the locale files (as the app's editor words it).
 pub fn check_source(source: &str) -> Result<rules::Policy, ApiError> {
     rules::load("", source, rules::Catalogue::standard()).map_err(|e| {
         ApiError::invalid_field_because("source", "policy_source")
             .worded("policy_admin.err_source")
             .with_arg("line", e.line.to_string())
             .with_arg("column", e.column.to_string())
-            .with_arg("problem", e.message)
+            .with_worded_arg("problem", both(|lang| worded(lang, &e.problem)))
     })
+}
+
+/// A rules problem in `lang`: `policy_admin.problems.<code>`, with each detail that names a
+/// type or a kind of subject worded from `policy_admin.words`.
+fn worded(lang: Lang, problem: &rules::Problem) -> String {
+    let details: Vec<(&str, String)> = problem
+        .details
+        .iter()
+        .map(|(name, value)| {
+            let value = if name.ends_with("_type") || *name == "kind" {
+                message(lang, &format!("policy_admin.words.{value}"), &[])
+            } else {
+                value.clone()
+            };
+            (*name, value)
+        })
+        .collect();
+    message(
+        lang,
+        &format!("policy_admin.problems.{}", problem.code),
+        &details,
+    )
 }
 
 #[cfg(test)]
