@@ -26,6 +26,15 @@ fn days_to_next_month() -> (api::Date, i64) {
     (first, first.days_since_epoch() - today.days_since_epoch())
 }
 
+/// The policy file as it stands in the editor.
+async fn editor_text(c: &Client) -> Result<String, Box<dyn std::error::Error>> {
+    Ok(c.find(Locator::Css("#policy-source"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
 async fn log_out(c: &Client, base: &str) -> TestResult {
     open_at(base, c, "/me").await?;
     click(c, "[data-test=logout]").await?;
@@ -53,12 +62,7 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
         heading_becomes(&c, "高龄老人津贴").await?;
         click(&c, "[data-test=revise]").await?;
         appears(&c, "#policy-source").await?;
-        let source = c
-            .find(Locator::Css("#policy-source"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let source = editor_text(&c).await?;
         check(source.contains("version = 2"), "the draft is version 2")?;
         // A slip is caught as it is typed, at its line.
         let broken = source.replace("kind = \"tiered\"", "kind = \"tierd\"");
@@ -92,12 +96,7 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
         // (Screenshots reload the page.)
         type_partial().await?;
         click(&c, "[data-test=completion]").await?;
-        let completed = c
-            .find(Locator::Css("#policy-source"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let completed = editor_text(&c).await?;
         check(completed == source, "the tap fills in the whole name")?;
         // The raise, and the summary that states it.
         let raised = source
@@ -113,12 +112,7 @@ pub(crate) async fn a_raise_is_drafted_simulated_approved_and_paid_from_its_date
             vec![serde_json::to_value(&budget)?],
         )
         .await?;
-        let with_budget = c
-            .find(Locator::Css("#policy-source"))
-            .await?
-            .prop("value")
-            .await?
-            .unwrap_or_default();
+        let with_budget = editor_text(&c).await?;
         check(
             with_budget.contains("annual_budget_fen = 6000000000"),
             "the budget is written into the file in fen",

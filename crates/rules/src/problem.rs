@@ -41,6 +41,25 @@ impl Problem {
         )
     }
 
+    /// The details, each that names a type or a kind of subject (a word, not a value) put
+    /// through `word` (the caller's words for `date`, `resident`, …).
+    pub fn worded_details(
+        &self,
+        word: impl Fn(&str) -> Option<String>,
+    ) -> Vec<(&'static str, String)> {
+        self.details
+            .iter()
+            .map(|(name, value)| {
+                let is_word = name.ends_with("_type") || *name == "kind";
+                let value = is_word
+                    .then(|| word(value))
+                    .flatten()
+                    .unwrap_or_else(|| value.clone());
+                (*name, value)
+            })
+            .collect()
+    }
+
     /// The problem in English.
     pub fn english(&self) -> String {
         let details: Vec<(&str, &str)> =

@@ -121,25 +121,54 @@ pub enum Refusal {
     Days,
 }
 
-/// The field's value in the form, read from the file (`None` when the file is not readable).
-pub fn read(source: &str, field: Field) -> Option<String> {
-    let doc: DocumentMut = source.parse().ok()?;
+/// What the form shows of a file, read in one pass: each field's value (in the order of
+/// [`Field::ALL`]) and the amount's kind; `None` when the file is not readable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    values: Vec<String>,
+    pub amount_kind: String,
+}
+
+impl Facts {
+    pub fn read(source: &str) -> Option<Facts> {
+        let doc: DocumentMut = source.parse().ok()?;
+        Some(Facts {
+            values: Field::ALL.iter().map(|f| value_in(&doc, *f)).collect(),
+            amount_kind: doc
+                .get("amount")
+                .and_then(|a| a.get("kind"))
+                .and_then(|k| k.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+
+    pub fn value(&self, field: Field) -> &str {
+        Field::ALL
+            .iter()
+            .position(|f| *f == field)
+            .map_or("", |i| &self.values[i])
+    }
+}
+
+/// The field's value in the form, from a parsed file.
+fn value_in(doc: &DocumentMut, field: Field) -> String {
     let (table, key) = field.place();
     let item = match table {
         Some(t) => doc.get(t).and_then(|t| t.get(key)),
         None => doc.get(key),
     };
     let Some(item) = item else {
-        return Some(String::new());
+        return String::new();
     };
-    Some(match field {
+    match field {
         f if f.is_money() => item
             .as_integer()
             .map(api::text::plain_yuan)
             .unwrap_or_default(),
         Field::ConsentDays => item.as_integer().map(|d| d.to_string()).unwrap_or_default(),
         _ => item.as_str().unwrap_or_default().to_owned(),
-    })
+    }
 }
 
 /// The file with `field` set to `text` (taken out when an optional field is emptied).
@@ -203,15 +232,6 @@ pub fn write(source: &str, field: Field, text: &str) -> Result<String, Refusal> 
     Ok(doc.to_string())
 }
 
-/// The kind of the file's amount (`fixed`, `tiered`, `proportional`), or empty.
-pub fn amount_kind(source: &str) -> String {
-    source
-        .parse::<DocumentMut>()
-        .ok()
-        .and_then(|doc| Some(doc.get("amount")?.get("kind")?.as_str()?.to_owned()))
-        .unwrap_or_default()
-}
-
 /// A choice in words.
 fn choice_text(m: &crate::i18n::Messages, f: Field, value: &str) -> &'static str {
     let t = &m.policy_admin;
@@ -230,11 +250,22 @@ fn choice_text(m: &crate::i18n::Messages, f: Field, value: &str) -> &'static str
 #[component]
 pub fn Basics(source: RwSignal<String>) -> impl IntoView {
     let prefs = use_prefs();
-    let readable = Memo::new(move |_| read(&source.get(), Field::NameZh).is_some());
-    let consent = Memo::new(move |_| {
-        read(&source.get(), Field::Mode).as_deref() == Some("automatic_after_consent")
-    });
-    let kind = Memo::new(move |_| amount_kind(&source.get()));
+    // The file is read once per change, for every field.
+    let facts = Memo::new(move |_| Facts::read(&source.get()));
+    let readable = move || facts.with(Option::is_some);
+    let consent = move || {
+        facts.with(|f| {
+            f.as_ref()
+                .is_some_and(|f| f.value(Field::Mode) == "automatic_after_consent")
+        })
+    };
+    let kind = move || {
+        facts.with(|f| {
+            f.as_ref()
+                .map(|f| f.amount_kind.clone())
+                .unwrap_or_default()
+        })
+    };
     let field = move |f: Field| {
         let refused = RwSignal::new(None::<Refusal>);
         let id = format!("basics-{}", f.key());
@@ -289,7 +320,13 @@ pub fn Basics(source: RwSignal<String>) -> impl IntoView {
             }
             Err(r) => refused.set(Some(r)),
         };
-        let value = move || read(&source.get(), f).unwrap_or_default();
+        let value = move || {
+            facts.with(|x| {
+                x.as_ref()
+                    .map(|x| x.value(f).to_owned())
+                    .unwrap_or_default()
+            })
+        };
         let control = if f.choices().is_empty() {
             view! {
                 <input id=id.clone() type=input_type inputmode=mode
@@ -321,14 +358,14 @@ pub fn Basics(source: RwSignal<String>) -> impl IntoView {
         <details class="panel" open data-test="basics">
             <summary>{tr(|m| m.policy_admin.form_title)}</summary>
             <p class="hint">{tr(|m| m.policy_admin.form_hint)}</p>
-            {move || (!readable.get()).then(|| view! { <p class="field-error">{tr(|m| m.policy_admin.form_unreadable)}</p> })}
+            {move || (!readable()).then(|| view! { <p class="field-error">{tr(|m| m.policy_admin.form_unreadable)}</p> })}
             {Field::ALL
                 .into_iter()
                 .map(|f| {
                     let shown = move || match f {
-                        Field::ConsentDays => consent.get(),
-                        Field::Fen => kind.get() == "fixed",
-                        Field::Floor | Field::Cap => kind.get() == "proportional",
+                        Field::ConsentDays => consent(),
+                        Field::Fen => kind() == "fixed",
+                        Field::Floor | Field::Cap => kind() == "proportional",
                         _ => true,
                     };
                     view! { <Show when=shown>{field(f)}</Show> }
@@ -353,17 +390,28 @@ mod tests {
     #[test]
     fn reads_the_file_s_facts() {
         let source = sample();
-        assert_eq!(read(&source, Field::NameZh).unwrap(), "工业企业用气补贴");
-        assert_eq!(read(&source, Field::From).unwrap(), "2021-01-01");
-        assert_eq!(read(&source, Field::Until).unwrap(), "");
-        assert_eq!(read(&source, Field::ConsentDays).unwrap(), "42");
-        assert_eq!(read("id = ", Field::NameZh), None);
         assert_eq!(
-            read(&source, Field::Mode).unwrap(),
+            Facts::read(&source).unwrap().value(Field::NameZh),
+            "工业企业用气补贴"
+        );
+        assert_eq!(
+            Facts::read(&source).unwrap().value(Field::From),
+            "2021-01-01"
+        );
+        assert_eq!(Facts::read(&source).unwrap().value(Field::Until), "");
+        assert_eq!(
+            Facts::read(&source).unwrap().value(Field::ConsentDays),
+            "42"
+        );
+        assert_eq!(Facts::read("id = "), None);
+        assert_eq!(
+            Facts::read(&source).unwrap().value(Field::Mode),
             "automatic_after_consent"
         );
-        assert_eq!(amount_kind(&source), "proportional");
-        assert_eq!(read(&source, Field::Cap).unwrap(), "50000");
+        let facts = Facts::read(&source).unwrap();
+        assert_eq!(facts.amount_kind, "proportional");
+        assert_eq!(facts.value(Field::ConsentDays), "42");
+        assert_eq!(Facts::read(&source).unwrap().value(Field::Cap), "50000");
     }
 
     #[test]

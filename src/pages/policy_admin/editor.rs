@@ -27,18 +27,7 @@ pub fn check(source: &str) -> Result<SubjectKind, (usize, usize, String, rules::
 /// that names a type or a kind of subject worded too.
 pub fn worded(m: &crate::i18n::Messages, problem: &rules::Problem) -> String {
     let t = &m.policy_admin;
-    let details: Vec<(&str, String)> = problem
-        .details
-        .iter()
-        .map(|(name, value)| {
-            let is_word = name.ends_with("_type") || *name == "kind";
-            let value = match t.words.get(value) {
-                Some(word) if is_word => word.to_owned(),
-                _ => value.clone(),
-            };
-            (*name, value)
-        })
-        .collect();
+    let details = problem.worded_details(|w| t.words.get(w).map(str::to_owned));
     let details: Vec<(&str, &str)> = details.iter().map(|(n, v)| (*n, v.as_str())).collect();
     match t.problems.get(problem.code) {
         Some(words) => fill(words, &details),

@@ -103,14 +103,17 @@ pub fn run_match(
 
     let started = Instant::now();
     let ctx = rules::Context::for_month(month);
-    // Each policy's grants, in the order of the subjects' ids.
-    let mut lists: Vec<(&rules::batch::Ids, Vec<rules::batch::Grant>)> = Vec::new();
-    lists.resize_with(policies.len(), || (&set.residents.ids, Vec::new()));
+    // Each policy's grants, in the order of the subjects' ids, with the ids and whether they
+    // need no quoting (as generated ones: then they are copied as they are).
+    let mut lists: Vec<(&rules::batch::Ids, bool, Vec<rules::batch::Grant>)> = Vec::new();
+    lists.resize_with(policies.len(), || (&set.residents.ids, true, Vec::new()));
     for (population, in_order) in [
         (&set.residents, set.residents_in_order),
         (&set.enterprises, set.enterprises_in_order),
     ] {
         let ids = &population.ids;
+        let plain = memchr::memchr3(b',', b'"', b'\n', ids.bytes.as_bytes()).is_none()
+            && memchr::memchr(b'\r', ids.bytes.as_bytes()).is_none();
         let grouped = rules::batch::by_policy(policies, population, &ctx, threads)?;
         for (i, mut grants) in grouped.into_iter().enumerate() {
             if grants.is_empty() {
@@ -123,39 +126,29 @@ pub fn run_match(
                         .cmp(ids.get(b.row as usize).as_bytes())
                 });
             }
-            lists[i] = (ids, grants);
+            lists[i] = (ids, plain, grants);
         }
     }
     let mut order: Vec<usize> = (0..policies.len()).collect();
     order.sort_by(|&a, &b| policies[a].id.as_bytes().cmp(policies[b].id.as_bytes()));
     report.evaluate = started.elapsed();
-    report.grants = lists.iter().map(|(_, g)| g.len()).sum();
+    report.grants = lists.iter().map(|(_, _, g)| g.len()).sum();
 
     let started = Instant::now();
-    let plain = |ids: &rules::batch::Ids| {
-        memchr::memchr3(b',', b'"', b'\n', ids.bytes.as_bytes()).is_none()
-            && memchr::memchr(b'\r', ids.bytes.as_bytes()).is_none()
-    };
-    let plain = [plain(&set.residents.ids), plain(&set.enterprises.ids)];
     // The rows of some policies, in order.
     let format = |some: &[usize]| {
-        let rows: usize = some.iter().map(|&i| lists[i].1.len()).sum();
+        let rows: usize = some.iter().map(|&i| lists[i].2.len()).sum();
         let mut text = Vec::with_capacity(rows * 32);
         for &i in some {
-            let (ids, grants) = &lists[i];
-            // Ids that need no quoting (as generated ones) are copied as they are; others are
-            // quoted (RFC 4180), so the output always reads back.
-            let plain = if std::ptr::eq(*ids, &set.residents.ids) {
-                plain[0]
-            } else {
-                plain[1]
-            };
+            let (ids, plain, grants) = &lists[i];
+            // Ids and policy ids that need quoting are quoted (RFC 4180), so the output always
+            // reads back.
             let mut policy = Vec::new();
             dataset::csv::write_field(&mut policy, &policies[i].id);
             for g in grants {
                 text.extend_from_slice(&policy);
                 text.push(b',');
-                if plain {
+                if *plain {
                     text.extend_from_slice(ids.get(g.row as usize).as_bytes());
                 } else {
                     dataset::csv::write_field(&mut text, ids.get(g.row as usize));
@@ -172,7 +165,7 @@ pub fn run_match(
     let split = order
         .iter()
         .position(|&i| {
-            rows += lists[i].1.len();
+            rows += lists[i].2.len();
             rows * 2 >= report.grants
         })
         .map_or(order.len(), |p| p + 1);

@@ -291,18 +291,8 @@ pub fn check_source(source: &str) -> Result<rules::Policy, ApiError> {
 /// A rules problem in `lang`: `policy_admin.problems.<code>`, with each detail that names a
 /// type or a kind of subject worded from `policy_admin.words`.
 fn worded(lang: Lang, problem: &rules::Problem) -> String {
-    let details: Vec<(&str, String)> = problem
-        .details
-        .iter()
-        .map(|(name, value)| {
-            let value = if name.ends_with("_type") || *name == "kind" {
-                message(lang, &format!("policy_admin.words.{value}"), &[])
-            } else {
-                value.clone()
-            };
-            (*name, value)
-        })
-        .collect();
+    let details =
+        problem.worded_details(|w| Some(message(lang, &format!("policy_admin.words.{w}"), &[])));
     message(
         lang,
         &format!("policy_admin.problems.{}", problem.code),
